@@ -1,0 +1,25 @@
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+# Each domain app owns its paths (and namespace) in its urls.py.
+urlpatterns += [
+    path("", include(f"{app}.urls"))
+    for app in settings.DOMAIN_APPS
+    if import_module(f"{app}.urls").urlpatterns
+]
+
+handler403 = "prakerja.core.views.permission_denied"
+handler404 = "prakerja.core.views.page_not_found"
+handler500 = "prakerja.core.views.server_error"

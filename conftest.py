@@ -1,0 +1,117 @@
+"""Suite-wide fixtures and the skip-or-fail rule for PostgreSQL, Redis and browser tests.
+
+On a bare machine tests marked `postgres`, `redis` or `browser` skip with the reason; with
+REQUIRE_POSTGRES=1 (PostgreSQL and Redis) or REQUIRE_BROWSER=1 they fail instead, so CI cannot
+pass without running them.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _required(flag: str) -> bool:
+    return os.environ.get(flag, "") not in ("", "0", "false", "no")
+
+
+def _skip_or_fail(reason: str, flag: str) -> None:
+    if _required(flag):
+        pytest.fail(f"{reason} (required because {flag}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _requirements(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _skip_or_fail("needs PostgreSQL: set TEST_DATABASE_URL=postgres://...", "REQUIRE_POSTGRES")
+    if request.node.get_closest_marker("redis"):
+        url = settings.TEST_REDIS_URL
+        if not url or not _redis_reachable(url):
+            _skip_or_fail("needs Redis: set TEST_REDIS_URL=redis://...", "REQUIRE_POSTGRES")
+    if request.node.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        _skip_or_fail(f"needs Chromium at {CHROMIUM} (apt-get install chromium)", "REQUIRE_BROWSER")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached state never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis_url():
+    return settings.TEST_REDIS_URL
+
+
+# --- Browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not shutil.which(CHROMIUM):
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run in a
+    # thread with a running loop unless told the access is deliberate (tests touch the DB directly).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    if _playwright is None:
+        yield None
+        return
+    instance = _playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    )
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context and page; every request it makes is recorded in page.requests_seen."""
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(10_000)
+    new_page = context.new_page()
+    new_page.requests_seen = []
+    new_page.on("request", lambda req: new_page.requests_seen.append(req.url))
+    yield new_page
+    context.close()

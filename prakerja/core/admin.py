@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, AuditLog
+from .services import api_token_create, api_token_revoke
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = [
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "request_id",
+    ]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor_label", "request_id", "object_label"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = ["user", "name"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        token, raw = api_token_create(
+            user=form.cleaned_data["user"], name=form.cleaned_data["name"], actor=request.user
+        )
+        obj.pk = token.pk
+        messages.warning(
+            request,
+            _("Copy this token now; it will not be shown again: %(token)s") % {"token": raw},
+        )
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, actor=request.user)

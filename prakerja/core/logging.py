@@ -1,0 +1,51 @@
+"""Structured logs: one JSON object per line, with the request id; NIKs never reach a log."""
+
+import json
+import logging
+import re
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+NIK_PATTERN = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{4})(?!\d)")
+
+
+def mask_nik(text: str) -> str:
+    """Mask every 16-digit number (NIK/KK) to its first 6 and last 4 digits."""
+    return NIK_PATTERN.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class MaskNikFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_nik(record.getMessage())
+        record.args = ()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    RESERVED = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "request_id"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        payload.update(
+            {
+                k: v
+                for k, v in vars(record).items()
+                if k not in self.RESERVED and not k.startswith("_")
+            }
+        )
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return mask_nik(json.dumps(payload, default=str, ensure_ascii=False))

@@ -1,0 +1,69 @@
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from . import clock
+from .logging import request_id_var
+from .models import ApiToken, AuditLog
+
+TOKEN_PREFIX = "pk_"  # noqa: S105 - a public marker, not a secret
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Append one audit entry inside the caller's transaction (so a rolled-back action leaves
+    no entry). `action` is `<entity>.<verb>`, e.g. `switch.update`."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditLog.objects.create(
+        at=timezone.now(),
+        actor=user,
+        actor_label=(user.get_username() if user else (str(actor) if actor else "system"))[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=str(obj)[:200] if obj is not None else "",
+        before=before,
+        after=after,
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    )
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user, name: str, actor=None) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is not stored and cannot be shown again."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
+    audit_record(
+        actor=actor,
+        action="api_token.create",
+        obj=token,
+        after={"user": user.get_username(), "name": name},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="api_token.revoke", obj=token)
+    return token

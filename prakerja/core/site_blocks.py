@@ -1,0 +1,41 @@
+"""Registry for what domain apps contribute to the base layout.
+
+The layout has slots (announcement banners, contact-center hours, the chat launcher). Apps fill
+them by registering a provider in their AppConfig.ready(); core never imports a domain app.
+Each provider takes the request and returns a dict merged into `site_blocks`. Providers are
+called lazily by the template, so a page that does not show a slot does not pay for it.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+Provider = Callable[[Any], dict]
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> Provider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def _defaults() -> dict:
+    return {
+        "announcements": [],
+        "hours_text": _("Every day, 08:00-20:00 WIB"),
+        "open_now": None,
+        "body_extras": [],
+    }
+
+
+def collect(request) -> SimpleLazyObject:
+    def build() -> dict:
+        blocks = _defaults()
+        for provider in _providers:
+            blocks.update(provider(request))
+        return blocks
+
+    return SimpleLazyObject(build)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LiveChatConfig(AppConfig):
+    name = "prakerja.livechat"
+    label = "livechat"
