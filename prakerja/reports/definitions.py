@@ -14,6 +14,7 @@ Durations use histograms (`duration_bucket`), so medians and p90 never scan raw 
 """
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from decimal import ROUND_HALF_UP, Decimal
@@ -135,7 +136,7 @@ def histogram_percentile(histogram: Mapping[int, int], fraction: float) -> int |
     total = sum(count for count in histogram.values() if count > 0)
     if total == 0:
         return None
-    rank = max(1, -(-Decimal(str(fraction)) * total // 1))  # ceil without floats
+    rank = max(1, math.ceil(Decimal(str(fraction)) * total))  # exact, no float error
     seen = 0
     for bucket in sorted(histogram):
         seen += max(0, histogram[bucket])

@@ -4,8 +4,8 @@ from . import views
 
 app_name = "reports"
 urlpatterns = [
-    path("reports/", views.index, name="index"),
-    path("reports/export.csv", views.export_csv, name="export_csv"),
-    path("reports/export.xlsx", views.export_xlsx, name="export_xlsx"),
-    path("statistics/", views.public_statistics, name="public"),
+    path("laporan/", views.index, name="index"),
+    path("laporan/ekspor.csv", views.export_csv, name="export_csv"),
+    path("laporan/ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("statistik/", views.public_statistics, name="public"),
 ]

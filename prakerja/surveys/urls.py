@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "surveys"
-urlpatterns = [path("survey/<str:token>/", views.answer, name="answer")]
+urlpatterns = [path("survei/<str:token>/", views.answer, name="answer")]

@@ -1,0 +1,41 @@
+import datetime as dt
+
+import pytest
+
+from prakerja.core.clock import local_datetime
+from prakerja.core.roles import Role
+from prakerja.core.tests.factories import user_with_role
+
+from .factories import agent, reply_at, resolve_at, ticket_at
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_supervisor_sees_charts_opens_numbers_and_exports_csv(page, live_server):
+    staff = agent("andi")
+    for i, channel in enumerate(["chat", "web", "phone"]):
+        at = local_datetime(2026, 2, 2 + i, 9, 0)
+        t = ticket_at(at, channel=channel, assignee=staff, phone="+6281234567890")
+        t = reply_at(t, at + dt.timedelta(minutes=5), staff)
+        resolve_at(t, at + dt.timedelta(minutes=30), staff)
+    user_with_role(Role.SUPERVISOR, username="sup-b", password="secret-pass-123")
+
+    page.goto("/masuk/?next=/laporan/")
+    page.fill("input[name=username]", "sup-b")
+    page.fill("input[name=password]", "secret-pass-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/laporan/")
+    page.fill("#id_start", "2026-01-01")
+    page.fill("#id_end", "2026-12-31")
+    page.click("form.range-form button[type=submit]")
+    page.wait_for_url("**start=2026-01-01**")
+    assert page.locator("[data-kpi=total]").inner_text() == "3"
+    assert page.locator("svg.chart").count() == 6
+    assert page.locator("svg.chart rect").count() > 3
+    page.get_by_text("Angka: Per bulan").click()  # open the numbers table of the chart
+    assert page.locator("table[data-table=months]").is_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ekspor CSV").click()
+    content = open(download_info.value.path(), encoding="utf-8").read()
+    assert "2026-02,3" in content
