@@ -101,7 +101,10 @@ def generate(path: Path, rows: int, year: int, seed: int = 7) -> None:
     cat_cum = _cumulative([w for _, w in CATEGORIES])
     open_cum, web_cum = _cumulative(HOURS_OPEN), _cumulative(HOURS_WEB)
     rating_cum = {c: _cumulative(w) for c, w in RATINGS.items()}
-    agents = {c: [f"agent{c[0]}{i:03d}" for i in range(n)] for c, n in (("web", 90), ("chat", 120), ("phone", 90))}
+    agents = {
+        c: [f"agent{c[0]}{i:03d}" for i in range(n)]
+        for c, n in (("web", 90), ("chat", 120), ("phone", 90))
+    }
     # Mean business seconds (first response, resolution) per channel.
     timing = {"chat": (90, 1500), "phone": (20, 600), "web": (4 * 3600, 20 * 3600)}
     prefix_cache: dict[int, str] = {}
@@ -119,7 +122,9 @@ def generate(path: Path, rows: int, year: int, seed: int = 7) -> None:
     start_ts = dt.datetime(year, 1, 1, tzinfo=WIB).timestamp()
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
-        out.write("reference,channel,category,created_at,first_response_at,resolved_at,csat_rating,agent\n")
+        out.write(
+            "reference,channel,category,created_at,first_response_at,resolved_at,csat_rating,agent\n"
+        )
         buffer = []
         for day_index, count in enumerate(counts):
             day_ts = start_ts + day_index * 86400
@@ -242,9 +247,19 @@ def bench_database(name: str, url: str, csv_path: Path, args, rows: int) -> dict
     month = (dt.date(year, 6, 1), dt.date(year, 6, 30))
     whole = (dt.date(year, 1, 1), dt.date(year, 12, 31))
     server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{args.port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         import httpx
@@ -277,11 +292,15 @@ def bench_database(name: str, url: str, csv_path: Path, args, rows: int) -> dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=6_000_000)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/prakerja_bench_reports")
+    parser.add_argument(
+        "--pg-url", default="postgres://postgres@127.0.0.1:5432/prakerja_bench_reports"
+    )
     parser.add_argument("--port", type=int, default=8500)
     parser.add_argument("--requests", type=int, default=40, help="Timed requests per range.")
     parser.add_argument("--csv", help="Reuse this generated CSV instead of generating one.")
@@ -296,14 +315,19 @@ def main() -> None:
         t = time.perf_counter()
         generate(csv_path, args.rows, args.year)
         print(f"  {time.perf_counter() - t:.0f} s", flush=True)
-    rows = sum(1 for _ in open(csv_path, "rb")) - 1
+    with open(csv_path, "rb") as handle:
+        rows = sum(1 for _ in handle) - 1
 
     results = []
     for name in [d.strip() for d in args.databases.split(",") if d.strip()]:
         if name == "sqlite":
             db_dir = Path(tempfile.mkdtemp(prefix="bench-reports-", dir=workdir))
             try:
-                results.append(bench_database(name, f"sqlite:///{db_dir / 'bench.sqlite3'}", csv_path, args, rows))
+                results.append(
+                    bench_database(
+                        name, f"sqlite:///{db_dir / 'bench.sqlite3'}", csv_path, args, rows
+                    )
+                )
             finally:
                 shutil.rmtree(db_dir, ignore_errors=True)
         elif name == "postgres":
@@ -322,7 +346,9 @@ def main() -> None:
             raise SystemExit(f"unknown database {name}")
 
     print()
-    print(f"| Database | Rows | Import rows/s | Summary month p50/p95 ms | Summary year p50/p95 ms | Raw GROUP BY month / year ms | Year: raw / API p95 |")
+    print(
+        "| Database | Rows | Import rows/s | Summary month p50/p95 ms | Summary year p50/p95 ms | Raw GROUP BY month / year ms | Year: raw / API p95 |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
         print(

@@ -16,8 +16,8 @@ Durations use histograms (`duration_bucket`), so medians and p90 never scan raw 
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from prakerja.core.clock import JAKARTA
 

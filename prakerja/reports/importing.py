@@ -121,7 +121,10 @@ class _RowConverter:
         try:
             value = dt.datetime.fromisoformat(raw)
         except ValueError:
-            errors.append(_("%(field)s is not an ISO 8601 time: %(value)r") % {"field": name, "value": raw[:40]})
+            errors.append(
+                _("%(field)s is not an ISO 8601 time: %(value)r")
+                % {"field": name, "value": raw[:40]}
+            )
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
@@ -139,13 +142,20 @@ class _RowConverter:
     def convert(self, row: list[str], line: int) -> tuple[str | None, list[str]]:
         errors: list[str] = []
         if len(row) != len(COLUMNS):
-            return None, [_("expected %(n)d columns, found %(m)d") % {"n": len(COLUMNS), "m": len(row)}]
+            return None, [
+                _("expected %(n)d columns, found %(m)d") % {"n": len(COLUMNS), "m": len(row)}
+            ]
         reference, channel, category, created, first, resolved, rating, agent = row
         reference, channel, category, agent = (
-            reference.strip(), channel.strip(), category.strip(), agent.strip()
+            reference.strip(),
+            channel.strip(),
+            category.strip(),
+            agent.strip(),
         )
         if not REFERENCE_RE.match(reference):
-            errors.append(_("reference is empty or not valid: %(value)r") % {"value": reference[:40]})
+            errors.append(
+                _("reference is empty or not valid: %(value)r") % {"value": reference[:40]}
+            )
         if channel not in self.channels:
             errors.append(_("unknown channel %(value)r") % {"value": channel[:20]})
         if category not in self.categories:
@@ -262,16 +272,17 @@ def _load_staging(cursor, path: str, postgres: bool, progress) -> None:
     size = os.path.getsize(path) or 1
     if postgres:
         names = ", ".join(name for name, _ in STAGING_COLUMNS)
-        with open(path, "rb") as handle, cursor.cursor.copy(
-            f"COPY {STAGING} ({names}) FROM STDIN"
-        ) as copy:
+        with (
+            open(path, "rb") as handle,
+            cursor.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
                 if progress:
                     progress(handle.tell(), size)
         return
     placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
-    sql = f"INSERT INTO {STAGING} VALUES ({placeholders})"
+    sql = f"INSERT INTO {STAGING} VALUES ({placeholders})"  # noqa: S608 - constants only
     with open(path, encoding="utf-8") as handle:
         batch: list[list] = []
         for text in handle:
@@ -292,8 +303,11 @@ def _duplicate_lines(cursor) -> list[tuple[int, str]]:
         [MAX_LISTED_ERRORS],
     )
     return [
-        (int(last), _("reference %(ref)s appears %(n)d times (first on line %(first)d)")
-         % {"ref": ref, "n": count, "first": first})
+        (
+            int(last),
+            _("reference %(ref)s appears %(n)d times (first on line %(first)d)")
+            % {"ref": ref, "n": count, "first": first},
+        )
         for ref, first, last, count in cursor.fetchall()
     ]
 

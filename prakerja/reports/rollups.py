@@ -61,7 +61,11 @@ def _const(value: str) -> tuple[str, Callable[[dict], object]]:
 SPECS: list[RollupSpec] = [
     RollupSpec(
         model=m.DailyRollup,
-        keys={"local_date": _col("local_date"), "channel": _col("channel"), "category": _col("category")},
+        keys={
+            "local_date": _col("local_date"),
+            "channel": _col("channel"),
+            "category": _col("category"),
+        },
         values={
             "tickets": ONE,
             "open_tickets": _flag("is_open"),
@@ -93,7 +97,11 @@ SPECS: list[RollupSpec] = [
     ),
     RollupSpec(
         model=m.HourlyRollup,
-        keys={"local_date": _col("local_date"), "hour": _col("local_hour"), "channel": _col("channel")},
+        keys={
+            "local_date": _col("local_date"),
+            "hour": _col("local_hour"),
+            "channel": _col("channel"),
+        },
         values={"tickets": ONE},
     ),
     RollupSpec(
@@ -105,7 +113,10 @@ SPECS: list[RollupSpec] = [
             "bucket": _col("first_response_bucket"),
         },
         values={"count": ONE},
-        where=("first_response_bucket IS NOT NULL", lambda f: f["first_response_bucket"] is not None),
+        where=(
+            "first_response_bucket IS NOT NULL",
+            lambda f: f["first_response_bucket"] is not None,
+        ),
     ),
     RollupSpec(
         model=m.DurationRollup,
@@ -149,7 +160,9 @@ def diff(old: dict | None, new: dict | None) -> Deltas:
 def apply(deltas: Deltas) -> None:
     """Add the deltas to the rollup rows (creating missing rows). Concurrency-safe: the row is
     created if absent (ignoring a concurrent create) and then incremented in the database."""
-    for (model, key), values in sorted(deltas.items(), key=lambda item: (item[0][0].__name__, str(item[0][1]))):
+    for (model, key), values in sorted(
+        deltas.items(), key=lambda item: (item[0][0].__name__, str(item[0][1]))
+    ):
         lookup = dict(key)
         model.objects.bulk_create([model(**lookup)], ignore_conflicts=True)
         model.objects.filter(**lookup).update(
@@ -166,9 +179,14 @@ def upsert_from_sql(source: str, where: str = "1 = 1", params: Iterable = ()) ->
             key_names = [qn(name) for name in spec.keys]
             key_exprs = [expr for expr, _ in spec.keys.values()]
             value_names = [qn(name) for name in spec.values]
-            value_exprs = [f"SUM({expr})" if expr != "1" else "COUNT(*)" for expr, _ in spec.values.values()]
-            updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in value_names)
-            sql = (
+            value_exprs = [
+                f"SUM({expr})" if expr != "1" else "COUNT(*)" for expr, _ in spec.values.values()
+            ]
+            updates = ", ".join(
+                f"{name} = {table}.{name} + excluded.{name}" for name in value_names
+            )
+            # Identifiers and expressions come from SPECS (constants); values are parameters.
+            sql = (  # noqa: S608
                 f"INSERT INTO {table} ({', '.join(key_names + value_names)}) "
                 f"SELECT {', '.join(key_exprs + value_exprs)} FROM {source} "
                 f"WHERE ({where}) AND ({spec.where[0]}) "

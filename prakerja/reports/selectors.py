@@ -56,9 +56,7 @@ def summary(*, start: dt.date, end: dt.date) -> dict:
     rows = (
         DailyRollup.objects.filter(local_date__gte=start, local_date__lte=end)
         .values("local_date", "channel")
-        .annotate(
-            t=Sum("tickets"), s=Sum("surveys_sent"), r=Sum("responses"), ok=Sum("satisfied")
-        )
+        .annotate(t=Sum("tickets"), s=Sum("surveys_sent"), r=Sum("responses"), ok=Sum("satisfied"))
         .order_by()
     )
     months = {key: dict.fromkeys(d.CHANNELS, 0) for key in d.month_keys(start, end)}
@@ -227,7 +225,9 @@ def public_statistics() -> dict:
         .annotate(tickets=Sum("tickets"), responses=Sum("responses"), satisfied=Sum("satisfied"))
         .order_by()
     }
-    per_channel = {c: rows.get(c, {"tickets": 0, "responses": 0, "satisfied": 0}) for c in d.CHANNELS}
+    per_channel = {
+        c: rows.get(c, {"tickets": 0, "responses": 0, "satisfied": 0}) for c in d.CHANNELS
+    }
     return {
         "total": sum(row["tickets"] for row in per_channel.values()),
         "channels": [

@@ -27,9 +27,9 @@ def _survey_state(ticket) -> tuple[bool, int | None]:
     from prakerja.surveys.models import Survey
 
     surveys = list(
-        Survey.objects.filter(ticket=ticket).order_by("-answered_at", "-id").values_list(
-            "answered_at", "rating"
-        )
+        Survey.objects.filter(ticket=ticket)
+        .order_by("-answered_at", "-id")
+        .values_list("answered_at", "rating")
     )
     answered = [rating for answered_at, rating in surveys if answered_at is not None]
     return bool(surveys), (answered[0] if answered else None)

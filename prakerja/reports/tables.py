@@ -26,7 +26,7 @@ def channel_label(channel: str) -> str:
 def report_tables(data: dict) -> list[Table]:
     t = data["totals"]
     csat = data["csat"]
-    tables = [
+    return [
         Table(
             "totals",
             _("Totals"),
@@ -43,7 +43,10 @@ def report_tables(data: dict) -> list[Table]:
                 [_("Response rate (%)"), csat["response_rate"]],
                 [_("CSAT, channel average (%)"), csat["channel_average"]],
                 [_("CSAT, overall (%)"), csat["overall"]],
-                [_("First response, median (business minutes)"), minutes(t["first_response"]["median"])],
+                [
+                    _("First response, median (business minutes)"),
+                    minutes(t["first_response"]["median"]),
+                ],
                 [_("First response, p90 (business minutes)"), minutes(t["first_response"]["p90"])],
                 [_("Resolution, median (business minutes)"), minutes(t["resolution"]["median"])],
                 [_("Resolution, p90 (business minutes)"), minutes(t["resolution"]["p90"])],
@@ -93,7 +96,13 @@ def report_tables(data: dict) -> list[Table]:
             _("By month"),
             [_("Month"), _("Reports"), _("Live chat"), _("Phone"), _("Web form")],
             [
-                [m["month"], m["total"], m["by_channel"]["chat"], m["by_channel"]["phone"], m["by_channel"]["web"]]
+                [
+                    m["month"],
+                    m["total"],
+                    m["by_channel"]["chat"],
+                    m["by_channel"]["phone"],
+                    m["by_channel"]["web"],
+                ]
                 for m in data["by_month"]
             ],
         ),
@@ -101,7 +110,10 @@ def report_tables(data: dict) -> list[Table]:
             "categories",
             _("By category"),
             [_("Category"), _("Reports"), _("Responses"), _("CSAT (%)")],
-            [[r.get("name") or r["category"], r["tickets"], r["responses"], r["csat"]] for r in data["categories"]],
+            [
+                [r.get("name") or r["category"], r["tickets"], r["responses"], r["csat"]]
+                for r in data["categories"]
+            ],
         ),
         Table(
             "heatmap",
@@ -137,4 +149,3 @@ def report_tables(data: dict) -> list[Table]:
             ],
         ),
     ]
-    return tables

@@ -24,7 +24,10 @@ RATING_FACES = {1: "\U0001f61e", 2: "\U0001f615", 3: "\U0001f610", 4: "\U0001f64
 
 class Survey(models.Model):
     ticket = models.ForeignKey(
-        "helpdesk.Ticket", on_delete=models.CASCADE, related_name="surveys", verbose_name=_("ticket")
+        "helpdesk.Ticket",
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("ticket"),
     )
     channel = models.CharField(_("channel"), max_length=16)
     delivery = models.CharField(_("delivery"), max_length=8, choices=Delivery.choices)

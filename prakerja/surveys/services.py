@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
@@ -53,10 +54,11 @@ def _send_sms(survey_id: int) -> None:
     from .links import survey_url
 
     survey = Survey.objects.select_related("ticket__requester").get(pk=survey_id)
-    text = _(
-        "Kartu Prakerja: how satisfied are you with our help on report %(reference)s? "
-        "Answer in 1 minute: %(url)s"
-    ) % {"reference": survey.ticket.reference, "url": survey_url(survey)}
+    with translation.override("id"):  # the program's language; the requester has no session here
+        text = _(
+            "Kartu Prakerja: how satisfied are you with our help on report %(reference)s? "
+            "Answer in 1 minute: %(url)s"
+        ) % {"reference": survey.ticket.reference, "url": survey_url(survey)}
     try:
         get_sms_gateway().send(to=_recipient_phone(survey.ticket), text=text)
     except Exception:  # a failed SMS must not break the resolve that triggered it
@@ -70,9 +72,7 @@ def _announce_in_chat(survey: Survey) -> None:
         return
     from prakerja.livechat.realtime import chat_group, group_send_on_commit
 
-    group_send_on_commit(
-        chat_group(chat.pk), {"type": "survey.request", "survey_id": survey.pk}
-    )
+    group_send_on_commit(chat_group(chat.pk), {"type": "survey.request", "survey_id": survey.pk})
 
 
 @transaction.atomic
@@ -138,7 +138,9 @@ def survey_answer(*, survey: Survey, rating: int, comment: str = "") -> Survey:
             errors={"comment": [_("At most %(n)d characters.") % {"n": COMMENT_MAX}]}
         )
     if survey.is_answered:
-        raise Conflict(_("This survey has already been answered. Thank you!"), code="survey_answered")
+        raise Conflict(
+            _("This survey has already been answered. Thank you!"), code="survey_answered"
+        )
     now = clock.now()
     if now >= survey.expires_at:
         raise DomainError(_("This survey link has expired."), code="survey_expired", status=410)

@@ -37,5 +37,6 @@ def test_supervisor_sees_charts_opens_numbers_and_exports_csv(page, live_server)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Ekspor CSV").click()
-    content = open(download_info.value.path(), encoding="utf-8").read()
+    with open(download_info.value.path(), encoding="utf-8") as handle:
+        content = handle.read()
     assert "2026-02,3" in content

@@ -42,7 +42,8 @@ def test_page_for_supervisors_with_charts_tables_and_definitions(
         response = supervisor_client.get("/laporan/", RANGE)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<svg") == 6 and 'role="img"' in html
+    assert html.count("<svg") == 6
+    assert 'role="img"' in html
     for key in ("totals", "channels", "months", "categories", "heatmap", "agents"):
         assert f'data-table="{key}"' in html
     assert 'data-kpi="total">4<' in html
@@ -83,4 +84,5 @@ def test_public_statistics_page_has_no_personal_data(client, data):
     assert response.status_code == 200
     html = response.content.decode()
     assert "4 laporan" in html
-    assert "andi" not in html and "warga@example.test" not in html
+    assert "andi" not in html
+    assert "warga@example.test" not in html

@@ -93,7 +93,9 @@ def _raw_aggregates() -> dict:
                 row["satisfied"] += 1
                 arow["satisfied"] += 1
         if t.first_response_at:
-            secs = hours.business_seconds_between(t.created_at, t.first_response_at, schedule=schedule)
+            secs = hours.business_seconds_between(
+                t.created_at, t.first_response_at, schedule=schedule
+            )
             for r in (row, arow):
                 r["first_responses"] += 1
                 r["first_response_seconds"] += secs
@@ -118,15 +120,34 @@ def _raw_aggregates() -> dict:
 
 
 def _rollup_aggregates() -> dict:
-    fields = ["tickets", "open_tickets", "surveys_sent", "responses", "satisfied", "rating_sum",
-              "first_responses", "first_response_seconds", "resolved", "resolution_seconds",
-              "first_response_sla_met", "resolution_sla_met"]
+    fields = [
+        "tickets",
+        "open_tickets",
+        "surveys_sent",
+        "responses",
+        "satisfied",
+        "rating_sum",
+        "first_responses",
+        "first_response_seconds",
+        "resolved",
+        "resolution_seconds",
+        "first_response_sla_met",
+        "resolution_sla_met",
+    ]
     daily = {
         (r.local_date, r.channel, r.category): _nz({f: getattr(r, f) for f in fields})
         for r in DailyRollup.objects.all()
     }
-    agent_fields = ["tickets", "open_tickets", "responses", "satisfied", "first_responses",
-                    "first_response_seconds", "resolved", "resolution_seconds"]
+    agent_fields = [
+        "tickets",
+        "open_tickets",
+        "responses",
+        "satisfied",
+        "first_responses",
+        "first_response_seconds",
+        "resolved",
+        "resolution_seconds",
+    ]
     agents = {
         (r.local_date, r.agent, r.channel): _nz({f: getattr(r, f) for f in agent_fields})
         for r in AgentDailyRollup.objects.all()
@@ -134,9 +155,14 @@ def _rollup_aggregates() -> dict:
     return {
         "daily": {k: v for k, v in daily.items() if v},
         "agents": {k: v for k, v in agents.items() if v},
-        "hourly": _nz({(r.local_date, r.hour, r.channel): r.tickets for r in HourlyRollup.objects.all()}),
+        "hourly": _nz(
+            {(r.local_date, r.hour, r.channel): r.tickets for r in HourlyRollup.objects.all()}
+        ),
         "durations": _nz(
-            {(r.local_date, r.channel, r.metric, r.bucket): r.count for r in DurationRollup.objects.all()}
+            {
+                (r.local_date, r.channel, r.metric, r.bucket): r.count
+                for r in DurationRollup.objects.all()
+            }
         ),
     }
 
@@ -150,8 +176,13 @@ def _apply(ops, staff):
         if kind == "create":
             _, channel, category, who = op
             tickets.append(
-                f.ticket_at(at, channel=channel, category=category, phone="+6281234567890",
-                            assignee=staff[who] if who < 2 else None)
+                f.ticket_at(
+                    at,
+                    channel=channel,
+                    category=category,
+                    phone="+6281234567890",
+                    assignee=staff[who] if who < 2 else None,
+                )
             )
             continue
         if not tickets:
@@ -168,7 +199,10 @@ def _apply(ops, staff):
             if survey is not None:
                 from prakerja.surveys.services import survey_answer
 
-                with time_machine.travel(at, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+                with (
+                    time_machine.travel(at, tick=False),
+                    TestCase.captureOnCommitCallbacks(execute=True),
+                ):
                     survey_answer(survey=survey, rating=op[2])
         elif kind == "assign":
             from prakerja.helpdesk.services import ticket_assign
@@ -182,7 +216,9 @@ def _apply(ops, staff):
                 ticket_update_fields(ticket=ticket, actor=staff[0], category_slug=op[2])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=operations)
 def test_rollups_equal_raw_aggregates_after_random_changes(ops):
     with transaction.atomic():
@@ -203,5 +239,6 @@ def test_rebuild_command_shows_progress(capsys):
     call_command("rebuild_rollups")
     captured = capsys.readouterr()
     assert "Rebuilt rollups for 3 month(s)." in captured.out
-    assert "months" in captured.err and "100.0%" in captured.err
+    assert "months" in captured.err
+    assert "100.0%" in captured.err
     assert DailyRollup.objects.count() == 2

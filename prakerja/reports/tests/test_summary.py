@@ -63,7 +63,8 @@ def pmo_token():
 
 def test_summary_for_two_months_by_hand(client, dataset, pmo_token):
     body = _get(client, pmo_token, start="2026-01-01", end="2026-02-28").json()
-    assert body["start"] == "2026-01-01" and body["end"] == "2026-02-28"
+    assert body["start"] == "2026-01-01"
+    assert body["end"] == "2026-02-28"
     assert body["total"] == 6
     assert body["months"] == 2
     assert body["monthly_average"] == 3.0
@@ -91,7 +92,8 @@ def test_time_zone_edge_and_part_months(client, dataset, pmo_token):
     assert feb["csat"]["chat"] is None
     assert feb["csat"]["channel_average"] == 100.0  # phone only: 1/1
     last_day = _get(client, pmo_token, start="2026-01-31", end="2026-01-31").json()
-    assert last_day["total"] == 1 and last_day["csat"]["chat"] == 0.0
+    assert last_day["total"] == 1
+    assert last_day["csat"]["chat"] == 0.0
     # 31 Jan - 1 Feb spans two (part) months: 1 report / 2 months.
     edge = _get(client, pmo_token, start="2026-01-31", end="2026-02-01").json()
     assert (edge["total"], edge["months"], edge["monthly_average"]) == (1, 2, 0.5)
@@ -100,7 +102,8 @@ def test_time_zone_edge_and_part_months(client, dataset, pmo_token):
 
 def test_empty_range(client, dataset, pmo_token):
     body = _get(client, pmo_token, start="2025-03-01", end="2025-03-31").json()
-    assert body["total"] == 0 and body["monthly_average"] == 0.0
+    assert body["total"] == 0
+    assert body["monthly_average"] == 0.0
     assert body["csat"] == {
         "chat": None,
         "phone": None,
@@ -122,14 +125,18 @@ def test_access_and_validation(client, pmo_token):
     assert client.get("/api/v1/reports/summary").status_code == 401
     agent_token = api_token_create(user=agent("agent9"), name="t")[1]
     denied = _get(client, agent_token)
-    assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "forbidden"
     supervisor = api_token_create(user=user_with_role(Role.SUPERVISOR, username="sup"), name="t")[1]
     assert _get(client, supervisor).status_code == 200
     reversed_range = _get(client, pmo_token, start="2026-02-01", end="2026-01-01")
-    assert reversed_range.status_code == 422 and "end" in reversed_range.json()["errors"]
+    assert reversed_range.status_code == 422
+    assert "end" in reversed_range.json()["errors"]
     assert _get(client, pmo_token, start="2026-13-01").status_code == 422
 
 
-def test_summary_reads_rollups_in_one_query(client, dataset, pmo_token, django_assert_max_num_queries):
+def test_summary_reads_rollups_in_one_query(
+    client, dataset, pmo_token, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(4):  # token + user + roles + one rollup query
         assert _get(client, pmo_token, start="2026-01-01", end="2026-12-31").status_code == 200

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from prakerja.reports.importing import ImportFailed, import_tickets
 from prakerja.reports.progress import ProgressBar
@@ -41,20 +42,34 @@ class Command(BaseCommand):
         try:
             result = import_tickets(file, stage_progress=progress)
         except FileNotFoundError as exc:
-            raise CommandError(f"{exc.filename}: no such file") from None
+            raise CommandError(_("%(file)s: no such file") % {"file": exc.filename}) from None
         except ImportFailed as exc:
             for bar in bars.values():
                 bar.finish()
             for line, message in exc.errors:
-                self.stderr.write(f"line {line}: {message}")
+                self.stderr.write(
+                    _("line %(line)d: %(message)s") % {"line": line, "message": message}
+                )
             if exc.error_count > len(exc.errors):
-                self.stderr.write(f"... and {exc.error_count - len(exc.errors)} more bad rows")
-            raise CommandError(f"{exc.error_count} bad rows; nothing was imported.") from None
+                self.stderr.write(
+                    _("... and %(n)d more bad rows") % {"n": exc.error_count - len(exc.errors)}
+                )
+            raise CommandError(
+                _("%(n)d bad rows; nothing was imported.") % {"n": exc.error_count}
+            ) from None
         for bar in bars.values():
             bar.finish()
         elapsed = max(time.monotonic() - started, 1e-9)
         self.stdout.write(
-            f"{result.rows:,} rows read, {result.inserted:,} imported, "
-            f"{result.skipped_existing:,} already present, in {elapsed:.1f} s "
-            f"({result.rows / elapsed:,.0f} rows/s)."
+            _(
+                "%(rows)d rows read, %(inserted)d imported, %(skipped)d already present, "
+                "in %(seconds).1f s (%(rate)d rows/s)."
+            )
+            % {
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "skipped": result.skipped_existing,
+                "seconds": elapsed,
+                "rate": result.rows / elapsed,
+            }
         )
