@@ -10,6 +10,7 @@ from PIL import Image
 from prakerja.accounts.models import Identity, IdentityStatus
 from prakerja.accounts.nik import kk_errors, make_nik, nik_errors, parse_nik
 from prakerja.accounts.services import identity_submit, identity_upload_id_card
+from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role
@@ -66,7 +67,7 @@ def test_wrong_region_code(nik):
         dt.date(1995, 8, 18),
         dt.date(1995, 9, 17),
         dt.date(1996, 8, 17),
-        dt.date(1895, 8, 17) + dt.timedelta(days=365 * 100 + 25),
+        dt.date(1985, 8, 17),
     ],
 )
 def test_birth_date_mismatch(birth_date):
@@ -119,7 +120,7 @@ def test_submit_valid_identity_is_verified_by_offline_adapter(django_capture_on_
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"birth_date": dt.date.today().replace(year=dt.date.today().year - 17)}, "birth_date"),
+        ({"birth_date": clock.local_now().date() - dt.timedelta(days=17 * 365)}, "birth_date"),
         ({"declared_not_student": False}, "declared_not_student"),
         ({"declared_not_official": False}, "declared_not_official"),
         ({"nik": "9971011708950001"}, "nik"),
@@ -213,8 +214,8 @@ def test_id_card_upload_checks_type_and_size_and_is_private(client, settings, tm
         identity_upload_id_card(
             user=user, upload=SimpleUploadedFile("ktp.png", b"<?php evil", "image/png")
         )
+    big = SimpleUploadedFile("ktp.png", png_bytes() + b"\0" * (2 * 1024 * 1024), "image/png")
     with pytest.raises(ValidationFailed):
-        big = SimpleUploadedFile("ktp.png", png_bytes() + b"\0" * (2 * 1024 * 1024), "image/png")
         identity_upload_id_card(user=user, upload=big)
     client.force_login(user)
     response = client.post(
