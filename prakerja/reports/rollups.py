@@ -186,8 +186,8 @@ def upsert_from_sql(source: str, where: str = "1 = 1", params: Iterable = ()) ->
                 f"{name} = {table}.{name} + excluded.{name}" for name in value_names
             )
             # Identifiers and expressions come from SPECS (constants); values are parameters.
-            sql = (  # noqa: S608
-                f"INSERT INTO {table} ({', '.join(key_names + value_names)}) "
+            sql = (
+                f"INSERT INTO {table} ({', '.join(key_names + value_names)}) "  # noqa: S608
                 f"SELECT {', '.join(key_exprs + value_exprs)} FROM {source} "
                 f"WHERE ({where}) AND ({spec.where[0]}) "
                 f"GROUP BY {', '.join(e for e in key_exprs if not e.startswith(chr(39)))} "
