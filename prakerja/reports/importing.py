@@ -261,11 +261,8 @@ def _validate_to_file(
 
 def _create_staging(cursor, postgres: bool) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
-    if postgres:
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns}) ON COMMIT DROP")
-    else:
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns})")
+    cursor.execute(f"DROP TABLE IF EXISTS {'pg_temp' if postgres else 'temp'}.{STAGING}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns})")
 
 
 def _load_staging(cursor, path: str, postgres: bool, progress) -> None:
@@ -370,8 +367,7 @@ def import_tickets(
             rollups.upsert_from_sql(STAGING)
             if stage_progress:
                 stage_progress("rollups", 1, 1, None)
-            if not postgres:
-                cursor.execute(f"DROP TABLE IF EXISTS temp.{STAGING}")
+            cursor.execute(f"DROP TABLE {'pg_temp' if postgres else 'temp'}.{STAGING}")
     finally:
         os.unlink(staged_path)
     return result

@@ -88,7 +88,9 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     from prakerja.helpdesk.models import Ticket
     from prakerja.reports.services import ticket_fact_sync
 
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    )
     if ticket.status not in ("resolved", "closed"):
         return None
     now = clock.now()
@@ -125,7 +127,9 @@ def survey_answer(*, survey: Survey, rating: int, comment: str = "") -> Survey:
     """
     from prakerja.reports.services import ticket_fact_sync
 
-    survey = Survey.objects.select_for_update().select_related("ticket").get(pk=survey.pk)
+    survey = (
+        Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
+    )
     try:
         rating = int(rating)
     except (TypeError, ValueError):
