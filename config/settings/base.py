@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "prakerja.programs.middleware.PreviewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prakerja.core.middleware.RateLimitedMiddleware",
@@ -181,6 +182,15 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
 SMS_CONSOLE_ECHO = env.bool("SMS_CONSOLE_ECHO", default=True)
 
+# --- Participants: identity verification adapter and public URL for e-mailed links -------------
+IDENTITY_VERIFIER = env.str("IDENTITY_VERIFIER", default="offline")  # offline | http
+IDENTITY_REGISTRY_URL = env.str("IDENTITY_REGISTRY_URL", default="")
+IDENTITY_REGISTRY_TOKEN = env.str("IDENTITY_REGISTRY_TOKEN", default="")
+LINKING_VERIFIER = env.str("LINKING_VERIFIER", default="sandbox")  # sandbox | http
+LINKING_VERIFIER_URL = env.str("LINKING_VERIFIER_URL", default="")
+LINKING_VERIFIER_TOKEN = env.str("LINKING_VERIFIER_TOKEN", default="")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -198,6 +208,7 @@ CONTENT_SECURITY_POLICY = (
 PROGRAM_NAME = "Kartu Prakerja"
 CONTACT_CENTER_HOTLINE = env.str("CONTACT_CENTER_HOTLINE", default="0800-150-3001")
 
+# --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
 # Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.
 HELPDESK_INTAKE_PER_IP = env.int("HELPDESK_INTAKE_PER_IP", default=10)
 HELPDESK_INTAKE_PER_EMAIL = env.int("HELPDESK_INTAKE_PER_EMAIL", default=5)
@@ -206,6 +217,19 @@ HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
 HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
 HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Live chat (prakerja.livechat) --------------------------------------------------------------
+# Concurrent chats per agent (default for new agents; each agent's row can change it).
+LIVECHAT_MAX_CHATS_PER_AGENT = env.int("LIVECHAT_MAX_CHATS_PER_AGENT", default=3)
+# Past this many waiting chats the widget offers to leave a message instead of queueing.
+LIVECHAT_MAX_QUEUE = env.int("LIVECHAT_MAX_QUEUE", default=200)
+# Chats with no message for this long are closed with a notice to both sides.
+LIVECHAT_IDLE_MINUTES = env.int("LIVECHAT_IDLE_MINUTES", default=10)
+# Estimated handling time of one chat until enough chats have ended to measure it.
+LIVECHAT_AVG_CHAT_SECONDS = env.int("LIVECHAT_AVG_CHAT_SECONDS", default=300)
+LIVECHAT_MAX_MESSAGE_CHARS = 2000
+# Messages one side may send per 10 seconds on one chat (resends of a stored id do not count).
+LIVECHAT_MESSAGES_PER_10S = env.int("LIVECHAT_MESSAGES_PER_10S", default=20)
 
 # --- Logging: one JSON line per request, with the request id; NIKs masked -------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -28,6 +28,7 @@ def _defaults() -> dict:
         "hours_text": _("Every day, 08:00-20:00 WIB"),
         "open_now": None,
         "body_extras": [],
+        "home_actions": [],
     }
 
 
@@ -35,7 +36,12 @@ def collect(request) -> SimpleLazyObject:
     def build() -> dict:
         blocks = _defaults()
         for provider in _providers:
-            blocks.update(provider(request))
+            for key, value in provider(request).items():
+                # lists (body_extras, announcements) collect every provider's items
+                if isinstance(value, list) and isinstance(blocks.get(key), list):
+                    blocks[key] = [*blocks[key], *value]
+                else:
+                    blocks[key] = value
         return blocks
 
     return SimpleLazyObject(build)
