@@ -216,7 +216,6 @@ HELPDESK_INTAKE_PERIOD = env.int("HELPDESK_INTAKE_PERIOD", default=3600)
 HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
 HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
 HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Live chat (prakerja.livechat) --------------------------------------------------------------
 # Concurrent chats per agent (default for new agents; each agent's row can change it).
