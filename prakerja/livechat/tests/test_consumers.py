@@ -1,9 +1,10 @@
 """The websocket protocol against the real ASGI app (origin check, session auth, routing)."""
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -16,8 +17,15 @@ from prakerja.livechat.models import Chat, ChatState
 
 from .factories import on_shift_agent, participant, supervisor
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 TIMEOUT = 3
+
+
+def run(scenario):
+    """Run an async scenario in its own thread and loop (a browser test in this process may
+    have left Playwright's loop running in the main thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 def _cookie_header(client: Client) -> tuple[bytes, bytes]:
@@ -157,7 +165,7 @@ def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours)
         await p2.disconnect()
         await a.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
     chat = Chat.objects.get(pk=chat_id)
     assert chat.state == ChatState.ENDED
     assert chat.rating == 5
@@ -190,7 +198,7 @@ def test_only_the_requesters_session_or_account_can_join(open_hours):
             assert connected is ok, (target, ok)
             await comm.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_agent_socket_needs_the_role_and_only_sees_own_chats(open_hours):
@@ -227,7 +235,7 @@ def test_agent_socket_needs_the_role_and_only_sees_own_chats(open_hours):
         assert watched["chat"] == chat_id
         await sup.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_frame_size_body_size_and_bad_input_are_refused_politely(open_hours):
@@ -250,7 +258,7 @@ def test_frame_size_body_size_and_bad_input_are_refused_politely(open_hours):
         assert (await receive_until(p, "error"))["code"] == "bad_message"
         await p.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert Message.objects.count() == 1  # just the question
 
 
@@ -273,7 +281,7 @@ def test_agent_socket_forwards_screen_pop_and_notify_events(open_hours):
         assert (await receive_until(a, "notify"))["message"] == "hi"
         await a.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_group_send_on_commit_reaches_the_agent_from_sync_code(open_hours):
@@ -297,7 +305,7 @@ def test_group_send_on_commit_reaches_the_agent_from_sync_code(open_hours):
         assert (await receive_until(a, "screen.pop"))["n"] == 1
         await a.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_websocket_from_another_origin_is_refused():
@@ -317,7 +325,7 @@ def test_websocket_from_another_origin_is_refused():
         connected, _ = await comm.connect()
         assert not connected
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 @override_settings(LIVECHAT_MAX_CHATS_PER_AGENT=1)
@@ -337,4 +345,4 @@ def test_queue_positions_update_as_chats_are_taken(open_hours):
         assert queue["eta_seconds"] > 0
         await p.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
