@@ -173,6 +173,14 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Prakerja <no-reply@prakerja.local>")
 
+# --- SMS (prakerja.accounts.sms) ------------------------------------------------------------------
+# `outbox`: stored in the SMS outbox (admin) and printed to the console; `http`: a JSON gateway.
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="outbox")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
+SMS_CONSOLE_ECHO = env.bool("SMS_CONSOLE_ECHO", default=True)
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
