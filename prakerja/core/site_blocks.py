@@ -2,7 +2,8 @@
 
 The layout has slots (announcement banners, contact-center hours, the chat launcher). Apps fill
 them by registering a provider in their AppConfig.ready(); core never imports a domain app.
-Each provider takes the request and returns a dict merged into `site_blocks`. Providers are
+Each provider takes the request and returns a dict merged into `site_blocks` (list values, such
+as `announcements` and `body_extras`, are appended to, so several apps can fill them). Providers are
 called lazily by the template, so a page that does not show a slot does not pay for it.
 """
 
@@ -35,7 +36,11 @@ def collect(request) -> SimpleLazyObject:
     def build() -> dict:
         blocks = _defaults()
         for provider in _providers:
-            blocks.update(provider(request))
+            for key, value in provider(request).items():
+                if isinstance(value, list) and isinstance(blocks.get(key), list):
+                    blocks[key] = [*blocks[key], *value]
+                else:
+                    blocks[key] = value
         return blocks
 
     return SimpleLazyObject(build)

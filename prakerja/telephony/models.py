@@ -117,7 +117,9 @@ class Callback(models.Model):
         constraints = [
             # Grouping: at most one open (or claimed) callback per number.
             models.UniqueConstraint(
-                fields=["number"], condition=~Q(status="done"), name="callback_one_pending_per_number"
+                fields=["number"],
+                condition=~Q(status="done"),
+                name="callback_one_pending_per_number",
             ),
         ]
         indexes = [
@@ -150,7 +152,9 @@ class Call(models.Model):
     agent_label = models.CharField(_("agent (as sent)"), max_length=150, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=CallState, default="ringing")
     outcome = models.CharField(_("outcome"), max_length=16, choices=CallOutcome, blank=True)
-    hangup_cause = models.CharField(_("hang-up cause"), max_length=16, choices=HangupCause, blank=True)
+    hangup_cause = models.CharField(
+        _("hang-up cause"), max_length=16, choices=HangupCause, blank=True
+    )
     ringing_at = models.DateTimeField(_("ringing"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -208,9 +212,7 @@ class CallEvent(models.Model):
         verbose_name = _("call event")
         verbose_name_plural = _("call events")
         constraints = [
-            models.UniqueConstraint(
-                fields=["call_id_raw", "event", "key"], name="call_event_once"
-            ),
+            models.UniqueConstraint(fields=["call_id_raw", "event", "key"], name="call_event_once"),
         ]
 
     def __str__(self) -> str:

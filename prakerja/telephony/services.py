@@ -24,8 +24,8 @@ from .models import (
     UNANSWERED_OUTCOMES,
     AgentExtension,
     Call,
-    CallEvent,
     Callback,
+    CallEvent,
     CallOutcome,
     CallState,
     Direction,
@@ -184,12 +184,15 @@ def _snapshot(call: Call) -> dict:
 
 
 def _resolve_agent(label: str):
+    """The contact-center user behind an extension or username, or None (then the call is
+    recorded with the label only and its ticket left unassigned)."""
     if not label:
         return None
     ext = AgentExtension.objects.select_related("agent").filter(extension=label).first()
-    if ext is not None:
-        return ext.agent if ext.agent.is_active else None
-    return get_user_model().objects.filter(username=label, is_active=True).first()
+    user = ext.agent if ext else get_user_model().objects.filter(username=label).first()
+    if user is None or not has_role(user, *CONTACT_CENTER_ROLES):
+        return None
+    return user
 
 
 def _is_open(at: dt.datetime) -> bool:
@@ -221,9 +224,7 @@ def _derive(call: Call, events: list[CallEvent]) -> None:
         call.agent_label = answers[-1].key
         call.agent = _resolve_agent(call.agent_label)
     call.transfers = max(len(answers) - 1, 0)
-    call.ended_at = (
-        max(hangup.occurred_at, call.answered_at or call.ringing_at) if hangup else None
-    )
+    call.ended_at = max(hangup.occurred_at, call.answered_at or call.ringing_at) if hangup else None
     call.hangup_cause = hangup.payload.get("cause", "") if hangup else ""
     if hangup:
         call.state = CallState.ENDED
@@ -282,9 +283,7 @@ def _matching_participants(number: str):
     if not number:
         return []
     return list(
-        get_user_model()
-        .objects.filter(phone=number, is_active=True)
-        .order_by("-date_joined")[:5]
+        get_user_model().objects.filter(phone=number, is_active=True).order_by("-date_joined")[:5]
     )
 
 
@@ -300,14 +299,13 @@ def _ticket_for_call(call: Call, *, actor) -> None:
         subject = _("Phone call from %(number)s") % {"number": number}
     else:
         subject = _("Phone call to %(number)s") % {"number": number}
-    description = _("Call %(call_id)s at %(time)s WIB.") % {
-        "call_id": call.call_id,
-        "time": f"{local:%Y-%m-%d %H:%M}",
-    }
+    subject = f"{subject} ({local:%d-%m-%Y %H:%M} WIB)"
+    # No description: it would become a public message "from the requester"; the call record
+    # (linked from the ticket's call panel) holds the times.
     ticket = ticket_create(
         channel=Channel.PHONE,
         subject=subject,
-        description=description,
+        description="",
         requester=requester,
         name=requester.get_full_name() if requester else "",
         email=requester.email if requester else "",
@@ -451,7 +449,9 @@ def _claim(callback: Callback, *, agent) -> Callback:
     callback.claimed_by = agent
     callback.claimed_at = clock.now()
     callback.save(update_fields=["status", "claimed_by", "claimed_at"])
-    audit_record(actor=agent, action="callback.claim", obj=callback, after={"number": callback.number})
+    audit_record(
+        actor=agent, action="callback.claim", obj=callback, after={"number": callback.number}
+    )
     return callback
 
 
@@ -551,6 +551,35 @@ def call_log_manual(
     if direction == Direction.IN:
         _callback_close_when_caller_got_through(call)
     audit_record(actor=agent, action="call.log", obj=call, after={"number": caller})
+    return call
+
+
+@transaction.atomic
+def call_wrap_up(
+    *, call: Call, agent, category_slug: str, notes: str = "", resolve: bool = False
+) -> Call:
+    """The agent's after-call work from the screen-pop: category, an internal note, and either
+    resolve the ticket (which asks the caller for a rating by SMS, through the helpdesk's
+    ticket_resolve) or keep it open. Closes the pop."""
+    from prakerja.helpdesk.models import TicketStatus
+    from prakerja.helpdesk.services import (
+        ticket_reply,
+        ticket_resolve,
+        ticket_set_status,
+        ticket_update_fields,
+    )
+
+    if call.agent_id != agent.pk or call.ticket_id is None:
+        raise Forbidden()
+    ticket = ticket_update_fields(ticket=call.ticket, actor=agent, category_slug=category_slug)
+    if notes.strip():
+        ticket_reply(ticket=ticket, author=agent, body=notes.strip(), internal=True)
+    if resolve:
+        ticket_resolve(ticket=ticket, actor=agent)
+    elif ticket.status == TicketStatus.NEW:
+        ticket_set_status(ticket=ticket, status=TicketStatus.OPEN, actor=agent)
+    call.pop_closed = True
+    call.save(update_fields=["pop_closed", "updated_at"])
     return call
 
 
