@@ -2,8 +2,7 @@
 
 The layout has slots (announcement banners, contact-center hours, the chat launcher). Apps fill
 them by registering a provider in their AppConfig.ready(); core never imports a domain app.
-Each provider takes the request and returns a dict merged into `site_blocks` (list values, such
-as `announcements` and `body_extras`, are appended to, so several apps can fill them). Providers are
+Each provider takes the request and returns a dict merged into `site_blocks`. Providers are
 called lazily by the template, so a page that does not show a slot does not pay for it.
 """
 
@@ -37,6 +36,7 @@ def collect(request) -> SimpleLazyObject:
         blocks = _defaults()
         for provider in _providers:
             for key, value in provider(request).items():
+                # lists (body_extras, announcements) collect every provider's items
                 if isinstance(value, list) and isinstance(blocks.get(key), list):
                     blocks[key] = [*blocks[key], *value]
                 else:

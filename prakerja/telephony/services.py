@@ -327,6 +327,8 @@ def _screen_pop(call: Call) -> None:
         agent_group(call.agent_id),
         {
             "type": "screen.pop",
+            "title": _("Phone call from %(number)s")
+            % {"number": call.caller_number or call.from_raw or _("hidden number")},
             "call_id": call.call_id,
             "call_pk": call.pk,
             "caller_number": call.caller_number,

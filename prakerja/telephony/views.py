@@ -2,7 +2,7 @@
 callback list. Thin: parse, call one service or selector, render."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -42,15 +42,19 @@ def _pop_context(request) -> dict:
                 "form": WrapUpForm(categories=categories, initial=initial, prefix=f"c{call.pk}"),
             }
         )
-    return {"pops": pops}
+    return {"pops": pops, "version": ",".join(str(p["call"].pk) for p in pops)}
 
 
 @require_GET
 @agent_only
 def pops(request):
     """The screen-pop fragment: fetched on a websocket `screen.pop` and, without a socket, by
-    polling."""
-    return render(request, "telephony/_pops.html", _pop_context(request))
+    polling. 204 (htmx leaves the panel alone, with whatever the agent is typing) when the
+    client already shows these calls."""
+    context = _pop_context(request)
+    if "v" in request.GET and request.GET["v"] == context["version"]:
+        return HttpResponse(status=204)
+    return render(request, "telephony/_pops.html", context)
 
 
 @require_GET

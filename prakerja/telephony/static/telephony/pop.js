@@ -63,10 +63,16 @@
       retryDelay = Math.min(retryDelay * 2, 60000);
     });
   }
-  // Other scripts holding the agent socket may pass events on as a DOM event.
-  document.addEventListener("agent:event", function (event) {
+  // The live-chat workspace holds its own agent socket and passes other systems' events on as
+  // a DOM event: use that instead of a second socket (and poll slowly in case it is down).
+  document.addEventListener("prakerja:agent-event", function (event) {
     onEvent(event.detail);
   });
+  if (document.getElementById("lcw")) {
+    pollSeconds = 15;
+    startPolling();
+    return;
+  }
   startPolling();
   connect();
 })();
