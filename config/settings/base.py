@@ -198,6 +198,19 @@ CONTENT_SECURITY_POLICY = (
 PROGRAM_NAME = "Kartu Prakerja"
 CONTACT_CENTER_HOTLINE = env.str("CONTACT_CENTER_HOTLINE", default="0800-150-3001")
 
+# --- Live chat (prakerja.livechat) --------------------------------------------------------------
+# Concurrent chats per agent (default for new agents; each agent's row can change it).
+LIVECHAT_MAX_CHATS_PER_AGENT = env.int("LIVECHAT_MAX_CHATS_PER_AGENT", default=3)
+# Past this many waiting chats the widget offers to leave a message instead of queueing.
+LIVECHAT_MAX_QUEUE = env.int("LIVECHAT_MAX_QUEUE", default=200)
+# Chats with no message for this long are closed with a notice to both sides.
+LIVECHAT_IDLE_MINUTES = env.int("LIVECHAT_IDLE_MINUTES", default=10)
+# Estimated handling time of one chat until enough chats have ended to measure it.
+LIVECHAT_AVG_CHAT_SECONDS = env.int("LIVECHAT_AVG_CHAT_SECONDS", default=300)
+LIVECHAT_MAX_MESSAGE_CHARS = 2000
+# Messages one side may send per 10 seconds on one chat (resends of a stored id do not count).
+LIVECHAT_MESSAGES_PER_10S = env.int("LIVECHAT_MESSAGES_PER_10S", default=20)
+
 # --- Logging: one JSON line per request, with the request id; NIKs masked -------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

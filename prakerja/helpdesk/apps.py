@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HelpdeskConfig(AppConfig):
     name = "prakerja.helpdesk"
     label = "helpdesk"
+    verbose_name = _("Contact center")
+
+    def ready(self) -> None:
+        from prakerja.core import site_blocks
+
+        from .blocks import hours_block
+
+        site_blocks.register(hours_block)

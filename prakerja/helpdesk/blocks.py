@@ -1,0 +1,36 @@
+"""What the contact center puts into the base layout: the hours and "open now / closed, opens at"."""
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+
+from . import hours
+
+
+def schedule_summary(schedule: hours.Schedule) -> str:
+    windows = {schedule.weekly.get(day) for day in range(7)}
+    if len(windows) == 1 and None not in windows:
+        opens, closes = windows.pop()
+        return _("Every day, %(opens)s-%(closes)s WIB") % {
+            "opens": f"{opens:%H:%M}",
+            "closes": f"{closes:%H:%M}",
+        }
+    return _("See the opening hours")
+
+
+def hours_block(request) -> dict:
+    schedule = hours.current_schedule()
+    status = hours.opening_text(schedule=schedule)
+    text = schedule_summary(schedule)
+    if not status["open_now"] and status["next_open_at"] is not None:
+        opens = clock.to_local(status["next_open_at"])
+        if opens.date() == clock.local_now().date():
+            extra = _("opens today at %(time)s") % {"time": f"{opens:%H:%M}"}
+        else:
+            extra = _("opens %(day)s at %(time)s") % {
+                "time": f"{opens:%H:%M}",
+                "day": formats.date_format(opens, "l, j F"),
+            }
+        text = f"{text} · {extra}"
+    return {"open_now": status["open_now"], "hours_text": text}

@@ -1,0 +1,51 @@
+"""E-mails to the requester (acknowledgement, agent reply, resolution) through the Tasks API.
+
+Services call `notify_requester(...)` inside their transaction; the task is enqueued on commit, so
+a rolled-back action sends nothing. The e-mail is rendered in the language of the request that
+caused it, and always carries the ticket reference.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+KINDS = ("acknowledgement", "reply", "resolved")
+
+
+@task()
+def send_ticket_email(
+    ticket_id: int, kind: str, message_id: int | None = None, language: str = "id"
+):
+    from .models import Message, Ticket
+
+    ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
+    if ticket is None or not ticket.requester_email or kind not in KINDS:
+        return 0
+    message = Message.objects.filter(pk=message_id, ticket=ticket).first() if message_id else None
+    with translation.override(language):
+        subjects = {
+            "acknowledgement": _("We received your report %(ref)s"),
+            "reply": _("New reply on your report %(ref)s"),
+            "resolved": _("Your report %(ref)s has been resolved"),
+        }
+        context = {
+            "ticket": ticket,
+            "message": message,
+            "kind": kind,
+            "program": settings.PROGRAM_NAME,
+            "hotline": settings.CONTACT_CENTER_HOTLINE,
+            "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
+        }
+        body = render_to_string("helpdesk/email/ticket.txt", context)
+        subject = subjects[kind] % {"ref": ticket.reference}
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [ticket.requester_email])
+
+
+def notify_requester(*, ticket, kind: str, message=None) -> None:
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    ticket_id, message_id = ticket.pk, (message.pk if message is not None else None)
+    transaction.on_commit(lambda: send_ticket_email.enqueue(ticket_id, kind, message_id, language))

@@ -1,0 +1,48 @@
+"""Every write in the contact-center core. `from prakerja.helpdesk.services import ticket_create`.
+
+Split by topic: tickets (lifecycle), routing (assignment and claims), staff (presence, roster),
+kb (knowledge base and canned responses).
+"""
+
+from .routing import (
+    routing_drain,
+    ticket_claim,
+    ticket_claim_next,
+    ticket_route,
+)
+from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
+from .tickets import (
+    generate_reference,
+    normalize_reference,
+    sla_due_times,
+    ticket_assign,
+    ticket_create,
+    ticket_reply,
+    ticket_requester_reply,
+    ticket_resolve,
+    ticket_set_status,
+    ticket_update_fields,
+    tickets_close_resolved,
+)
+
+__all__ = [
+    "generate_reference",
+    "normalize_reference",
+    "presence_heartbeat",
+    "presence_set",
+    "roster_import_csv",
+    "roster_set",
+    "routing_drain",
+    "sla_due_times",
+    "ticket_assign",
+    "ticket_claim",
+    "ticket_claim_next",
+    "ticket_create",
+    "ticket_reply",
+    "ticket_requester_reply",
+    "ticket_resolve",
+    "ticket_route",
+    "ticket_set_status",
+    "ticket_update_fields",
+    "tickets_close_resolved",
+]

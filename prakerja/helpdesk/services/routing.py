@@ -1,0 +1,187 @@
+"""Routing: who gets a ticket. Decided by the database, so two workers never take the same
+ticket and an agent never goes over their limit through automatic assignment.
+
+- `ticket_route` picks the least-loaded available agent (on shift, online, presence fresh) under
+  their limit. The chosen agent's `AgentPresence` row is locked with
+  `select_for_update(skip_locked=True)` while their load is re-counted: a concurrent router skips
+  that agent and tries the next, so a limit cannot be overrun by a race.
+- `ticket_claim_next` / `routing_drain` take tickets from the unassigned queue with
+  `select_for_update(skip_locked=True)`: each row goes to exactly one claimant.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import Conflict
+from prakerja.core.services import audit_record
+
+from ..models import ACTIVE_STATUSES, AgentPresence, Ticket
+
+
+def default_limit() -> int:
+    return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
+
+
+def agent_loads(agent_ids) -> dict[int, int]:
+    """Active (new/open/pending) tickets per agent."""
+    rows = (
+        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+def _lock_agent_with_capacity(*, at=None):
+    """Lock and return (presence) of the least-loaded available agent under their limit, or None.
+    Must run inside a transaction; the lock is held until it ends."""
+    from ..selectors import agents_available
+
+    presences = {
+        p.agent_id: p
+        for p in AgentPresence.objects.filter(agent__in=agents_available(at=at)).only(
+            "agent_id", "ticket_limit", "last_routed_at"
+        )
+    }
+    if not presences:
+        return None
+    loads = agent_loads(presences)
+    epoch = clock.now().replace(year=2000)
+    candidates = sorted(
+        (
+            p
+            for p in presences.values()
+            if loads.get(p.agent_id, 0) < (p.ticket_limit or default_limit())
+        ),
+        key=lambda p: (loads.get(p.agent_id, 0), p.last_routed_at or epoch, p.agent_id),
+    )
+    skipped = []
+    acquired_any = False
+    for candidate in candidates:
+        locked = (
+            AgentPresence.objects.select_for_update(skip_locked=True)
+            .filter(pk=candidate.pk)
+            .first()
+        )
+        if locked is None:  # another router is assigning to this agent right now
+            skipped.append(candidate)
+            continue
+        acquired_any = True
+        if _has_capacity(locked):
+            return locked
+    if acquired_any:
+        return None
+    # Every candidate was busy being assigned by someone else. Wait for them in one global order
+    # (agent id): a waiter holds no other presence lock, so waiting cannot deadlock.
+    for candidate in sorted(skipped, key=lambda p: p.agent_id):
+        locked = AgentPresence.objects.select_for_update().get(pk=candidate.pk)
+        if _has_capacity(locked):
+            return locked
+    return None
+
+
+def _has_capacity(presence: AgentPresence) -> bool:
+    load = Ticket.objects.filter(assignee_id=presence.agent_id, status__in=ACTIVE_STATUSES).count()
+    return load < (presence.ticket_limit or default_limit())
+
+
+def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> Ticket:
+    now = clock.now()
+    ticket.assignee_id = presence.agent_id
+    ticket.assigned_at = now
+    ticket.updated_at = now
+    ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    presence.last_routed_at = now
+    presence.save(update_fields=["last_routed_at"])
+    audit_record(
+        actor=actor,
+        action="ticket.assign",
+        obj=ticket,
+        before={"assignee": None},
+        after={"assignee_id": presence.agent_id, "via": via},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
+    """Assign an unassigned active ticket to the least-loaded available agent under their
+    limit; leave it in the unassigned queue when nobody is available. Returns the ticket."""
+    locked = (
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(pk=ticket.pk, assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .first()
+    )
+    if locked is None:  # already assigned, finished, or being routed by someone else
+        return ticket
+    presence = _lock_agent_with_capacity(at=at)
+    if presence is None:
+        return locked
+    _give(locked, presence, via="routing")
+    ticket.assignee_id, ticket.assigned_at = locked.assignee_id, locked.assigned_at
+    return locked
+
+
+@transaction.atomic
+def ticket_claim_next(*, agent) -> Ticket | None:
+    """The agent takes the oldest unassigned ticket, within their limit. None when the queue is
+    empty or the agent is at their limit. Rows locked by another claimant are skipped."""
+    presence, _created = AgentPresence.objects.get_or_create(agent=agent)
+    presence = AgentPresence.objects.select_for_update().get(pk=presence.pk)
+    load = Ticket.objects.filter(assignee=agent, status__in=ACTIVE_STATUSES).count()
+    if load >= (presence.ticket_limit or default_limit()):
+        return None
+    ticket = (
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if ticket is None:
+        return None
+    return _give(ticket, presence, actor=agent, via="claim")
+
+
+@transaction.atomic
+def ticket_claim(*, ticket: Ticket, agent) -> Ticket:
+    """The agent takes this unassigned ticket; Conflict `already_assigned` if someone has it."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.assignee_id == agent.pk:
+        return locked
+    if locked.assignee_id is not None:
+        raise Conflict(_("Another agent already took this ticket."), code="already_assigned")
+    if locked.status not in ACTIVE_STATUSES:
+        raise Conflict(_("This ticket is no longer open."), code="ticket_not_active")
+    presence, _created = AgentPresence.objects.get_or_create(agent=agent)
+    return _give(locked, presence, actor=agent, via="claim")
+
+
+def routing_drain(*, limit: int = 50, at=None) -> int:
+    """Offer the oldest unassigned tickets to available agents, one transaction per ticket.
+    Stops when nobody has capacity. Returns how many were assigned."""
+    assigned = 0
+    for _i in range(limit):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True)
+                .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+                .order_by("created_at", "id")
+                .first()
+            )
+            if ticket is None:
+                return assigned
+            presence = _lock_agent_with_capacity(at=at)
+            if presence is None:
+                return assigned
+            _give(ticket, presence, via="routing")
+            assigned += 1
+    return assigned
+
+
+def routing_drain_on_commit() -> None:
+    """Capacity may have freed up: drain the unassigned queue after this transaction commits."""
+    transaction.on_commit(routing_drain)

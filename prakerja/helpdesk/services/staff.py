@@ -1,0 +1,137 @@
+"""Agents' presence, shifts and the roster."""
+
+import csv
+import datetime as dt
+import io
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import ValidationFailed
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+from prakerja.core.services import audit_record
+
+from ..models import AgentPresence, PresenceStatus, RosterEntry, Shift
+
+ROSTER_MAX_ROWS = 20_000
+
+
+@transaction.atomic
+def presence_set(*, agent, status: str) -> AgentPresence:
+    """The agent sets online/away/offline (also counts as a heartbeat). Going online offers the
+    unassigned queue to the agent on commit."""
+    if status not in PresenceStatus.values:
+        raise ValidationFailed(errors={"status": [_("Unknown status.")]})
+    if not has_role(agent, *CONTACT_CENTER_ROLES):
+        raise ValidationFailed(errors={"agent": [_("This user is not an agent.")]})
+    now = clock.now()
+    presence, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
+    changed = presence.status != status
+    presence.status = status
+    presence.last_seen_at = now
+    if changed:
+        presence.changed_at = now
+    presence.save(update_fields=["status", "last_seen_at", "changed_at"])
+    if status == PresenceStatus.ONLINE:
+        from .routing import routing_drain_on_commit
+
+        routing_drain_on_commit()
+    return presence
+
+
+def presence_heartbeat(*, agent) -> AgentPresence | None:
+    """The workspace page is still open: refresh `last_seen_at` (one UPDATE, no lock). An agent
+    whose browser went quiet longer than PRESENCE_TTL_SECONDS counts as offline."""
+    now = clock.now()
+    updated = AgentPresence.objects.filter(agent=agent).update(last_seen_at=now)
+    if not updated:
+        return None
+    return AgentPresence.objects.get(agent=agent)
+
+
+@transaction.atomic
+def roster_set(*, agent, shift: Shift, date: dt.date, actor) -> RosterEntry:
+    if not has_role(agent, *CONTACT_CENTER_ROLES):
+        raise ValidationFailed(errors={"agent": [_("This user is not an agent.")]})
+    entry, created = RosterEntry.objects.get_or_create(agent=agent, shift=shift, date=date)
+    if created:
+        audit_record(
+            actor=actor,
+            action="roster.add",
+            obj=entry,
+            after={"agent": agent.get_username(), "shift": shift.code, "date": date.isoformat()},
+        )
+    return entry
+
+
+@transaction.atomic
+def roster_import_csv(*, text: str, actor) -> dict:
+    """Import `date,shift,username` rows (a header row is optional). All or nothing: any bad
+    row raises ValidationFailed listing every bad line, and nothing is written. Rows already in
+    the roster are skipped. Returns {"created": n, "skipped": n}. Audited as one entry."""
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    errors: list[str] = []
+    shifts = {s.code: s for s in Shift.objects.filter(is_active=True)}
+    for line_no, row in enumerate(reader, start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row]
+        if line_no == 1 and cells[:1] == ["date"]:
+            continue
+        if len(rows) + len(errors) >= ROSTER_MAX_ROWS:
+            errors.append(
+                _("Line %(n)d: too many rows (at most %(max)d).")
+                % {"n": line_no, "max": ROSTER_MAX_ROWS}
+            )
+            break
+        if len(cells) != 3:
+            errors.append(_("Line %(n)d: expected date,shift,username.") % {"n": line_no})
+            continue
+        raw_date, code, username = cells
+        try:
+            day = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(_("Line %(n)d: date must look like 2026-01-31.") % {"n": line_no})
+            continue
+        if code not in shifts:
+            errors.append(_("Line %(n)d: unknown shift %(code)s.") % {"n": line_no, "code": code})
+            continue
+        rows.append((line_no, day, shifts[code], username))
+    User = get_user_model()
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in={r[3] for r in rows}).prefetch_related("groups")
+    }
+    for line_no, _day, _shift, username in rows:
+        user = users.get(username)
+        if user is None or not has_role(user, *CONTACT_CENTER_ROLES):
+            errors.append(
+                _("Line %(n)d: %(user)s is not an agent.") % {"n": line_no, "user": username}
+            )
+    if errors:
+        raise ValidationFailed(_("The roster was not imported."), errors={"file": errors})
+    existing = set(
+        RosterEntry.objects.filter(
+            date__in={r[1] for r in rows}, agent__in=users.values()
+        ).values_list("agent_id", "shift_id", "date")
+    )
+    new = []
+    seen = set()
+    for _line, day, shift, username in rows:
+        key = (users[username].pk, shift.pk, day)
+        if key in existing or key in seen:
+            continue
+        seen.add(key)
+        new.append(RosterEntry(agent=users[username], shift=shift, date=day))
+    RosterEntry.objects.bulk_create(new, batch_size=1000)
+    audit_record(
+        actor=actor,
+        action="roster.import",
+        object_type="helpdesk.rosterentry",
+        object_id="import",
+        after={"created": len(new), "skipped": len(rows) - len(new)},
+    )
+    return {"created": len(new), "skipped": len(rows) - len(new)}

@@ -1,0 +1,529 @@
+"""Ticket lifecycle: create, reply (agent and requester), assign, status changes, resolve.
+
+Every function is one transaction; the ticket row is locked (`select_for_update`) before it is
+changed, so concurrent replies and status changes serialize per ticket. E-mails and the survey
+are sent on commit.
+"""
+
+import datetime as dt
+import secrets
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import Conflict, ValidationFailed
+from prakerja.core.services import audit_record
+
+from .. import hours
+from ..models import (
+    Category,
+    Channel,
+    Message,
+    MessageKind,
+    Priority,
+    SlaTarget,
+    Ticket,
+    TicketStatus,
+)
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V: safe to read out on the phone and to type back.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
+REFERENCE_LENGTH = 8  # 23**8 ≈ 7.8e10 values: not guessable, collisions rare (and retried)
+REFERENCE_ATTEMPTS = 6
+REOPEN_WINDOW = dt.timedelta(days=7)
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+
+# Default SLA targets in business minutes, used when no SlaTarget row exists for a priority.
+DEFAULT_SLA = {
+    Priority.URGENT: (30, 4 * 60),
+    Priority.HIGH: (60, 8 * 60),
+    Priority.NORMAL: (4 * 60, 3 * 12 * 60),
+    Priority.LOW: (8 * 60, 5 * 12 * 60),
+}
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    TicketStatus.NEW: {
+        TicketStatus.OPEN,
+        TicketStatus.PENDING,
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+    },
+    TicketStatus.OPEN: {TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED},
+    TicketStatus.PENDING: {TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED},
+    TicketStatus.RESOLVED: {TicketStatus.OPEN, TicketStatus.CLOSED},
+    TicketStatus.CLOSED: set(),
+}
+
+
+def generate_reference() -> str:
+    """`XXXX-XXXX` from an unambiguous alphabet, random (not sequential)."""
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalize_reference(value: str) -> str:
+    """What a person typed or read out -> the stored form (case, spaces and dashes forgiven)."""
+    raw = "".join(ch for ch in (value or "").upper() if ch.isalnum())
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == REFERENCE_LENGTH else raw
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 via accounts' helper (issue 3); raises ValueError on an invalid number."""
+    try:
+        from prakerja.accounts.phones import normalize_phone as accounts_normalize
+    except ImportError:  # accounts has not landed its helper yet
+        accounts_normalize = None
+    if accounts_normalize is not None:
+        return accounts_normalize(raw)
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("invalid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """First-response and resolution due times, counted in business hours from `start`."""
+    target = SlaTarget.objects.filter(priority=priority).first()
+    if target is not None:
+        first, resolution = target.first_response_minutes, target.resolution_minutes
+    else:
+        first, resolution = DEFAULT_SLA.get(priority, DEFAULT_SLA[Priority.NORMAL])
+    return (
+        hours.add_business_seconds(start, first * 60),
+        hours.add_business_seconds(start, resolution * 60),
+    )
+
+
+def _snapshot(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "assignee": ticket.assignee.get_username() if ticket.assignee_id else None,
+        "category": ticket.category.slug if ticket.category_id else None,
+        "priority": ticket.priority,
+    }
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock (callers pass whatever instance they hold)."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("category", "assignee")
+        .get(pk=ticket.pk)
+    )
+
+
+def _validate_contact(
+    *, channel, subject, description, category_slug, requester, name, email, phone
+):
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel.")]
+    subject = (subject or "").strip()
+    description = (description or "").strip()
+    if not subject:
+        errors["subject"] = [_("Please write a short subject.")]
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = [_("At most %(n)d characters.") % {"n": SUBJECT_MAX}]
+    if channel == Channel.WEB and not description:
+        errors["description"] = [_("Please describe your complaint.")]
+    elif len(description) > BODY_MAX:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": BODY_MAX}]
+    category = Category.objects.filter(slug=category_slug or "other", is_active=True).first()
+    if category is None:
+        errors["category"] = [_("Choose a category from the list.")]
+    name = (name or "").strip()[:150]
+    email = (email or "").strip().lower()
+    phone = (phone or "").strip()
+    if requester is not None:
+        name = name or requester.get_full_name()
+        email = email or (requester.email or "").lower()
+        phone = phone or getattr(requester, "phone", "") or ""
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except ValueError:
+            errors["phone"] = [_("Enter a valid Indonesian phone number.")]
+    if channel == Channel.WEB and requester is None:
+        if not name:
+            errors["name"] = [_("Please enter your name.")]
+        if not email:
+            errors.setdefault("email", [_("Please enter your e-mail address.")])
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return subject, description, category, name, email, phone
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    channel: str,
+    subject: str,
+    description: str,
+    category_slug: str = "other",
+    requester=None,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    priority: str = Priority.NORMAL,
+    actor=None,
+    route: bool = True,
+) -> Ticket:
+    """Open a ticket on any channel.
+
+    Validates input (ValidationFailed with field errors), gives the ticket a random readable
+    reference (unique; retried on the rare collision), sets the SLA due times in business hours,
+    writes the description as the first public message from the requester, audits creation, and,
+    when `route` is true, assigns it to an available agent (routing.ticket_route). On commit: the
+    acknowledgement e-mail when the requester has an e-mail address.
+    """
+    subject, description, category, name, email, phone = _validate_contact(
+        channel=channel,
+        subject=subject,
+        description=description,
+        category_slug=category_slug,
+        requester=requester,
+        name=name,
+        email=email,
+        phone=phone,
+    )
+    if priority not in Priority.values:
+        raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
+    now = clock.now()
+    first_due, resolution_due = sla_due_times(priority=priority, start=now)
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # savepoint: a collision rolls back only this insert
+                ticket = Ticket.objects.create(
+                    reference=generate_reference(),
+                    channel=channel,
+                    category=category,
+                    subject=subject,
+                    description=description,
+                    priority=priority,
+                    status=TicketStatus.NEW,
+                    requester=requester,
+                    requester_name=name,
+                    requester_email=email,
+                    requester_phone=phone,
+                    created_at=now,
+                    updated_at=now,
+                    last_message_at=now if description else None,
+                    first_response_due_at=first_due,
+                    resolution_due_at=resolution_due,
+                )
+            break
+        except IntegrityError:
+            if attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+    if description:
+        Message.objects.create(
+            ticket=ticket,
+            author=requester,
+            author_name=name,
+            from_requester=True,
+            kind=MessageKind.PUBLIC,
+            body=description,
+            created_at=now,
+        )
+    audit_record(
+        actor=actor or requester,
+        action="ticket.create",
+        obj=ticket,
+        after={"channel": channel, **_snapshot(ticket)},
+    )
+    if route:
+        from .routing import ticket_route
+
+        ticket_route(ticket=ticket)
+    if ticket.requester_email and channel != Channel.CHAT:
+        from ..notifications import notify_requester
+
+        notify_requester(ticket=ticket, kind="acknowledgement")
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, author, body: str, internal: bool = False, client_msg_id: str | None = None
+) -> Message:
+    """An agent's (or staff's) reply or internal note.
+
+    Idempotent on `client_msg_id` (a resend returns the first message). The first public reply
+    sets `first_response_at`; a public reply to a new ticket opens it. Refused on closed tickets.
+    On commit: an e-mail to the requester for public replies.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": BODY_MAX}]})
+    ticket = _lock(ticket)
+    if client_msg_id:
+        existing = Message.objects.filter(ticket=ticket, client_msg_id=client_msg_id).first()
+        if existing is not None:
+            return existing
+    if ticket.status == TicketStatus.CLOSED:
+        raise Conflict(_("This ticket is closed."), code="ticket_closed")
+    now = clock.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        author=author,
+        author_name=author.get_full_name() if author is not None else "",
+        kind=MessageKind.INTERNAL if internal else MessageKind.PUBLIC,
+        body=body,
+        created_at=now,
+        client_msg_id=client_msg_id or None,
+    )
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    if not internal:
+        ticket.last_message_at = now
+        fields.append("last_message_at")
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            fields.append("first_response_at")
+        if ticket.status == TicketStatus.NEW:
+            _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
+    ticket.save(update_fields=fields)
+    if not internal and ticket.requester_email and ticket.channel != Channel.CHAT:
+        from ..notifications import notify_requester
+
+        notify_requester(ticket=ticket, kind="reply", message=message)
+    return message
+
+
+@transaction.atomic
+def ticket_requester_reply(
+    *, ticket: Ticket, body: str, client_msg_id: str | None = None, author=None
+) -> Message:
+    """The requester writes on their ticket (tracking page, chat, participant dashboard).
+
+    Idempotent on `client_msg_id`. A pending ticket goes back to open; a resolved ticket reopens
+    when the reply comes within 7 days of resolution, otherwise (and for closed tickets) the
+    reply is refused with `ticket_closed` so the requester opens a new report.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": BODY_MAX}]})
+    ticket = _lock(ticket)
+    if client_msg_id:
+        existing = Message.objects.filter(ticket=ticket, client_msg_id=client_msg_id).first()
+        if existing is not None:
+            return existing
+    now = clock.now()
+    if ticket.status == TicketStatus.CLOSED or (
+        ticket.status == TicketStatus.RESOLVED
+        and ticket.resolved_at is not None
+        and now - ticket.resolved_at > REOPEN_WINDOW
+    ):
+        raise Conflict(
+            _("This ticket is closed. Please submit a new report."), code="ticket_closed"
+        )
+    message = Message.objects.create(
+        ticket=ticket,
+        author=author,
+        author_name=(author.get_full_name() if author is not None else ticket.requester_name),
+        from_requester=True,
+        kind=MessageKind.PUBLIC,
+        body=body,
+        created_at=now,
+        client_msg_id=client_msg_id or None,
+    )
+    fields = ["updated_at", "last_message_at"]
+    ticket.updated_at = now
+    ticket.last_message_at = now
+    if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
+        _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
+    ticket.save(update_fields=fields)
+    return message
+
+
+def _set_status(ticket: Ticket, status: str, *, actor, now, fields: list[str]) -> None:
+    """Apply a transition in memory (caller saves `fields`) and audit it."""
+    if status not in ALLOWED_TRANSITIONS.get(ticket.status, set()):
+        raise Conflict(
+            _("A ticket cannot go from %(old)s to %(new)s.")
+            % {"old": ticket.get_status_display(), "new": TicketStatus(status).label},
+            code="invalid_transition",
+        )
+    before = ticket.status
+    ticket.status = status
+    fields.append("status")
+    if status == TicketStatus.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif status == TicketStatus.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    elif before == TicketStatus.RESOLVED:  # reopened
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    audit_record(
+        actor=actor,
+        action="ticket.reopen" if before == TicketStatus.RESOLVED else "ticket.status",
+        obj=ticket,
+        before={"status": before},
+        after={"status": status},
+    )
+
+
+@transaction.atomic
+def ticket_set_status(*, ticket: Ticket, status: str, actor) -> Ticket:
+    """Change status along ALLOWED_TRANSITIONS (Conflict otherwise). Resolving goes through
+    `ticket_resolve` so its side effects (e-mail, survey) always happen."""
+    if status not in TicketStatus.values:
+        raise ValidationFailed(errors={"status": [_("Unknown status.")]})
+    if status == TicketStatus.RESOLVED:
+        return ticket_resolve(ticket=ticket, actor=actor)
+    ticket = _lock(ticket)
+    if ticket.status == status:
+        return ticket
+    now = clock.now()
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    _set_status(ticket, status, actor=actor, now=now, fields=fields)
+    ticket.save(update_fields=fields)
+    if status == TicketStatus.CLOSED or status == TicketStatus.PENDING:
+        from .routing import routing_drain_on_commit
+
+        routing_drain_on_commit()
+    return ticket
+
+
+@transaction.atomic
+def ticket_resolve(*, ticket: Ticket, actor) -> Ticket:
+    """Mark resolved (sets `resolved_at`). On commit: the resolution e-mail (web/phone with an
+    e-mail) and the CSAT survey request (issue 7's `survey_request_for_ticket`), and the agent's
+    freed capacity is offered to the unassigned queue."""
+    ticket = _lock(ticket)
+    if ticket.status == TicketStatus.RESOLVED:
+        return ticket
+    now = clock.now()
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    _set_status(ticket, TicketStatus.RESOLVED, actor=actor, now=now, fields=fields)
+    ticket.save(update_fields=fields)
+    ticket_pk = ticket.pk
+
+    def request_survey():
+        try:
+            from prakerja.surveys.services import survey_request_for_ticket
+        except ImportError:  # surveys (issue 7) not landed yet
+            return
+        survey_request_for_ticket(ticket=Ticket.objects.get(pk=ticket_pk))
+
+    transaction.on_commit(request_survey)
+    if ticket.requester_email and ticket.channel != Channel.CHAT:
+        from ..notifications import notify_requester
+
+        notify_requester(ticket=ticket, kind="resolved")
+    from .routing import routing_drain_on_commit
+
+    routing_drain_on_commit()
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, agent, actor) -> Ticket:
+    """Assign (or unassign with agent=None) as a supervisor or the agent themself. No capacity
+    check: a supervisor's reassignment is deliberate. Audited."""
+    from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+
+    if agent is not None and not has_role(agent, *CONTACT_CENTER_ROLES):
+        raise ValidationFailed(errors={"assignee": [_("This user is not an agent.")]})
+    ticket = _lock(ticket)
+    if ticket.assignee_id == (agent.pk if agent else None):
+        return ticket
+    before = _snapshot(ticket)
+    now = clock.now()
+    ticket.assignee = agent
+    ticket.assigned_at = now if agent else None
+    ticket.updated_at = now
+    ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="ticket.assign",
+        obj=ticket,
+        before={"assignee": before["assignee"]},
+        after={"assignee": agent.get_username() if agent else None},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_update_fields(
+    *, ticket: Ticket, actor, category_slug: str | None = None, priority: str | None = None
+) -> Ticket:
+    """Change category and/or priority (audited). A priority change recomputes the SLA due
+    times from creation."""
+    ticket = _lock(ticket)
+    before = _snapshot(ticket)
+    fields = []
+    if category_slug is not None and category_slug != ticket.category.slug:
+        category = Category.objects.filter(slug=category_slug, is_active=True).first()
+        if category is None:
+            raise ValidationFailed(errors={"category": [_("Choose a category from the list.")]})
+        ticket.category = category
+        fields.append("category")
+    if priority is not None and priority != ticket.priority:
+        if priority not in Priority.values:
+            raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
+        ticket.priority = priority
+        ticket.first_response_due_at, ticket.resolution_due_at = sla_due_times(
+            priority=priority, start=ticket.created_at
+        )
+        fields += ["priority", "first_response_due_at", "resolution_due_at"]
+    if not fields:
+        return ticket
+    ticket.updated_at = clock.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
+    after = _snapshot(ticket)
+    changed = [k for k in ("category", "priority") if before[k] != after[k]]
+    audit_record(
+        actor=actor,
+        action="ticket.update",
+        obj=ticket,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return ticket
+
+
+@transaction.atomic
+def tickets_close_resolved(*, older_than: dt.timedelta = REOPEN_WINDOW) -> int:
+    """Close tickets resolved longer ago than the reopen window (run daily by the scheduler or
+    `manage.py helpdesk_close_resolved`). Returns how many were closed."""
+    now = clock.now()
+    ids = list(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(status=TicketStatus.RESOLVED, resolved_at__lt=now - older_than)
+        .values_list("pk", flat=True)[:5000]
+    )
+    for pk in ids:
+        audit_record(
+            actor=None,
+            action="ticket.status",
+            object_type="helpdesk.ticket",
+            object_id=str(pk),
+            before={"status": TicketStatus.RESOLVED},
+            after={"status": TicketStatus.CLOSED},
+        )
+    return Ticket.objects.filter(pk__in=ids).update(
+        status=TicketStatus.CLOSED, closed_at=now, updated_at=now
+    )

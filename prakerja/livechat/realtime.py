@@ -1,0 +1,51 @@
+"""The one way sync code talks to websockets: group names and broadcasts sent on commit.
+
+Consumers join groups named here; services broadcast with `group_send_on_commit`, so a rolled-back
+action sends nothing. Other apps use it too, e.g. telephony's screen-pop:
+
+    group_send_on_commit(agent_group(agent.pk), {"type": "screen.pop", "call": {...}})
+
+The agent workspace socket forwards any event it has no handler for (`screen.pop`, `notify`, ...)
+to the browser as JSON, with the event's `type` kept.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+SUPERVISORS_GROUP = "livechat.supervisors"
+QUEUE_GROUP = "livechat.queue"
+
+
+def agent_group(user_id: int) -> str:
+    """Every workspace socket of one agent (several tabs or devices)."""
+    return f"agent.{int(user_id)}"
+
+
+def chat_group(chat_id: int) -> str:
+    """The participant's sockets and every agent/supervisor socket watching one chat."""
+    return f"chat.{int(chat_id)}"
+
+
+def group_send(group: str, event: dict) -> None:
+    """Send now, from sync code. Prefer `group_send_on_commit` inside a transaction."""
+    layer = get_channel_layer()
+    if layer is None:  # channels not configured: nothing listens
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # a broadcast failure must never undo a stored message
+        logger.exception("livechat.group_send_failed", extra={"group": group})
+
+
+def group_send_on_commit(group: str, event: dict) -> None:
+    """Broadcast `event` to `group` once the current transaction commits (now if none)."""
+    if "type" not in event:
+        raise ValueError("a channel-layer event needs a 'type'")
+    transaction.on_commit(lambda: group_send(group, event))
