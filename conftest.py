@@ -78,7 +78,19 @@ def _playwright():
     # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run in a
     # thread with a running loop unless told the access is deliberate (tests touch the DB directly).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+
+    # With that loop running, `connections` hands this thread new connection objects, which lack
+    # the serialized test data that `serialized_rollback` restores: carry it over, or every
+    # transactional test after the first browser test in a worker starts without seeded rows.
+    saved = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as pw:
+        for alias, contents in saved.items():
+            connections[alias]._test_serialized_contents = contents
         yield pw
 
 
