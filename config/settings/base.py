@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "prakerja.programs.middleware.PreviewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prakerja.core.middleware.RateLimitedMiddleware",
@@ -180,6 +181,15 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
 SMS_CONSOLE_ECHO = env.bool("SMS_CONSOLE_ECHO", default=True)
+
+# --- Participants: identity verification adapter and public URL for e-mailed links -------------
+IDENTITY_VERIFIER = env.str("IDENTITY_VERIFIER", default="offline")  # offline | http
+IDENTITY_REGISTRY_URL = env.str("IDENTITY_REGISTRY_URL", default="")
+IDENTITY_REGISTRY_TOKEN = env.str("IDENTITY_REGISTRY_TOKEN", default="")
+LINKING_VERIFIER = env.str("LINKING_VERIFIER", default="sandbox")  # sandbox | http
+LINKING_VERIFIER_URL = env.str("LINKING_VERIFIER_URL", default="")
+LINKING_VERIFIER_TOKEN = env.str("LINKING_VERIFIER_TOKEN", default="")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

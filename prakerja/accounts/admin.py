@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import SmsOutbox, User
+from .models import Identity, IdentityStatus, SmsOutbox, User
 
 
 @admin.register(User)
@@ -54,3 +54,77 @@ class SmsOutboxAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    """The PMO reviews identities: verify through the adapter or reject with a reason."""
+
+    list_display = ["user", "masked_nik", "full_name", "status", "submitted_at", "has_id_card"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "full_name", "=nik"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "masked_nik",
+        "full_name",
+        "birth_date",
+        "gender",
+        "province",
+        "city",
+        "education",
+        "work_status",
+        "status",
+        "rejection_reason",
+        "submitted_at",
+        "verified_at",
+        "id_card_link",
+    ]
+    exclude = ["nik", "kk_number", "id_card", "declared_not_student", "declared_not_official"]
+    actions = ["verify", "reject_photo"]
+    show_full_result_count = False
+
+    @admin.display(description=_("NIK"))
+    def masked_nik(self, obj):
+        from prakerja.core.logging import mask_nik
+
+        return mask_nik(obj.nik)
+
+    @admin.display(boolean=True, description=_("ID card"))
+    def has_id_card(self, obj):
+        return bool(obj.id_card)
+
+    @admin.display(description=_("ID card photo"))
+    def id_card_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if not obj.id_card:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("accounts:id_card_file", args=[obj.pk]), _("View")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Verify again through the registry"))
+    def verify(self, request, queryset):
+        from .services import identity_verify
+
+        for identity in queryset.filter(status=IdentityStatus.PENDING):
+            identity_verify(identity=identity, actor=request.user)
+
+    @admin.action(description=_("Reject: ID card photo does not match"))
+    def reject_photo(self, request, queryset):
+        from .services import identity_reject
+
+        for identity in queryset:
+            identity_reject(
+                identity=identity,
+                reason=str(_("The ID card photo does not match the data entered.")),
+                actor=request.user,
+            )

@@ -1,5 +1,9 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +64,115 @@ class SmsOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent by SMS. Only an HMAC of the code is stored. Expires; after
+    `max_attempts` wrong tries it is locked until `locked_until` (services.otp_*)."""
+
+    class Purpose(models.TextChoices):
+        PHONE = "phone", _("confirm mobile number")
+        LINK_ACCOUNT = "link_account", _("confirm account linking")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_codes"
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    phone = models.CharField(_("sent to"), max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [
+            models.Index(fields=["user", "purpose", "-created_at"], name="otp_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Education(models.TextChoices):
+    NONE = "none", _("No formal schooling")
+    SD = "sd", _("Primary school (SD)")
+    SMP = "smp", _("Junior high school (SMP)")
+    SMA = "sma", _("Senior/vocational high school (SMA/SMK)")
+    DIPLOMA = "diploma", _("Diploma (D1-D3)")
+    BACHELOR = "bachelor", _("Bachelor (D4/S1)")
+    MASTER = "master", _("Master (S2)")
+    DOCTORATE = "doctorate", _("Doctorate (S3)")
+
+
+class WorkStatus(models.TextChoices):
+    JOB_SEEKER = "job_seeker", _("Looking for work")
+    LAID_OFF = "laid_off", _("Laid off")
+    EMPLOYED = "employed", _("Employed")
+    SELF_EMPLOYED = "self_employed", _("Small business owner")
+
+
+class IdentityStatus(models.TextChoices):
+    PENDING = "pending", _("Pending verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def id_card_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"id-cards/{uuid.uuid4().hex}.{ext}"
+
+
+class Identity(models.Model):
+    """The participant's identity and eligibility (profile step). One per NIK; at most two per
+    family card: `kk_slot` is 1 or 2 and unique per KK, so the database refuses a third account
+    even when requests race."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
+    )
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    kk_number = models.CharField(_("family card (KK) number"), max_length=16)
+    kk_slot = models.PositiveSmallIntegerField(editable=False)
+    full_name = models.CharField(_("full name as on the ID card"), max_length=150)
+    birth_date = models.DateField(_("birth date"))
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    province = models.CharField(_("province"), max_length=2)
+    city = models.CharField(_("city or regency"), max_length=100)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    work_status = models.CharField(_("work status"), max_length=20, choices=WorkStatus.choices)
+    declared_not_student = models.BooleanField(default=False)
+    declared_not_official = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.PENDING,
+    )
+    rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"))
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    id_card = models.FileField(_("ID card photo"), upload_to=id_card_path, blank=True)
+    id_card_uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(fields=["kk_number", "kk_slot"], name="identity_two_per_kk"),
+            models.CheckConstraint(condition=Q(kk_slot__in=[1, 2]), name="identity_kk_slot_1_2"),
+        ]
+        indexes = [models.Index(fields=["status"], name="identity_by_status")]
+
+    def __str__(self) -> str:
+        from prakerja.core.logging import mask_nik
+
+        return f"{self.full_name} ({mask_nik(self.nik)})"

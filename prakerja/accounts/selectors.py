@@ -83,3 +83,17 @@ def user_by_phone(*, phone: str):
         .order_by("-date_joined")
         .first()
     )
+
+
+def identity_get_for_actor(*, pk: int, actor):
+    """An identity its owner or a PMO admin may see; NotFound for anyone else (no hint it
+    exists)."""
+    from prakerja.core.errors import NotFound
+    from prakerja.core.roles import Role, has_role
+
+    from .models import Identity
+
+    identity = Identity.objects.filter(pk=pk).first()
+    if identity is None or not (identity.user_id == actor.pk or has_role(actor, Role.PMO_ADMIN)):
+        raise NotFound()
+    return identity

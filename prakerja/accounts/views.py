@@ -1,7 +1,20 @@
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
+from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from prakerja.core.ratelimit import client_ip, rate_limit
+
+from . import selectors, services
+from .forms import IdCardForm, IdentityForm, SignupForm
+from .models import Identity
 
 
 class LoginView(auth_views.LoginView):
@@ -9,7 +22,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        message = _("Too many log-in attempts. Please wait before trying again.")
+        message = gettext_lazy("Too many log-in attempts. Please wait before trying again.")
         rate_limit(key=f"login:ip:{client_ip(request)}", limit=20, period=300, message=message)
         username = request.POST.get("username", "").strip().lower()[:254]
         if username:
@@ -19,3 +32,177 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def signup_rate_limits(request) -> None:
+    """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits)."""
+    ip = client_ip(request)
+    message = gettext_lazy("Too many sign-ups from your network. Please wait and try again.")
+    rate_limit(key=f"signup:ip:{ip}", limit=10, period=60, message=message)
+    rate_limit(key=f"signup:ip-hour:{ip}", limit=50, period=3600, message=message)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    from prakerja.programs.models import SwitchName
+    from prakerja.programs.selectors import switch_state
+
+    state = switch_state(SwitchName.REGISTRATION)
+    if request.user.is_authenticated:
+        return redirect("programs:dashboard")
+    form = SignupForm(request.POST or None)
+    errors: dict = {}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        signup_rate_limits(request)
+        try:
+            user = services.account_register(**form.cleaned_data)
+        except ValidationFailed as exc:
+            errors, status = exc.errors, 422
+        except DomainError as exc:
+            if exc.code == "registration_closed":
+                return render(request, "accounts/signup_closed.html", {"state": state}, status=403)
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            login(request, user, backend="prakerja.accounts.backends.UsernameOrEmailBackend")
+            messages.success(request, _("Your account was created. Enter the code we sent by SMS."))
+            return redirect("accounts:verify_phone")
+    if not state.active:
+        return render(
+            request,
+            "accounts/signup_closed.html",
+            {"state": state},
+            status=403 if request.method == "POST" else 200,
+        )
+    return render(request, "accounts/signup.html", {"form": form, "errors": errors}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_phone(request):
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            if "resend" in request.POST:
+                services.phone_verification_send(user=request.user)
+                messages.success(request, _("A new code is on its way."))
+                return redirect("accounts:verify_phone")
+            services.phone_verify(user=request.user, code=request.POST.get("code", ""))
+        except RateLimited:
+            raise
+        except DomainError as exc:
+            error = next(iter(exc.errors.get("code", [])), exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("Your mobile number is confirmed."))
+            return redirect("programs:dashboard")
+    return render(request, "accounts/verify_phone.html", {"error": error}, status=status)
+
+
+def email_confirm(request, token: str):
+    try:
+        services.email_confirm(token=token)
+    except DomainError as exc:
+        return render(request, "accounts/email_confirmed.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/email_confirmed.html", {"error": ""})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_resend(request):
+    if request.method == "POST":
+        rate_limit(key=f"email-resend:user:{request.user.pk}", limit=3, period=3600)
+        services.email_confirmation_send(
+            user=request.user, base_url=request.build_absolute_uri("/").rstrip("/")
+        )
+        messages.success(request, _("We sent the confirmation link again."))
+        return redirect("programs:dashboard")
+    return render(request, "accounts/email_resend.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity(request):
+    current = Identity.objects.filter(user=request.user).first()
+    initial = {}
+    if current is not None:
+        initial = {f: getattr(current, f) for f in services.identity.FIELDS}
+    form = IdentityForm(request.POST or None, initial=initial)
+    card_form = IdCardForm()
+    errors: dict = {}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        rate_limit(key=f"identity:user:{request.user.pk}", limit=10, period=3600)
+        try:
+            services.identity_submit(user=request.user, data=form.cleaned_data)
+        except DomainError as exc:
+            errors = exc.errors or {"__all__": [exc.message]}
+            status = exc.status
+        else:
+            messages.success(request, _("Your identity was saved."))
+            return redirect("accounts:identity")
+    return render(
+        request,
+        "accounts/identity.html",
+        {"form": form, "card_form": card_form, "errors": errors, "identity": current},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def id_card_upload(request):
+    rate_limit(key=f"id-card:user:{request.user.pk}", limit=10, period=3600)
+    upload = request.FILES.get("id_card")
+    try:
+        if upload is None:
+            raise ValidationFailed(errors={"id_card": [_("Choose a photo.")]})
+        services.identity_upload_id_card(user=request.user, upload=upload)
+    except DomainError as exc:
+        messages.error(request, next(iter(exc.errors.get("id_card", [])), exc.message))
+    else:
+        messages.success(request, _("Your ID card photo was uploaded."))
+    return redirect("accounts:identity")
+
+
+@login_required
+def id_card_file(request, pk: int):
+    """Streams an ID-card photo to its owner or a PMO admin; never served publicly."""
+    try:
+        found = selectors.identity_get_for_actor(pk=pk, actor=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    if not found.id_card:
+        raise Http404
+    response = FileResponse(found.id_card.open("rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        rate_limit(key=f"reset:ip:{client_ip(request)}", limit=5, period=900)
+        email = request.POST.get("email", "").strip().lower()[:254]
+        if email:
+            rate_limit(key=f"reset:email:{email}", limit=3, period=3600)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

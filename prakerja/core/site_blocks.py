@@ -28,6 +28,7 @@ def _defaults() -> dict:
         "hours_text": _("Every day, 08:00-20:00 WIB"),
         "open_now": None,
         "body_extras": [],
+        "home_actions": [],
     }
 
 

@@ -1,2 +1,6 @@
+from django.urls import path
+
+from . import views
+
 app_name = "payouts"
-urlpatterns: list = []
+urlpatterns = [path("akun/penautan-rekening/", views.link, name="link")]

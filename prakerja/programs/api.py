@@ -1,3 +1,186 @@
-from ninja import Router
+"""Switches, announcements and waves under /api/v1."""
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.errors import Forbidden
+from prakerja.core.roles import STAFF_ROLES, Role, has_role
+
+from . import selectors, services
+from .models import SwitchName
 
 router = Router(tags=["programs"])
+
+
+class SwitchOut(Schema):
+    active: bool
+    message: str | None
+    active_until: datetime | None
+    next_change_at: datetime | None
+
+
+class SwitchesOut(Schema):
+    registration: SwitchOut
+    account_linking: SwitchOut
+
+
+class WindowIn(Schema):
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+
+class SwitchScheduleIn(Schema):
+    windows: list[WindowIn]
+    override: str | None = Field(None, description='"on", "off" or null (follow the windows)')
+    message: str = ""
+
+
+class SwitchDetailOut(SwitchOut):
+    windows: list[WindowIn]
+    override: str | None
+
+
+@router.get("/switches", response=SwitchesOut, summary="Registration and account-linking state now")
+def switches(request):
+    return {name: state.as_dict() for name, state in selectors.all_switch_states().items()}
+
+
+@router.put(
+    "/switches/{name}",
+    response=SwitchDetailOut,
+    auth=SESSION_OR_TOKEN,
+    summary="Replace a switch's schedule (PMO admin)",
+    description="The switch is on inside any window [active_from, active_until) unless "
+    "overridden. 422 for overlapping or inverted windows; 403 for anyone but a PMO admin.",
+)
+def switch_put(request, name: SwitchName, payload: SwitchScheduleIn):
+    if not has_role(request.auth, Role.PMO_ADMIN):
+        raise Forbidden()
+    switch = services.switch_set_schedule(
+        name=name,
+        windows=[(w.active_from, w.active_until) for w in payload.windows],
+        override=payload.override,
+        message=payload.message,
+        actor=request.auth,
+    )
+    state = selectors.switch_state(switch.name)
+    schedule = selectors.switch_schedule(switch=switch)
+    return {**state.as_dict(), "windows": schedule["windows"], "override": schedule["override"]}
+
+
+class AnnouncementOut(Schema):
+    id: int
+    title: str
+    body: str
+    publish_at: datetime
+    expires_at: datetime | None
+    live: bool
+
+
+@router.get("/announcements", response=list[AnnouncementOut], summary="Published announcements")
+def announcements(request, live_only: bool = False):
+    live_ids = set(selectors.live_announcements().values_list("pk", flat=True))
+    qs = selectors.live_announcements() if live_only else selectors.published_announcements()
+    return [
+        AnnouncementOut(
+            id=a.pk,
+            title=a.title,
+            body=a.body,
+            publish_at=a.publish_at,
+            expires_at=a.expires_at,
+            live=a.pk in live_ids,
+        )
+        for a in qs[:50]
+    ]
+
+
+class WaveOut(Schema):
+    number: int
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    quota: int
+    state: str
+
+
+def _wave_out(wave) -> WaveOut:
+    from prakerja.core import clock
+
+    return WaveOut(
+        number=wave.number,
+        title=wave.title,
+        opens_at=wave.opens_at,
+        closes_at=wave.closes_at,
+        quota=wave.quota,
+        state=wave.state_at(clock.now()),
+    )
+
+
+@router.get("/waves", response=list[WaveOut], summary="Waves and their state now")
+def waves(request):
+    return [_wave_out(w) for w in selectors.waves_for_participants()]
+
+
+class ApplicationOut(Schema):
+    wave: int
+    status: str = Field(description="pending | selected | rejected (pending until results are out)")
+    joined_at: datetime
+
+
+def _application_out(application) -> ApplicationOut:
+    return ApplicationOut(
+        wave=application.wave.number,
+        status=application.public_status,
+        joined_at=application.joined_at,
+    )
+
+
+@router.post(
+    "/waves/{number}/join",
+    response={201: ApplicationOut},
+    auth=SESSION_OR_TOKEN,
+    summary="Join an open wave (verified participants)",
+    description="403 identity_not_verified; 409 wave_not_open, application_pending, "
+    "already_selected.",
+)
+def wave_join(request, number: int):
+    if not has_role(request.auth, Role.PARTICIPANT):
+        raise Forbidden(_("Only participants can join a wave."))
+    application = services.wave_join(
+        participant=request.auth, wave=selectors.wave_get(number=number)
+    )
+    return Status(201, _application_out(application))
+
+
+@router.get(
+    "/me/applications",
+    response=list[ApplicationOut],
+    auth=SESSION_OR_TOKEN,
+    summary="The caller's wave applications, newest first",
+)
+def my_applications(request):
+    return [_application_out(a) for a in selectors.applications_for(participant=request.auth)]
+
+
+class FunnelOut(Schema):
+    wave: int
+    accounts_created: int
+    emails_confirmed: int
+    identities_verified: int
+    joined: int
+    selected: int
+
+
+@router.get(
+    "/waves/{number}/funnel",
+    response=FunnelOut,
+    auth=SESSION_OR_TOKEN,
+    summary="A wave's funnel (PMO admin, supervisors)",
+)
+def wave_funnel(request, number: int):
+    if not has_role(request.auth, *STAFF_ROLES):
+        raise Forbidden()
+    return selectors.wave_funnel(wave=selectors.wave_get(number=number))

@@ -1,0 +1,245 @@
+"""Identity and eligibility: one account per NIK, at most two per family card (KK), enforced by
+unique indexes so concurrent submissions cannot slip past a check-then-insert race."""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import Conflict, ValidationFailed
+from prakerja.core.logging import mask_nik
+from prakerja.core.services import audit_record
+
+from ..models import Education, Gender, Identity, IdentityStatus, WorkStatus
+from ..nik import PROVINCES, kk_errors, nik_errors
+from ..verification import age_on, get_identity_verifier
+
+logger = logging.getLogger("prakerja.accounts")
+ID_CARD_MAX_BYTES = 2 * 1024 * 1024
+ID_CARD_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+
+
+def _public(identity: Identity) -> dict:
+    return {
+        "nik": mask_nik(identity.nik),
+        "kk": mask_nik(identity.kk_number),
+        "status": identity.status,
+        "reason": identity.rejection_reason,
+    }
+
+
+def _validate(data: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    birth_date = data.get("birth_date")
+    if not isinstance(birth_date, dt.date):
+        errors["birth_date"] = [_("Enter your birth date.")]
+        birth_date = None
+    elif age_on(birth_date, clock.local_now().date()) < 18:
+        errors["birth_date"] = [_("Participants must be 18 or older.")]
+    if data.get("gender") not in Gender.values:
+        errors["gender"] = [_("Choose a gender.")]
+    nik_problems = nik_errors(data.get("nik", ""), birth_date=birth_date, gender=data.get("gender"))
+    if nik_problems:
+        errors["nik"] = [str(p) for p in nik_problems]
+    kk_problems = kk_errors(data.get("kk_number", ""))
+    if kk_problems:
+        errors["kk_number"] = [str(p) for p in kk_problems]
+    if not " ".join(str(data.get("full_name", "")).split()):
+        errors["full_name"] = [_("Enter your name as on the ID card.")]
+    if data.get("province") not in PROVINCES:
+        errors["province"] = [_("Choose a province.")]
+    if not str(data.get("city", "")).strip():
+        errors["city"] = [_("Enter your city or regency.")]
+    if data.get("education") not in Education.values:
+        errors["education"] = [_("Choose your education.")]
+    if data.get("work_status") not in WorkStatus.values:
+        errors["work_status"] = [_("Choose your work status.")]
+    if data.get("declared_not_student") is not True:
+        errors["declared_not_student"] = [
+            _("Only people not in school or university can take part.")
+        ]
+    if data.get("declared_not_official") is not True:
+        errors["declared_not_official"] = [
+            _(
+                "Civil servants, soldiers, police officers, village officials and state-enterprise "
+                "board members cannot take part."
+            )
+        ]
+    return errors
+
+
+FIELDS = (
+    "nik",
+    "kk_number",
+    "full_name",
+    "birth_date",
+    "gender",
+    "province",
+    "city",
+    "education",
+    "work_status",
+    "declared_not_student",
+    "declared_not_official",
+)
+
+
+def identity_submit(*, user, data: dict) -> Identity:
+    """Save the profile step and queue verification. Refuses (422) invalid NIK/KK/age/
+    declarations, (409 `identity_locked`) a verified identity, (409 `nik_taken`) a NIK used by
+    another account, (409 `kk_full`) a KK already used by two accounts. The two-per-KK rule is the
+    unique index on (kk_number, kk_slot) with slots 1 and 2: a third concurrent insert fails in the
+    database. Side effect on commit: verification through the configured adapter. Audits
+    `identity.submit`."""
+    data = {k: data.get(k) for k in FIELDS}
+    data["nik"] = str(data["nik"] or "").strip()
+    data["kk_number"] = str(data["kk_number"] or "").strip()
+    data["full_name"] = " ".join(str(data["full_name"] or "").split())
+    data["city"] = str(data["city"] or "").strip()[:100]
+    errors = _validate(data)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    for attempt in range(3):
+        try:
+            return _submit_once(user=user, data=data)
+        except IntegrityError:
+            # Lost a race for a KK slot (or the NIK): look again with fresh data.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _submit_once(*, user, data: dict) -> Identity:
+    now = clock.now()
+    existing = Identity.objects.select_for_update().filter(user=user).first()
+    if existing is not None and existing.status == IdentityStatus.VERIFIED:
+        raise Conflict(
+            _("Your identity is verified and can no longer be changed."), code="identity_locked"
+        )
+    if Identity.objects.filter(nik=data["nik"]).exclude(user=user).exists():
+        raise Conflict(
+            _("This NIK is already registered to another account."),
+            code="nik_taken",
+            errors={"nik": [_("This NIK is already registered.")]},
+        )
+    used_slots = set(
+        Identity.objects.filter(kk_number=data["kk_number"])
+        .exclude(user=user)
+        .values_list("kk_slot", flat=True)
+    )
+    if existing is not None and existing.kk_number == data["kk_number"]:
+        slot = existing.kk_slot
+    else:
+        free = [s for s in (1, 2) if s not in used_slots]
+        if not free:
+            raise Conflict(
+                _("Two accounts are already registered with this family card (KK)."),
+                code="kk_full",
+                errors={"kk_number": [_("At most two accounts per family card.")]},
+            )
+        slot = free[0]
+    before = _public(existing) if existing else None
+    identity = existing or Identity(user=user)
+    for field in FIELDS:
+        setattr(identity, field, data[field])
+    identity.kk_slot = slot
+    identity.status = IdentityStatus.PENDING
+    identity.rejection_reason = ""
+    identity.submitted_at = now
+    identity.verified_at = None
+    with transaction.atomic():  # savepoint: an IntegrityError leaves the outer block usable
+        identity.save()
+    audit_record(
+        actor=user, action="identity.submit", obj=identity, before=before, after=_public(identity)
+    )
+    identity_id = identity.pk
+    transaction.on_commit(lambda: _verify_later(identity_id))
+    return identity
+
+
+def _verify_later(identity_id: int) -> None:
+    from ..tasks import verify_identity
+
+    verify_identity.enqueue(identity_id)
+
+
+@transaction.atomic
+def identity_verify(*, identity: Identity, actor=None) -> Identity:
+    """Run the configured verifier on a pending identity and record verified/rejected with the
+    reason. Audits `identity.verify` / `identity.reject`."""
+    identity = Identity.objects.select_for_update().get(pk=identity.pk)
+    if identity.status != IdentityStatus.PENDING:
+        return identity
+    result = get_identity_verifier().verify(identity)
+    before = _public(identity)
+    if result.verified:
+        identity.status = IdentityStatus.VERIFIED
+        identity.verified_at = clock.now()
+        identity.rejection_reason = ""
+    else:
+        identity.status = IdentityStatus.REJECTED
+        identity.rejection_reason = result.reason[:300]
+    identity.save(update_fields=["status", "verified_at", "rejection_reason"])
+    audit_record(
+        actor=actor,
+        action="identity.verify" if result.verified else "identity.reject",
+        obj=identity,
+        before=before,
+        after=_public(identity),
+    )
+    return identity
+
+
+@transaction.atomic
+def identity_reject(*, identity: Identity, reason: str, actor) -> Identity:
+    """The PMO rejects an identity by hand (e.g. the ID-card photo does not match)."""
+    identity = Identity.objects.select_for_update().get(pk=identity.pk)
+    before = _public(identity)
+    identity.status = IdentityStatus.REJECTED
+    identity.rejection_reason = reason[:300]
+    identity.verified_at = None
+    identity.save(update_fields=["status", "rejection_reason", "verified_at"])
+    audit_record(
+        actor=actor, action="identity.reject", obj=identity, before=before, after=_public(identity)
+    )
+    return identity
+
+
+def _check_image(upload) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > ID_CARD_MAX_BYTES:
+        raise ValidationFailed(errors={"id_card": [_("The photo must be at most 2 MB.")]})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationFailed(errors={"id_card": [_("Upload a JPEG or PNG photo.")]}) from exc
+    if image_format not in ID_CARD_FORMATS:
+        raise ValidationFailed(errors={"id_card": [_("Upload a JPEG or PNG photo.")]})
+    upload.seek(0)
+    return ID_CARD_FORMATS[image_format]
+
+
+@transaction.atomic
+def identity_upload_id_card(*, user, upload) -> Identity:
+    """Store the ID-card photo through Django storage (private: only an access-checked view
+    streams it). Checks size (2 MB) and that it really is a JPEG/PNG image. Audits
+    `identity.id_card`."""
+    identity = Identity.objects.select_for_update().filter(user=user).first()
+    if identity is None:
+        raise Conflict(_("Fill in your identity first."), code="identity_missing")
+    ext = _check_image(upload)
+    old_name = identity.id_card.name if identity.id_card else ""
+    identity.id_card.save(f"card.{ext}", upload, save=False)
+    identity.id_card_uploaded_at = clock.now()
+    identity.save(update_fields=["id_card", "id_card_uploaded_at"])
+    audit_record(actor=user, action="identity.id_card", obj=identity)
+    if old_name:
+        storage = identity.id_card.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return identity

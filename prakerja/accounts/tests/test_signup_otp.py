@@ -1,0 +1,249 @@
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+
+from prakerja.accounts.models import OneTimeCode, SmsOutbox, User
+from prakerja.core import clock
+from prakerja.core.models import AuditLog
+from prakerja.core.roles import Role, has_role
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "full_name": "Siti Aminah",
+    "email": "Siti@Example.test",
+    "password": "kuat-sekali-2021!",
+    "phone": "0812-3456-7890",
+}
+
+
+def signup(client, **overrides):
+    return client.post("/api/v1/accounts", {**SIGNUP, **overrides}, content_type="application/json")
+
+
+def last_code(phone="+6281234567890") -> str:
+    text = SmsOutbox.objects.filter(to=phone).latest("created_at").text
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def test_signup_creates_participant_with_e164_phone_and_sends_link_and_code(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["email"] == "siti@example.test"
+    assert body["phone"] == "+6281234567890"
+    assert body["phone_verified"] is False
+    user = User.objects.get()
+    assert user.password.startswith("md5$")  # test hasher; production is Argon2id
+    assert has_role(user, Role.PARTICIPANT)
+    assert len(mail.outbox) == 1
+    assert "/akun/konfirmasi-email/" in mail.outbox[0].body
+    assert SmsOutbox.objects.filter(to="+6281234567890").count() == 1
+    code = OneTimeCode.objects.get()
+    assert last_code() not in code.code_hash  # only an HMAC is stored
+    assert AuditLog.objects.filter(action="account.register").count() == 1
+    # the session is logged in
+    assert client.get("/api/v1/accounts/me").json()["email"] == "siti@example.test"
+
+
+def test_duplicate_email_is_409_already_registered_case_insensitively(client):
+    assert signup(client).status_code == 201
+    client.logout()
+    response = signup(client, email="siti@EXAMPLE.test", phone="081299998888")
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_registered"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("phone", "12345"),
+        ("phone", "+14155552671"),
+        ("phone", "(021) 555-1234"),
+        ("password", "123"),
+        ("password", "password"),
+        ("full_name", "   "),
+    ],
+)
+def test_invalid_signup_is_422_with_field_errors(client, field, value):
+    response = signup(client, **{field: value})
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert field in response.json()["errors"]
+    assert not User.objects.exists()
+
+
+def test_missing_field_is_422_not_500(client):
+    response = client.post(
+        "/api/v1/accounts", {"email": "x@y.test"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "password" in response.json()["errors"]
+
+
+def test_signup_rate_limit_per_ip_is_429_with_retry_after(client):
+    for n in range(10):
+        signup(client, email=f"u{n}@example.test")
+        client.logout()
+    response = signup(client, email="u99@example.test")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_phone_otp_verifies_once(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client)
+    response = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": last_code()}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["phone_verified"] is True
+    again = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": last_code()}, content_type="application/json"
+    )
+    assert again.status_code == 422
+    assert again.json()["code"] == "otp_missing"
+
+
+def test_three_wrong_codes_lock_then_429_until_the_wait_ends(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client)
+    good = last_code()
+    bad = "000000" if good != "000000" else "111111"
+    first = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": bad}, content_type="application/json"
+    )
+    assert first.status_code == 422
+    assert first.json()["code"] == "otp_invalid"
+    assert "2" in first.json()["errors"]["code"][0]
+    client.post("/api/v1/accounts/me/phone/verify", {"code": bad}, content_type="application/json")
+    third = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": bad}, content_type="application/json"
+    )
+    assert third.status_code == 429
+    assert int(third["Retry-After"]) == 15 * 60
+    # even the right code is refused during the wait, and resending cannot skip it
+    locked = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": good}, content_type="application/json"
+    )
+    assert locked.status_code == 429
+    assert client.post("/api/v1/accounts/me/phone/resend").status_code == 429
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=16), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post("/api/v1/accounts/me/phone/resend").status_code == 202
+        ok = client.post(
+            "/api/v1/accounts/me/phone/verify",
+            {"code": last_code()},
+            content_type="application/json",
+        )
+    assert ok.status_code == 200
+
+
+def test_code_expires_after_five_minutes(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client)
+    code = last_code()
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=5, seconds=1), tick=False):
+        response = client.post(
+            "/api/v1/accounts/me/phone/verify", {"code": code}, content_type="application/json"
+        )
+    assert response.status_code == 422
+    assert response.json()["code"] == "otp_expired"
+
+
+def test_resend_is_throttled_to_once_a_minute_and_five_an_hour(
+    client, django_capture_on_commit_callbacks
+):
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        signup(client)
+        response = client.post("/api/v1/accounts/me/phone/resend")
+        assert response.status_code == 429
+        assert 1 <= int(response["Retry-After"]) <= 60
+    for minute in range(1, 5):
+        with time_machine.travel(start + dt.timedelta(minutes=minute * 2), tick=False):
+            assert client.post("/api/v1/accounts/me/phone/resend").status_code == 202
+    with time_machine.travel(start + dt.timedelta(minutes=12), tick=False):
+        response = client.post("/api/v1/accounts/me/phone/resend")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 60
+
+
+def test_email_link_confirms_and_expires(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client)
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    with time_machine.travel(clock.now() + dt.timedelta(days=4), tick=False):
+        expired = client.post(
+            "/api/v1/accounts/email/confirm", {"token": token}, content_type="application/json"
+        )
+    assert expired.status_code == 422
+    assert expired.json()["code"] == "link_expired"
+    response = client.get("/" + path)
+    assert response.status_code == 200
+    assert User.objects.get().email_verified_at is not None
+    tampered = client.post(
+        "/api/v1/accounts/email/confirm", {"token": token + "x"}, content_type="application/json"
+    )
+    assert tampered.json()["code"] == "link_invalid"
+
+
+def test_web_signup_then_otp_page(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/daftar/", SIGNUP)
+    assert response.status_code == 302
+    assert response["Location"] == "/akun/verifikasi-hp/"
+    wrong = client.post("/akun/verifikasi-hp/", {"code": "12345"})
+    assert wrong.status_code == 422
+    ok = client.post("/akun/verifikasi-hp/", {"code": last_code()})
+    assert ok.status_code == 302
+    assert User.objects.get().phone_verified_at is not None
+
+
+def test_web_signup_shows_field_errors(client):
+    response = client.post("/daftar/", {**SIGNUP, "phone": "123"})
+    assert response.status_code == 422
+    assert "0812 3456 7890" in response.content.decode()
+
+
+def test_login_rate_limited_per_account(client):
+    from .factories import ParticipantFactory
+
+    ParticipantFactory(username="ani@example.test", email="ani@example.test")
+    for _ in range(10):
+        client.post("/masuk/", {"username": "ani@example.test", "password": "wrong"})
+    response = client.post(
+        "/masuk/", {"username": "ani@example.test", "password": "secret-pass-123"}
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+
+def test_password_reset_sends_link_that_sets_new_password(client):
+    from .factories import ParticipantFactory
+
+    ParticipantFactory(username="ani@example.test", email="ani@example.test")
+    response = client.post("/akun/lupa-sandi/", {"email": "ANI@example.test"})
+    assert response.status_code == 302
+    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    form = client.get(path, follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "baru-dan-kuat-2024", "new_password2": "baru-dan-kuat-2024"},
+    )
+    assert done.status_code == 302
+    assert client.login(username="ani@example.test", password="baru-dan-kuat-2024")

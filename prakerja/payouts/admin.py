@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from . import services
+from .models import LinkedAccount, Provider
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "number_pattern", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+    def save_model(self, request, obj, form, change):
+        services.provider_save(provider=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LinkedAccount)
+class LinkedAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "provider", "masked_number", "status", "requested_at", "confirmed_at"]
+    list_filter = ["status", "provider"]
+    list_select_related = ["user", "provider"]
+    search_fields = ["user__email"]
+    exclude = ["account_number"]
+    readonly_fields = ["masked_number"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,163 @@
+"""The PMO's back office for switches, announcements and waves. Every save goes through a
+service so it is validated and audited."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from prakerja.core import clock
+from prakerja.core.errors import DomainError
+
+from . import selectors, services
+from .models import Announcement, Application, Switch, SwitchWindow, Wave
+
+
+class WindowFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        windows = [
+            (f.cleaned_data.get("active_from"), f.cleaned_data.get("active_until"))
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        problems = services.windows_errors(windows)
+        if problems:
+            raise ValidationError(problems)
+
+
+class SwitchWindowInline(admin.TabularInline):
+    model = SwitchWindow
+    formset = WindowFormSet
+    extra = 1
+
+
+@admin.register(Switch)
+class SwitchAdmin(admin.ModelAdmin):
+    list_display = ["name", "state_now", "override", "next_change"]
+    fields = ["name", "override", "message"]
+    inlines = [SwitchWindowInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name"] if obj else []
+
+    @admin.display(description=_("now"))
+    def state_now(self, obj):
+        return _("on") if selectors.switch_state(obj.name).active else _("off")
+
+    @admin.display(description=_("next change"))
+    def next_change(self, obj):
+        moment = selectors.switch_state(obj.name).next_change_at
+        return clock.to_local(moment).strftime("%Y-%m-%d %H:%M:%S WIB") if moment else "—"
+
+    def save_model(self, request, obj, form, change):
+        request._switch_before = (
+            selectors.switch_schedule(switch=Switch.objects.get(pk=obj.pk)) if obj.pk else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.audit_switch_change(
+            switch=form.instance,
+            before=getattr(request, "_switch_before", None),
+            actor=request.user,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["title", "publish_at", "expires_at", "show_banner", "live"]
+    search_fields = ["title"]
+    date_hierarchy = "publish_at"
+
+    @admin.display(boolean=True, description=_("live"))
+    def live(self, obj):
+        return selectors.live_announcements().filter(pk=obj.pk).exists()
+
+    def save_model(self, request, obj, form, change):
+        services.announcement_save(announcement=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.announcement_delete(announcement=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.announcement_delete(announcement=obj, actor=request.user)
+
+
+@admin.register(Wave)
+class WaveAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "opens_at", "closes_at", "quota", "state", "funnel_link"]
+    readonly_fields = ["selection_ran_at"]
+    actions = ["run_selection"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return obj.state_at(clock.now())
+
+    @admin.display(description=_("funnel"))
+    def funnel_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:programs_wave_funnel", args=[obj.pk]), _("funnel")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/funnel/",
+                self.admin_site.admin_view(self.funnel_view),
+                name="programs_wave_funnel",
+            )
+        ] + super().get_urls()
+
+    def funnel_view(self, request, pk: int):
+        wave = Wave.objects.get(pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Funnel of %(wave)s") % {"wave": wave},
+            "wave": wave,
+            "funnel": selectors.wave_funnel(wave=wave),
+        }
+        return TemplateResponse(request, "programs/admin/funnel.html", context)
+
+    def save_model(self, request, obj, form, change):
+        services.wave_save(wave=obj, actor=request.user)
+
+    @admin.action(description=_("Run selection for the selected closed waves"))
+    def run_selection(self, request, queryset):
+        for wave in queryset:
+            try:
+                result = services.wave_run_selection(wave=wave, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{wave}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(wave)s: %(selected)d selected, %(not_selected)d not selected.")
+                    % {"wave": wave, **result},
+                )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["wave", "participant", "status", "joined_at", "decided_at"]
+    list_filter = ["wave", "status"]
+    list_select_related = ["wave", "participant"]
+    search_fields = ["participant__email"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,37 @@
+"""What programs contributes to the base layout (registered in ProgramsConfig.ready)."""
+
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+
+from .models import SwitchName
+from .selectors import live_announcements, switch_state
+
+
+def layout_blocks(request) -> dict:
+    banners = [
+        {
+            "title": a.title,
+            "summary": Truncator(strip_tags(a.body)).words(25),
+            "url": a.get_absolute_url(),
+        }
+        for a in live_announcements(banner_only=True)[:3]
+    ]
+    if clock.is_preview():
+        banners.insert(
+            0,
+            {
+                "title": _("Preview"),
+                "summary": _("You are viewing the site as it will look at %(at)s WIB.")
+                % {"at": clock.local_now().strftime("%Y-%m-%d %H:%M:%S")},
+                "url": reverse("programs:preview"),
+            },
+        )
+    return {
+        "announcements": banners,
+        "home_actions": ["programs/_home_actions.html"],
+        "registration": switch_state(SwitchName.REGISTRATION),
+    }

@@ -1,0 +1,210 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SwitchName(models.TextChoices):
+    REGISTRATION = "registration", _("New-account registration")
+    ACCOUNT_LINKING = "account_linking", _("Account linking")
+
+
+class Override(models.TextChoices):
+    ON = "on", _("Forced on")
+    OFF = "off", _("Forced off")
+
+
+class Switch(models.Model):
+    """A feature the PMO turns on and off by schedule. On inside any window unless overridden.
+    The state is computed at request time (`selectors.switch_state`); no job flips it."""
+
+    name = models.CharField(_("name"), max_length=40, choices=SwitchName.choices, unique=True)
+    override = models.CharField(
+        _("manual override"), max_length=3, choices=Override.choices, blank=True, default=""
+    )
+    message = models.TextField(
+        _("message while off"),
+        blank=True,
+        help_text=_("Shown instead of the button (and in the API) while the switch is off."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scheduled switch")
+        verbose_name_plural = _("scheduled switches")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.get_name_display()
+
+
+class SwitchWindow(models.Model):
+    """[active_from, active_until): empty bounds are open-ended. Entered in Asia/Jakarta time."""
+
+    switch = models.ForeignKey(
+        Switch, on_delete=models.CASCADE, related_name="windows", verbose_name=_("switch")
+    )
+    active_from = models.DateTimeField(_("active from"), null=True, blank=True)
+    active_until = models.DateTimeField(_("active until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("window")
+        verbose_name_plural = _("windows")
+        ordering = ["active_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(active_from__isnull=True)
+                | Q(active_until__isnull=True)
+                | Q(active_from__lt=F("active_until")),
+                name="switch_window_not_inverted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.active_from or '…'} – {self.active_until or '…'}"
+
+
+class Announcement(models.Model):
+    """Pengumuman: a banner while live, listed on the announcements page and in the Atom feed."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    publish_at = models.DateTimeField(_("publish at"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    show_banner = models.BooleanField(_("show as banner"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-publish_at", "-id"]
+        indexes = [models.Index(fields=["-publish_at"], name="announcement_live")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("publish_at")),
+                name="announcement_expires_after_publish",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("programs:announcement", args=[self.pk])
+
+
+class WaveState(models.TextChoices):
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    SELECTION = "selection", _("Selection")
+    ANNOUNCED = "announced", _("Announced")
+
+
+class Wave(models.Model):
+    """Gelombang. The state is derived from the clock and the selection run (`state_at`)."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    quota = models.PositiveIntegerField(_("quota"))
+    selection_ran_at = models.DateTimeField(_("selection ran at"), null=True, blank=True)
+    announce_at = models.DateTimeField(
+        _("results published at"),
+        null=True,
+        blank=True,
+        help_text=_("When participants see the selection result; set when selection runs."),
+    )
+
+    class Meta:
+        verbose_name = _("wave")
+        verbose_name_plural = _("waves")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="wave_opens_before_closing"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Wave')} {self.number}"
+
+    def state_at(self, moment) -> str:
+        if moment < self.opens_at:
+            return WaveState.UPCOMING
+        if moment < self.closes_at:
+            return WaveState.OPEN
+        if self.selection_ran_at is None:
+            return WaveState.CLOSED
+        if self.announce_at is None or moment < self.announce_at:
+            return WaveState.SELECTION
+        return WaveState.ANNOUNCED
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for selection")
+    SELECTED = "selected", _("Selected")
+    REJECTED = "rejected", _("Not selected")
+
+
+class Application(models.Model):
+    """A participant joining a wave. One pending application at a time; once selected, done."""
+
+    wave = models.ForeignKey(
+        Wave, on_delete=models.PROTECT, related_name="applications", verbose_name=_("wave")
+    )
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=_("participant"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PENDING,
+    )
+    joined_at = models.DateTimeField(_("joined at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("wave application")
+        verbose_name_plural = _("wave applications")
+        ordering = ["-joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "participant"], name="application_once_per_wave"
+            ),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="pending"),
+                name="application_one_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="selected"),
+                name="application_selected_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["wave", "status", "joined_at"], name="application_selection"),
+            models.Index(fields=["participant", "-joined_at"], name="application_by_participant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave} · {self.participant}"
+
+    @property
+    def public_status(self) -> str:
+        """What the participant may see now: the result only once the wave's results are out."""
+        from prakerja.core import clock
+
+        if self.wave.state_at(clock.now()) == WaveState.ANNOUNCED:
+            return self.status
+        return ApplicationStatus.PENDING

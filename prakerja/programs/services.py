@@ -1,0 +1,291 @@
+"""Writes for switches, announcements, waves, applications and selection. Each audits."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from prakerja.core.services import audit_record
+
+from .models import (
+    Announcement,
+    Application,
+    ApplicationStatus,
+    Override,
+    Switch,
+    SwitchName,
+    SwitchWindow,
+    Wave,
+    WaveState,
+)
+from .selectors import switch_schedule, switch_state
+
+
+class RegistrationClosed(DomainError):
+    status = 403
+    code = "registration_closed"
+
+
+class AccountLinkingClosed(DomainError):
+    status = 403
+    code = "account_linking_closed"
+
+
+CLOSED_ERRORS = {
+    SwitchName.REGISTRATION: RegistrationClosed,
+    SwitchName.ACCOUNT_LINKING: AccountLinkingClosed,
+}
+
+
+def switch_require_active(name: str) -> None:
+    """Raise the switch's 403 (`registration_closed` / `account_linking_closed`) while it is off,
+    with the PMO's message. Evaluated now, so the refusal starts at the exact second."""
+    state = switch_state(name)
+    if not state.active:
+        raise CLOSED_ERRORS[name](state.message or _("This feature is switched off at the moment."))
+
+
+def windows_errors(windows: list[tuple[dt.datetime | None, dt.datetime | None]]) -> list[str]:
+    """Inverted or overlapping windows (touching is fine: [a,b) then [b,c))."""
+    errors = []
+    for start, end in windows:
+        if start is not None and end is not None and start >= end:
+            errors.append(_("A window must start before it ends."))
+    if errors:
+        return errors
+    low = dt.datetime.min.replace(tzinfo=dt.UTC)
+    ordered = sorted(windows, key=lambda w: w[0] or low)
+    for (_s1, e1), (s2, _e2) in zip(ordered, ordered[1:], strict=False):
+        if e1 is None or (s2 or low) < e1:
+            errors.append(_("Windows must not overlap."))
+            break
+    return errors
+
+
+@transaction.atomic
+def switch_set_schedule(
+    *,
+    name: str,
+    windows: list[tuple[dt.datetime | None, dt.datetime | None]],
+    override: str | None,
+    message: str,
+    actor,
+) -> Switch:
+    """Replace a switch's windows, override and message. Precondition: the caller checked the
+    actor is a PMO admin. Raises ValidationFailed for inverted/overlapping windows or an unknown
+    override. Audits `switch.update` with the schedule before and after."""
+    if name not in SwitchName.values:
+        raise ValidationFailed(errors={"name": [_("Unknown switch.")]})
+    if override not in (None, "", *Override.values):
+        raise ValidationFailed(errors={"override": [_('Use "on", "off" or null.')]})
+    for start, end in windows:
+        for value in (start, end):
+            if value is not None and value.tzinfo is None:
+                raise ValidationFailed(errors={"windows": [_("Times need a time zone.")]})
+    problems = windows_errors(windows)
+    if problems:
+        raise ValidationFailed(errors={"windows": problems})
+    switch, _created = Switch.objects.select_for_update().get_or_create(name=name)
+    before = switch_schedule(switch=switch)
+    switch.override = override or ""
+    switch.message = message
+    switch.save()
+    switch.windows.all().delete()
+    SwitchWindow.objects.bulk_create(
+        [SwitchWindow(switch=switch, active_from=s, active_until=e) for s, e in windows]
+    )
+    switch = Switch.objects.prefetch_related("windows").get(pk=switch.pk)
+    audit_record(
+        actor=actor,
+        action="switch.update",
+        obj=switch,
+        before=before,
+        after=switch_schedule(switch=switch),
+    )
+    return switch
+
+
+def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
+    """For the admin, which saves the switch and its window inline rows itself."""
+    switch = Switch.objects.prefetch_related("windows").get(pk=switch.pk)
+    audit_record(
+        actor=actor,
+        action="switch.update",
+        obj=switch,
+        before=before,
+        after=switch_schedule(switch=switch),
+    )
+
+
+def _announcement_dict(a: Announcement) -> dict:
+    return {
+        "title": a.title,
+        "body": a.body,
+        "publish_at": a.publish_at.isoformat() if a.publish_at else None,
+        "expires_at": a.expires_at.isoformat() if a.expires_at else None,
+        "show_banner": a.show_banner,
+    }
+
+
+@transaction.atomic
+def announcement_save(*, announcement: Announcement, actor) -> Announcement:
+    """Create or update an announcement; audits `announcement.create`/`announcement.update`."""
+    if announcement.expires_at and announcement.expires_at <= announcement.publish_at:
+        raise ValidationFailed(errors={"expires_at": [_("Must be after the publish time.")]})
+    before = None
+    if announcement.pk:
+        old = Announcement.objects.filter(pk=announcement.pk).first()
+        before = _announcement_dict(old) if old else None
+    announcement.save()
+    audit_record(
+        actor=actor,
+        action="announcement.update" if before else "announcement.create",
+        obj=announcement,
+        before=before,
+        after=_announcement_dict(announcement),
+    )
+    return announcement
+
+
+@transaction.atomic
+def announcement_delete(*, announcement: Announcement, actor) -> None:
+    audit_record(
+        actor=actor,
+        action="announcement.delete",
+        obj=announcement,
+        before=_announcement_dict(announcement),
+    )
+    announcement.delete()
+
+
+def _wave_dict(w: Wave) -> dict:
+    return {
+        "number": w.number,
+        "title": w.title,
+        "opens_at": w.opens_at.isoformat() if w.opens_at else None,
+        "closes_at": w.closes_at.isoformat() if w.closes_at else None,
+        "quota": w.quota,
+        "selection_ran_at": w.selection_ran_at.isoformat() if w.selection_ran_at else None,
+        "announce_at": w.announce_at.isoformat() if w.announce_at else None,
+    }
+
+
+@transaction.atomic
+def wave_save(*, wave: Wave, actor) -> Wave:
+    """Create or update a wave; audits `wave.create`/`wave.update`."""
+    if wave.opens_at and wave.closes_at and wave.opens_at >= wave.closes_at:
+        raise ValidationFailed(errors={"closes_at": [_("Must be after the opening time.")]})
+    before = None
+    if wave.pk:
+        old = Wave.objects.filter(pk=wave.pk).first()
+        before = _wave_dict(old) if old else None
+    wave.save()
+    audit_record(
+        actor=actor,
+        action="wave.update" if before else "wave.create",
+        obj=wave,
+        before=before,
+        after=_wave_dict(wave),
+    )
+    return wave
+
+
+@transaction.atomic
+def wave_join(*, participant, wave: Wave) -> Application:
+    """A participant joins an open wave. Preconditions: identity verified, the wave is open, no
+    pending application elsewhere, never selected before (both also database constraints).
+    Audits `application.create`."""
+    from prakerja.accounts.models import IdentityStatus
+
+    now = clock.now()
+    identity = getattr(participant, "identity", None) if hasattr(participant, "identity") else None
+    if identity is None or identity.status != IdentityStatus.VERIFIED:
+        raise Forbidden(
+            _("Your identity must be verified before you can join a wave."),
+            code="identity_not_verified",
+        )
+    if wave.state_at(now) != WaveState.OPEN:
+        raise Conflict(_("This wave is not open for joining."), code="wave_not_open")
+    existing = Application.objects.filter(participant=participant).exclude(
+        status=ApplicationStatus.REJECTED
+    )
+    if existing.filter(status=ApplicationStatus.SELECTED).exists():
+        raise Conflict(_("You have already been selected in a wave."), code="already_selected")
+    if existing.filter(status=ApplicationStatus.PENDING).exists():
+        raise Conflict(
+            _("You already have an application waiting for selection."),
+            code="application_pending",
+        )
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                wave=wave, participant=participant, joined_at=now
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("You already have an application waiting for selection."),
+            code="application_pending",
+        ) from exc
+    audit_record(
+        actor=participant,
+        action="application.create",
+        obj=application,
+        after={"wave": wave.number, "status": application.status},
+    )
+    return application
+
+
+@transaction.atomic
+def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = None) -> dict:
+    """Select within the quota once the wave has closed. Rule: applicants whose identity is
+    verified at selection time are eligible; among them the earliest joiners (then the lower
+    application id) are selected up to the quota; everyone else is not selected (with the reason).
+    Results become visible to participants at `announce_at` (default: now). Holds a row lock on the
+    wave, so two runs cannot both select. Audits `wave.select` and each `application.decide`."""
+    from prakerja.accounts.models import IdentityStatus
+
+    now = clock.now()
+    wave = Wave.objects.select_for_update().get(pk=wave.pk)
+    if now < wave.closes_at:
+        raise Conflict(_("Selection can run only after the wave closes."), code="wave_not_closed")
+    if wave.selection_ran_at is not None:
+        raise Conflict(_("Selection has already run for this wave."), code="selection_done")
+    pending = list(
+        wave.applications.select_for_update()
+        .filter(status=ApplicationStatus.PENDING)
+        .select_related("participant__identity")
+        .order_by("joined_at", "pk")
+    )
+    selected = rejected = 0
+    for application in pending:
+        identity = getattr(application.participant, "identity", None)
+        eligible = identity is not None and identity.status == IdentityStatus.VERIFIED
+        if eligible and selected < wave.quota:
+            application.status = ApplicationStatus.SELECTED
+            application.reason = ""
+            selected += 1
+        else:
+            application.status = ApplicationStatus.REJECTED
+            application.reason = (
+                _("Quota for this wave is full.") if eligible else _("Identity not verified.")
+            )
+            rejected += 1
+        application.decided_at = now
+    Application.objects.bulk_update(pending, ["status", "reason", "decided_at"])
+    for application in pending:
+        audit_record(
+            actor=actor,
+            action="application.decide",
+            obj=application,
+            before={"status": ApplicationStatus.PENDING},
+            after={"status": application.status, "reason": application.reason},
+        )
+    before = _wave_dict(wave)
+    wave.selection_ran_at = now
+    wave.announce_at = announce_at or now
+    wave.save(update_fields=["selection_ran_at", "announce_at"])
+    result = {"wave": wave.number, "selected": selected, "not_selected": rejected}
+    audit_record(actor=actor, action="wave.select", obj=wave, before=before, after=result)
+    return result
