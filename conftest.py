@@ -3,6 +3,10 @@
 On a bare machine tests marked `postgres`, `redis` or `browser` skip with the reason; with
 REQUIRE_POSTGRES=1 (PostgreSQL and Redis) or REQUIRE_BROWSER=1 they fail instead, so CI cannot
 pass without running them.
+
+Transactional tests (`django_db(transaction=True)`) also pass `serialized_rollback=True`: their
+flush then leaves the migrated rows (roles, categories) to be restored for the next one, instead
+of re-creating content types that the next serialized test would insert again.
 """
 
 import os

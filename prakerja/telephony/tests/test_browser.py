@@ -9,7 +9,10 @@ from prakerja.telephony.models import Call
 
 from .factories import agent, pbx_token
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_answer_event_pops_the_ticket_in_the_agents_open_workspace(page, live_server):
