@@ -58,7 +58,7 @@ def test_female_nik_adds_40_to_the_day():
 @pytest.mark.parametrize("nik", ["9971011708950001", "3100001708950001", "3171001708950001"])
 def test_wrong_region_code(nik):
     errors = nik_errors(nik, birth_date=BIRTH, gender="M")
-    assert any("region" in str(e) for e in errors)
+    assert any("Kode wilayah" in str(e) for e in errors)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_wrong_region_code(nik):
 )
 def test_birth_date_mismatch(birth_date):
     errors = nik_errors("3171011708950001", birth_date=birth_date, gender="M")
-    assert any("birth date" in str(e) for e in errors)
+    assert any("Tanggal lahir tidak sesuai" in str(e) for e in errors)
 
 
 @pytest.mark.parametrize(

@@ -316,6 +316,8 @@ def ticket_requester_reply(
     when the reply comes within 7 days of resolution, otherwise (and for closed tickets) the
     reply is refused with `ticket_closed` so the requester opens a new report.
     """
+    if author is not None and not getattr(author, "is_authenticated", False):
+        author = None
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(errors={"body": [_("Write a message first.")]})

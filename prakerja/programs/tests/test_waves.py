@@ -1,0 +1,202 @@
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from prakerja.accounts.models import Identity, IdentityStatus
+from prakerja.accounts.nik import make_nik
+from prakerja.accounts.tests.factories import ParticipantFactory
+from prakerja.core import clock
+from prakerja.core.errors import Conflict, Forbidden
+from prakerja.core.models import AuditLog
+from prakerja.core.roles import Role
+from prakerja.core.tests.factories import user_with_role
+from prakerja.programs.models import Application, ApplicationStatus, WaveState
+from prakerja.programs.selectors import wave_funnel
+from prakerja.programs.services import wave_join, wave_run_selection
+
+from .factories import WaveFactory
+
+pytestmark = pytest.mark.django_db
+_serial = iter(range(1, 9999))
+
+
+def verified_participant(status=IdentityStatus.VERIFIED, **kwargs):
+    user = ParticipantFactory(**kwargs)
+    n = next(_serial)
+    Identity.objects.create(
+        user=user,
+        nik=make_nik(birth_date=dt.date(1990, 1, 2), female=False, serial=f"{n:04d}"),
+        kk_number=f"3171010101{n:06d}",
+        kk_slot=1,
+        full_name=user.full_name.upper(),
+        birth_date=dt.date(1990, 1, 2),
+        gender="M",
+        province="31",
+        city="Jakarta",
+        education="sma",
+        work_status="job_seeker",
+        declared_not_student=True,
+        declared_not_official=True,
+        status=status,
+        submitted_at=clock.now(),
+    )
+    return user
+
+
+def test_wave_state_follows_the_clock():
+    opens = clock.local_datetime(2026, 1, 10, 10)
+    closes = clock.local_datetime(2026, 1, 20, 23, 59)
+    wave = WaveFactory(opens_at=opens, closes_at=closes)
+    assert wave.state_at(opens - dt.timedelta(seconds=1)) == WaveState.UPCOMING
+    assert wave.state_at(opens) == WaveState.OPEN
+    assert wave.state_at(closes - dt.timedelta(seconds=1)) == WaveState.OPEN
+    assert wave.state_at(closes) == WaveState.CLOSED
+    wave.selection_ran_at = closes + dt.timedelta(hours=1)
+    wave.announce_at = closes + dt.timedelta(days=2)
+    assert wave.state_at(closes + dt.timedelta(days=1)) == WaveState.SELECTION
+    assert wave.state_at(closes + dt.timedelta(days=2)) == WaveState.ANNOUNCED
+
+
+def test_verified_participant_joins_open_wave_once(client):
+    user = verified_participant()
+    wave = WaveFactory()
+    client.force_login(user)
+    response = client.post(f"/api/v1/waves/{wave.number}/join")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "pending"
+    again = client.post(f"/api/v1/waves/{wave.number}/join")
+    assert again.status_code == 409
+    other = WaveFactory()
+    assert client.post(f"/api/v1/waves/{other.number}/join").json()["code"] == "application_pending"
+    assert AuditLog.objects.filter(action="application.create").count() == 1
+
+
+def test_unverified_participant_cannot_join(client):
+    client.force_login(verified_participant(status=IdentityStatus.PENDING))
+    response = client.post(f"/api/v1/waves/{WaveFactory().number}/join")
+    assert response.status_code == 403
+    assert response.json()["code"] == "identity_not_verified"
+
+
+def test_cannot_join_closed_or_upcoming_wave():
+    user = verified_participant()
+    past = WaveFactory(
+        opens_at=clock.now() - dt.timedelta(days=5), closes_at=clock.now() - dt.timedelta(days=1)
+    )
+    future = WaveFactory(
+        opens_at=clock.now() + dt.timedelta(days=1), closes_at=clock.now() + dt.timedelta(days=5)
+    )
+    for wave in (past, future):
+        with pytest.raises(Conflict) as exc:
+            wave_join(participant=user, wave=wave)
+        assert exc.value.code == "wave_not_open"
+
+
+def test_selection_within_quota_eligible_first_then_join_time_and_results_shown_when_announced(
+    client,
+):
+    wave = WaveFactory(quota=2)
+    early, middle, late = (verified_participant() for _ in range(3))
+    revoked = verified_participant()
+    base = clock.now()
+    for minutes, user in enumerate([revoked, early, middle, late]):
+        with time_machine.travel(base + dt.timedelta(minutes=minutes), tick=False):
+            wave_join(participant=user, wave=wave)
+    Identity.objects.filter(user=revoked).update(status=IdentityStatus.REJECTED)
+    pmo = user_with_role(Role.PMO_ADMIN)
+    with pytest.raises(Conflict):
+        wave_run_selection(wave=wave, actor=pmo)  # still open
+    after_close = wave.closes_at + dt.timedelta(hours=1)
+    announce = wave.closes_at + dt.timedelta(days=1)
+    with time_machine.travel(after_close, tick=False):
+        result = wave_run_selection(wave=wave, actor=pmo, announce_at=announce)
+        assert result == {"wave": wave.number, "selected": 2, "not_selected": 2}
+        with pytest.raises(Conflict):
+            wave_run_selection(wave=wave, actor=pmo)
+        client.force_login(early)
+        assert client.get("/api/v1/me/applications").json()[0]["status"] == "pending"
+    statuses = dict(Application.objects.values_list("participant_id", "status"))
+    assert statuses[early.pk] == statuses[middle.pk] == ApplicationStatus.SELECTED
+    assert statuses[late.pk] == statuses[revoked.pk] == ApplicationStatus.REJECTED
+    with time_machine.travel(announce, tick=False):
+        assert client.get("/api/v1/me/applications").json()[0]["status"] == "selected"
+        assert "Terpilih" in client.get("/dasbor/").content.decode()
+        client.force_login(late)
+        assert client.get("/api/v1/me/applications").json()[0]["status"] == "rejected"
+        # rejected participants may join a later wave; selected ones may not
+        later = WaveFactory(
+            opens_at=announce - dt.timedelta(hours=1), closes_at=announce + dt.timedelta(days=3)
+        )
+        assert wave_join(participant=late, wave=later).status == ApplicationStatus.PENDING
+        with pytest.raises(Conflict) as exc:
+            wave_join(participant=early, wave=later)
+        assert exc.value.code == "already_selected"
+    assert AuditLog.objects.filter(action="application.decide").count() == 4
+    assert AuditLog.objects.filter(action="wave.select").count() == 1
+
+
+def test_selection_command():
+    wave = WaveFactory(quota=1)
+    user = verified_participant()
+    wave_join(participant=user, wave=wave)
+    out = io.StringIO()
+    with time_machine.travel(wave.closes_at + dt.timedelta(minutes=1), tick=False):
+        call_command("run_selection", str(wave.number), stdout=out)
+        with pytest.raises(CommandError):
+            call_command("run_selection", str(wave.number), stdout=out)
+    assert "1 selected" in out.getvalue()
+
+
+def test_funnel_counts_each_step(client):
+    wave = WaveFactory(quota=5)
+    ParticipantFactory(email_verified_at=None)
+    verified_participant(status=IdentityStatus.PENDING)
+    joined = [verified_participant() for _ in range(2)]
+    for user in joined:
+        wave_join(participant=user, wave=wave)
+    funnel = wave_funnel(wave=wave)
+    assert funnel == {
+        "wave": wave.number,
+        "accounts_created": 4,
+        "emails_confirmed": 3,
+        "identities_verified": 2,
+        "joined": 2,
+        "selected": 0,
+    }
+    client.force_login(user_with_role(Role.PMO_ADMIN))
+    assert client.get(f"/api/v1/waves/{wave.number}/funnel").json()["joined"] == 2
+    client.force_login(joined[0])
+    assert client.get(f"/api/v1/waves/{wave.number}/funnel").status_code == 403
+
+
+def test_dashboard_query_budget(client, django_assert_max_num_queries):
+    user = verified_participant()
+    for _ in range(3):
+        WaveFactory()
+    client.force_login(user)
+    with django_assert_max_num_queries(20):
+        response = client.get("/dasbor/")
+    assert response.status_code == 200
+    assert "Ikut gelombang" in response.content.decode() or "Join wave" in response.content.decode()
+
+
+def test_join_from_dashboard_form(client):
+    user = verified_participant()
+    wave = WaveFactory()
+    client.force_login(user)
+    response = client.post(f"/gelombang/{wave.number}/ikut/")
+    assert response.status_code == 302
+    assert Application.objects.filter(participant=user, wave=wave).exists()
+
+
+def test_only_participants_join_via_api(client):
+    client.force_login(user_with_role(Role.AGENT))
+    assert client.post(f"/api/v1/waves/{WaveFactory().number}/join").status_code == 403
+
+
+def test_forbidden_is_raised_for_missing_identity():
+    with pytest.raises(Forbidden):
+        wave_join(participant=ParticipantFactory(), wave=WaveFactory())
