@@ -142,3 +142,21 @@ def page(browser, live_server):
     new_page.on("request", lambda req: new_page.requests_seen.append(req.url))
     yield new_page
     context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (roles, seeded rows) on start.
+
+    Without this, a transactional test without `serialized_rollback` flushes and re-creates
+    content types through post_migrate, and a later test with `serialized_rollback` then fails
+    restoring them (duplicate content types); which test runs after which depends on xdist.
+    With it, every flush skips post_migrate and every test starts from the migrated state.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
