@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 class TicketFact(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     # Null for imported history (there is no conversation to work on) and for purged tickets.
-    ticket = models.OneToOneField(
+    ticket = models.ForeignKey(
         "helpdesk.Ticket",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="report_fact",
+        related_name="report_facts",
+        db_index=False,  # the partial unique index below serves look-ups by ticket
     )
     channel = models.CharField(_("channel"), max_length=16)
     category = models.CharField(_("category"), max_length=50)
@@ -45,12 +46,20 @@ class TicketFact(models.Model):
     class Meta:
         verbose_name = _("ticket fact")
         verbose_name_plural = _("ticket facts")
-        indexes = [models.Index(fields=["local_date"], name="fact_by_date")]
+        # No index on local_date on purpose: only rebuilds read facts by date, and they scan
+        # anyway; every index costs each of millions of imported rows.
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="fact_rating_1_5",
-            )
+            ),
+            # One fact per live ticket; partial, so millions of imported rows (no ticket) cost
+            # nothing in this index.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ticket__isnull=False),
+                name="fact_one_per_ticket",
+            ),
         ]
 
     def __str__(self) -> str:

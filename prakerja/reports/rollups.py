@@ -170,11 +170,17 @@ def apply(deltas: Deltas) -> None:
         )
 
 
-def upsert_from_sql(source: str, where: str = "1 = 1", params: Iterable = ()) -> None:
+def upsert_from_sql(
+    source: str,
+    where: str = "1 = 1",
+    params: Iterable = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Add the sums over `source` (a table or subquery of fact columns) to every rollup."""
     qn = connection.ops.quote_name
+    params = list(params)
     with connection.cursor() as cursor:
-        for spec in SPECS:
+        for done, spec in enumerate(SPECS, start=1):
             table = qn(spec.model._meta.db_table)
             key_names = [qn(name) for name in spec.keys]
             key_exprs = [expr for expr, _ in spec.keys.values()]
@@ -193,7 +199,9 @@ def upsert_from_sql(source: str, where: str = "1 = 1", params: Iterable = ()) ->
                 f"GROUP BY {', '.join(e for e in key_exprs if not e.startswith(chr(39)))} "
                 f"ON CONFLICT ({', '.join(key_names)}) DO UPDATE SET {updates}"
             )
-            cursor.execute(sql, list(params))
+            cursor.execute(sql, params)
+            if progress:
+                progress(done, len(SPECS))
 
 
 def delete_range(start, end) -> None:

@@ -125,33 +125,27 @@ def rollup_rebuild(
     start: dt.date | None = None,
     end: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Recompute the ticket rollups from the facts, one calendar month per transaction.
+) -> tuple[dt.date, dt.date] | None:
+    """Recompute the ticket rollups of [start, end] (default: every date) from the facts, in one
+    transaction: delete the range, then one GROUP BY per rollup table over the facts.
 
-    Deflections are counted as they happen and have no facts, so they are kept. Returns the
-    number of months rebuilt; `progress(done, total)` is called after each.
+    Deflections are counted as they happen and have no facts, so they are kept. Returns the range
+    rebuilt (None when there are no facts); `progress(done, total)` after each rollup table.
     """
     from django.db.models import Max, Min
 
-    bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
-    start = start or bounds["lo"]
-    end = end or bounds["hi"]
+    if start is None or end is None:
+        bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
+        start = start or bounds["lo"]
+        end = end or bounds["hi"]
     if start is None or end is None or end < start:
-        return 0
-    months = []
-    cursor = start.replace(day=1)
-    while cursor <= end:
-        nxt = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        months.append((max(cursor, start), min(nxt - dt.timedelta(days=1), end)))
-        cursor = nxt
-    for done, (lo, hi) in enumerate(months, start=1):
-        with transaction.atomic():
-            rollups.delete_range(lo, hi)
-            rollups.upsert_from_sql(
-                TicketFact._meta.db_table,
-                "local_date >= %s AND local_date <= %s",
-                [lo, hi],
-            )
-        if progress:
-            progress(done, len(months))
-    return len(months)
+        return None
+    with transaction.atomic():
+        rollups.delete_range(start, end)
+        rollups.upsert_from_sql(
+            TicketFact._meta.db_table,
+            "local_date >= %s AND local_date <= %s",
+            [start, end],
+            progress=progress,
+        )
+    return start, end

@@ -238,7 +238,7 @@ def test_rebuild_command_shows_progress(capsys):
     DailyRollup.objects.all().delete()
     call_command("rebuild_rollups")
     captured = capsys.readouterr()
-    assert "Rebuilt rollups for 3 month(s)." in captured.out
-    assert "months" in captured.err
+    assert "Rebuilt rollups for 2026-01-05 to 2026-03-05." in captured.out
+    assert "rollups" in captured.err
     assert "100.0%" in captured.err
     assert DailyRollup.objects.count() == 2
