@@ -462,7 +462,12 @@ def import_tickets(
         lap("insert")
         if stage_progress:
             stage_progress("rollups", 0, 1, None)
-        rollups.upsert_from_sql(STAGING)
+        rollups.insert_from_sql(STAGING)
+        cursor.execute(f"SELECT MIN(local_date), MAX(local_date) FROM {STAGING}")  # noqa: S608
+        first, last = cursor.fetchone()
+        if first is not None:
+            # Fold the new rows into any rows these dates already had (re-runs, live tickets).
+            rollups.compact(first, last)
         lap("rollups")
         if stage_progress:
             stage_progress("rollups", 1, 1, None)

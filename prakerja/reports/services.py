@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F
 from django.forms.models import model_to_dict
 
 from . import rollups
@@ -114,10 +113,7 @@ def ticket_fact_sync(*, ticket) -> TicketFact:
 def chat_deflection_record(*, at: dt.datetime) -> None:
     """Count one chat solved by a knowledge-base article (no ticket) on its WIB day."""
     local_date, _ = local_date_hour(at)
-    DeflectionRollup.objects.bulk_create(
-        [DeflectionRollup(local_date=local_date)], ignore_conflicts=True
-    )
-    DeflectionRollup.objects.filter(local_date=local_date).update(chats=F("chats") + 1)
+    DeflectionRollup.objects.create(local_date=local_date, chats=1)  # append-only, see models
 
 
 def rollup_rebuild(
@@ -142,10 +138,22 @@ def rollup_rebuild(
         return None
     with transaction.atomic():
         rollups.delete_range(start, end)
-        rollups.upsert_from_sql(
+        rollups.insert_from_sql(
             TicketFact._meta.db_table,
             "local_date >= %s AND local_date <= %s",
             [start, end],
             progress=progress,
         )
     return start, end
+
+
+def rollups_compact(*, start: dt.date | None = None, end: dt.date | None = None) -> None:
+    """Fold the appended rollup rows of [start, end] (default: everything before today, WIB)
+    into one row per key. Sums do not change; reads get cheaper. Run daily
+    (`manage.py compact_rollups`); the importer runs it over the dates it loaded."""
+    from prakerja.core import clock
+
+    end = end or clock.local_now().date() - dt.timedelta(days=1)
+    start = start or dt.date(2000, 1, 1)
+    with transaction.atomic():
+        rollups.compact(start, end)
