@@ -13,6 +13,7 @@ from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationF
 from prakerja.core.ratelimit import client_ip, rate_limit
 
 from . import selectors, services
+from .admission import signup_admit
 from .forms import IdCardForm, IdentityForm, SignupForm
 from .models import Identity
 
@@ -35,11 +36,13 @@ class LogoutView(auth_views.LogoutView):
 
 
 def signup_rate_limits(request) -> None:
-    """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits)."""
+    """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits);
+    then the waiting room (admission.signup_admit)."""
     ip = client_ip(request)
     message = gettext_lazy("Too many sign-ups from your network. Please wait and try again.")
     rate_limit(key=f"signup:ip:{ip}", limit=10, period=60, message=message)
     rate_limit(key=f"signup:ip-hour:{ip}", limit=50, period=3600, message=message)
+    signup_admit()
 
 
 @require_http_methods(["GET", "POST"])
