@@ -38,6 +38,8 @@ DOMAIN_APPS = [
 INSTALLED_APPS += DOMAIN_APPS
 
 MIDDLEWARE = [
+    # First: at a wave opening, refusing a sign-up must cost next to nothing (admission control).
+    "prakerja.accounts.middleware.SignupWaitingRoomMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.core.middleware.RequestIdMiddleware",

@@ -13,7 +13,6 @@ from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationF
 from prakerja.core.ratelimit import client_ip, rate_limit
 
 from . import selectors, services
-from .admission import signup_admit
 from .forms import IdCardForm, IdentityForm, SignupForm
 from .models import Identity
 
@@ -37,12 +36,11 @@ class LogoutView(auth_views.LogoutView):
 
 def signup_rate_limits(request) -> None:
     """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits);
-    then the waiting room (admission.signup_admit)."""
+    the waiting room ran before, in SignupWaitingRoomMiddleware."""
     ip = client_ip(request)
     message = gettext_lazy("Too many sign-ups from your network. Please wait and try again.")
     rate_limit(key=f"signup:ip:{ip}", limit=10, period=60, message=message)
     rate_limit(key=f"signup:ip-hour:{ip}", limit=50, period=3600, message=message)
-    signup_admit()
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,6 +85,8 @@ def verify_phone(request):
     error = ""
     status = 200
     if request.method == "POST":
+        rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)
+        rate_limit(key=f"otp-verify:user:{request.user.pk}", limit=10, period=600)
         try:
             if "resend" in request.POST:
                 services.phone_verification_send(user=request.user)
