@@ -217,6 +217,15 @@ CONTENT_SECURITY_POLICY = (
 PROGRAM_NAME = "Kartu Prakerja"
 CONTACT_CENTER_HOTLINE = env.str("CONTACT_CENTER_HOTLINE", default="0800-150-3001")
 
+# --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
+# Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.
+HELPDESK_INTAKE_PER_IP = env.int("HELPDESK_INTAKE_PER_IP", default=10)
+HELPDESK_INTAKE_PER_EMAIL = env.int("HELPDESK_INTAKE_PER_EMAIL", default=5)
+HELPDESK_INTAKE_PERIOD = env.int("HELPDESK_INTAKE_PERIOD", default=3600)
+HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
+HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
+HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
+
 # --- Live chat (prakerja.livechat) --------------------------------------------------------------
 # Concurrent chats per agent (default for new agents; each agent's row can change it).
 LIVECHAT_MAX_CHATS_PER_AGENT = env.int("LIVECHAT_MAX_CHATS_PER_AGENT", default=3)
@@ -253,3 +262,10 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Surveys and reports (issue 7) -------------------------------------------------------------
+# Absolute links in e-mails and SMS (survey links).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+# A reopened and re-resolved ticket is not surveyed again within this time.
+SURVEY_REASK_AFTER_SECONDS = env.int("SURVEY_REASK_AFTER_SECONDS", default=30 * 24 * 3600)

@@ -115,3 +115,324 @@ def public_messages(ticket: Ticket):
     from .models import MessageKind
 
     return ticket.messages.filter(kind=MessageKind.PUBLIC).order_by("created_at", "id")
+
+
+# --- Agent queues ---------------------------------------------------------------------------------
+
+QUEUES = ("unassigned", "mine", "pending", "open", "all")
+COUNT_CAP = 1000  # queue badges count at most this many rows ("1000+"): bounded queries
+
+
+def _encode_cursor(ticket: Ticket, *, field: str) -> str:
+    value = getattr(ticket, field)
+    return f"{value.timestamp():.6f}_{ticket.pk}"
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    try:
+        stamp, pk = cursor.split("_", 1)
+        return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC), int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _queue_filter(qs, *, user, queue: str, channel: str = ""):
+    from .models import ACTIVE_STATUSES, Channel, TicketStatus
+
+    if queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+    elif queue == "mine":
+        qs = qs.filter(assignee=user, status__in=[TicketStatus.NEW, TicketStatus.OPEN])
+    elif queue == "pending":
+        qs = qs.filter(assignee=user, status=TicketStatus.PENDING)
+    elif queue == "open":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    return qs
+
+
+def ticket_queue(
+    *, user, queue: str = "mine", channel: str = "", after: str = "", limit: int = 25
+) -> tuple[list[Ticket], str | None]:
+    """One page of a queue, keyset-paginated: the unassigned queue oldest first by creation,
+    the others most recently updated first. Returns (tickets, cursor of the next page)."""
+    from django.db.models import Q
+
+    if not has_role(user, *CONTACT_CENTER_ROLES):
+        raise Forbidden()
+    if queue not in QUEUES:
+        queue = "mine"
+    limit = max(1, min(limit, 100))
+    qs = _queue_filter(Ticket.objects.all(), user=user, queue=queue, channel=channel)
+    oldest_first = queue == "unassigned"
+    field = "created_at" if oldest_first else "updated_at"
+    position = _decode_cursor(after) if after else None
+    if position is not None:
+        moment, pk = position
+        if oldest_first:
+            qs = qs.filter(Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk))
+        else:
+            qs = qs.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
+    order = ("created_at", "id") if oldest_first else ("-updated_at", "-id")
+    rows = list(
+        qs.select_related("category", "assignee")
+        .only(
+            "reference",
+            "channel",
+            "subject",
+            "status",
+            "priority",
+            "requester_name",
+            "requester_email",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "category__slug",
+            "category__name_id",
+            "category__name_en",
+            "assignee__username",
+            "assignee__full_name",
+        )
+        .order_by(*order)[: limit + 1]
+    )
+    cursor = _encode_cursor(rows[limit - 1], field=field) if len(rows) > limit else None
+    return rows[:limit], cursor
+
+
+def queue_counts(*, user) -> dict[str, int]:
+    """Badge counts per queue, each bounded to COUNT_CAP + 1 rows."""
+    base = Ticket.objects.all()
+    return {
+        queue: _queue_filter(base, user=user, queue=queue).values("pk")[: COUNT_CAP + 1].count()
+        for queue in ("unassigned", "mine", "pending")
+    }
+
+
+NIK_RE = r"^\d{16}$"
+
+
+def _users_for_nik(nik: str) -> list[int]:
+    """User ids with this NIK, through accounts (issue 3) when it provides a lookup."""
+    try:
+        from prakerja.accounts import selectors as account_selectors
+    except ImportError:
+        return []
+    finder = getattr(account_selectors, "user_ids_for_nik", None)
+    if finder is not None:
+        return list(finder(nik=nik))
+    User = get_user_model()
+    if any(f.name == "nik" for f in User._meta.get_fields()):
+        return list(User.objects.filter(nik=nik).values_list("pk", flat=True))
+    return []
+
+
+def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
+    """Search by reference, e-mail, phone, NIK (16 digits) or text in the subject. Exact
+    lookups use indexes; text search scans newest first and stops at `limit` matches."""
+    import re
+
+    from .services.tickets import normalize_phone, normalize_reference
+
+    if not has_role(user, *CONTACT_CENTER_ROLES):
+        raise Forbidden()
+    query = (query or "").strip()[:200]
+    if not query:
+        return []
+    qs = Ticket.objects.select_related("category", "assignee").order_by("-created_at", "-id")
+    digits = re.sub(r"[\s\-()+]", "", query)
+    if re.match(NIK_RE, digits):
+        return list(qs.filter(requester_id__in=_users_for_nik(digits))[:limit])
+    if "@" in query:
+        return list(qs.filter(requester_email=query.lower())[:limit])
+    if digits.isdigit() and 8 <= len(digits) <= 15:
+        try:
+            phone = normalize_phone(query)
+        except ValueError:
+            phone = None
+        if phone:
+            return list(qs.filter(requester_phone=phone)[:limit])
+    reference = normalize_reference(query)
+    if len(reference) == 9:
+        found = list(qs.filter(reference=reference)[:1])
+        if found:
+            return found
+    return list(qs.filter(subject__icontains=query).order_by("-id")[:limit])
+
+
+def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    """Earlier tickets of the same requester on any channel (account, e-mail or phone)."""
+    from django.db.models import Q
+
+    condition = Q()
+    if ticket.requester_id:
+        condition |= Q(requester_id=ticket.requester_id)
+    if ticket.requester_email:
+        condition |= Q(requester_email=ticket.requester_email)
+    if ticket.requester_phone:
+        condition |= Q(requester_phone=ticket.requester_phone)
+    if not condition:
+        return []
+    return list(
+        Ticket.objects.filter(condition)
+        .exclude(pk=ticket.pk)
+        .select_related("category")
+        .only(
+            "reference",
+            "channel",
+            "subject",
+            "status",
+            "created_at",
+            "category__slug",
+            "category__name_id",
+            "category__name_en",
+        )
+        .order_by("-created_at")[:limit]
+    )
+
+
+def requester_summary(ticket: Ticket) -> dict | None:
+    """The participant's program status for the requester panel (accounts, issue 3), with the
+    NIK masked. None for guests or while accounts does not provide it."""
+    if not ticket.requester_id:
+        return None
+    try:
+        from prakerja.accounts.selectors import participant_summary_for_agent
+    except ImportError:
+        return None
+    from prakerja.core.logging import mask_nik
+
+    summary = participant_summary_for_agent(user=ticket.requester)
+    # Defence in depth: whatever the summary holds, no full NIK reaches the page.
+    return {key: (mask_nik(v) if isinstance(v, str) else v) for key, v in (summary or {}).items()}
+
+
+def new_messages_since(ticket: Ticket, *, since_id: int, viewer) -> list:
+    """Messages by someone else added after `since_id` (collision guard)."""
+    return list(
+        ticket.messages.filter(pk__gt=since_id)
+        .exclude(author=viewer)
+        .select_related("author")
+        .order_by("id")
+    )
+
+
+# --- Knowledge base -------------------------------------------------------------------------------
+
+
+def articles_published(*, category_slug: str = "", query: str = "", limit: int = 50):
+    from django.db.models import Q
+
+    from .models import Article
+
+    qs = Article.objects.filter(is_published=True).select_related("category")
+    if category_slug:
+        qs = qs.filter(category__slug=category_slug)
+    query = (query or "").strip()[:100]
+    if query:
+        for word in query.split()[:5]:
+            qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return list(qs[:limit])
+
+
+STOPWORDS = frozenset(
+    [
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "saya",
+        "tidak",
+        "bisa",
+        "untuk",
+        "dengan",
+        "ini",
+        "itu",
+        "sudah",
+        "akan",
+        "ada",
+        "atau",
+        "the",
+        "and",
+        "to",
+        "of",
+        "is",
+        "it",
+        "my",
+        "not",
+        "can",
+    ]
+)
+
+
+def articles_suggested(*, text: str, category_slug: str = "", limit: int = 3):
+    """Articles that look relevant to what the requester is typing: ranked by how many of the
+    text's words they contain (the knowledge base is small; this reads titles and bodies)."""
+    import re
+
+    from .models import Article
+
+    words = {
+        w for w in re.findall(r"[a-zA-Z\-]{4,}", (text or "").lower())[:60] if w not in STOPWORDS
+    }
+    if not words and not category_slug:
+        return []
+    scored = []
+    for article in Article.objects.filter(is_published=True).select_related("category")[:500]:
+        haystack = f"{article.title} {article.title} {article.body}".lower()
+        score = sum(1 for w in words if w in haystack)
+        if category_slug and article.category.slug == category_slug:
+            score += 1
+        if score:
+            scored.append((score, article.position, article.title, article))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return [item[3] for item in scored[:limit]]
+
+
+def supervisor_board(*, at: dt.datetime | None = None) -> dict:
+    """Who is on shift now, their effective presence and load; today's roster per shift; the
+    unassigned queue size. A fixed number of queries whatever the team size."""
+    from django.db.models import Count
+
+    from .models import AgentPresence
+    from .services.routing import agent_loads, default_limit
+
+    at = at or clock.now()
+    local = clock.to_local(at)
+    on_shift = list(agents_on_shift(at=at).order_by("full_name", "username"))
+    presences = {p.agent_id: p for p in AgentPresence.objects.filter(agent__in=on_shift)}
+    loads = agent_loads([u.pk for u in on_shift])
+    rows = []
+    for user in on_shift:
+        presence = presences.get(user.pk)
+        rows.append(
+            {
+                "user": user,
+                "status": effective_presence(presence, at=at),
+                "load": loads.get(user.pk, 0),
+                "limit": (presence.ticket_limit if presence and presence.ticket_limit else None)
+                or default_limit(),
+                "last_seen_at": presence.last_seen_at if presence else None,
+            }
+        )
+    roster = (
+        RosterEntry.objects.filter(date=local.date())
+        .values("shift__name", "shift__starts_at", "shift__ends_at")
+        .annotate(n=Count("id"))
+        .order_by("shift__starts_at")
+    )
+    from .models import ACTIVE_STATUSES
+
+    return {
+        "rows": rows,
+        "online": sum(1 for r in rows if r["status"] == PresenceStatus.ONLINE),
+        "roster": list(roster),
+        "unassigned": Ticket.objects.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .values("pk")[: COUNT_CAP + 1]
+        .count(),
+        "shifts_now": list(shifts_at(at=at)),
+        "at": local,
+    }

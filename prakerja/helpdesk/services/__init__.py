@@ -4,6 +4,8 @@ Split by topic: tickets (lifecycle), routing (assignment and claims), staff (pre
 kb (knowledge base and canned responses).
 """
 
+from .attachments import attachment_add, validate_upload
+from .kb import canned_render
 from .routing import (
     routing_drain,
     ticket_claim,
@@ -26,6 +28,9 @@ from .tickets import (
 )
 
 __all__ = [
+    "attachment_add",
+    "canned_render",
+    "validate_upload",
     "generate_reference",
     "normalize_reference",
     "presence_heartbeat",

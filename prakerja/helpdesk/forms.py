@@ -1,0 +1,78 @@
+"""Forms only parse input; the rules live in services (their ValidationFailed errors are mapped
+back onto the form's fields)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Priority, TicketStatus
+
+
+def category_choices():
+    return [(c.slug, c.name) for c in Category.objects.filter(is_active=True)]
+
+
+class ComplaintForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=())
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000
+    )
+    attachment = forms.FileField(
+        label=_("Attachment (optional: JPG, PNG or PDF, at most 5 MB)"), required=False
+    )
+    # Honeypot: hidden from people with CSS and aria-hidden; bots fill every field.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, logged_in: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        if not logged_in:
+            self.fields["name"].required = True
+            self.fields["email"].required = True
+
+    def apply_errors(self, errors: dict) -> None:
+        for field, messages in errors.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class TrackForm(forms.Form):
+    reference = forms.CharField(label=_("Reference number"), max_length=20)
+    email = forms.EmailField(label=_("E-mail address used in the report"))
+
+
+class RequesterReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
+
+
+class AgentReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
+    )
+    internal = forms.BooleanField(
+        label=_("Internal note (not shown to the requester)"), required=False
+    )
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    client_msg_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
+class TicketUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=())
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    assignee = forms.CharField(label=_("Assignee (username)"), required=False, max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file (date,shift,username)"))

@@ -1,0 +1,18 @@
+from django import template
+
+from prakerja.core.logging import mask_nik
+
+register = template.Library()
+
+
+@register.filter(name="mask_nik")
+def mask_nik_filter(value) -> str:
+    """Agent views never show a full 16-digit NIK/KK, wherever the requester typed it."""
+    return mask_nik(str(value or ""))
+
+
+@register.filter
+def is_supervisor(user) -> bool:
+    from prakerja.core.roles import Role, has_role
+
+    return has_role(user, Role.SUPERVISOR)

@@ -1,0 +1,238 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from prakerja.core.models import AuditLog
+from prakerja.helpdesk import services
+from prakerja.helpdesk.models import (
+    AgentPresence,
+    CannedResponse,
+    Channel,
+    PresenceStatus,
+    RosterEntry,
+    Ticket,
+    TicketStatus,
+)
+
+from .factories import agent, participant, supervisor
+
+pytestmark = pytest.mark.django_db
+
+
+def new_ticket(**kw):
+    data = {
+        "channel": Channel.WEB,
+        "subject": "Sertifikat belum muncul",
+        "description": "NIK saya 3171234567890123, sertifikat belum ada.",
+        "name": "Rina",
+        "email": "rina@example.test",
+        "phone": "081298765432",
+    }
+    data.update(kw)
+    return services.ticket_create(**data)
+
+
+def test_workspace_needs_the_role(client):
+    assert client.get(reverse("helpdesk:workspace")).status_code == 302  # to log-in
+    client.force_login(participant())
+    assert client.get(reverse("helpdesk:workspace")).status_code == 403
+    ticket = new_ticket()
+    assert client.get(reverse("helpdesk:agent_ticket", args=[ticket.reference])).status_code == 403
+
+
+def test_queues_with_a_query_budget(client, django_assert_max_num_queries):
+    staff = agent()
+    for i in range(30):
+        new_ticket(subject=f"Masalah {i}")
+    client.force_login(staff)
+    # session, user, roles, 25 rows in one query, presence, 3 bounded counts, layout blocks
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("helpdesk:workspace"), {"queue": "unassigned"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="ticket-link"') == 25
+    assert "after=" in html  # a next page
+    first_page = set(
+        Ticket.objects.order_by("created_at", "id").values_list("reference", flat=True)[:25]
+    )
+    assert all(ref in html for ref in first_page)
+
+
+def test_keyset_pages_cover_everything_once():
+    from prakerja.helpdesk.selectors import ticket_queue
+
+    staff = agent()
+    made = {new_ticket(subject=f"T{i}").reference for i in range(12)}
+    for queue in ("unassigned", "open"):
+        seen, cursor = [], ""
+        while True:
+            page, cursor = ticket_queue(user=staff, queue=queue, after=cursor or "", limit=5)
+            seen += [t.reference for t in page]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(made)
+
+
+def test_search_by_reference_email_phone_text_and_nik(client, monkeypatch):
+    staff = agent()
+    user = participant()
+    ticket = new_ticket(requester=user)
+    client.force_login(staff)
+    url = reverse("helpdesk:workspace")
+    by_ref = client.get(url, {"q": ticket.reference.lower()})
+    assert by_ref.status_code == 302
+    for q in ("rina@example.test", "0812-9876-5432", "sertifikat"):
+        assert ticket.reference in client.get(url, {"q": q}).content.decode(), q
+    from prakerja.helpdesk import selectors
+
+    monkeypatch.setattr(selectors, "_users_for_nik", lambda nik: [user.pk])
+    assert ticket.reference in client.get(url, {"q": "3171234567890123"}).content.decode()
+
+
+def test_ticket_page_masks_nik_and_shows_thread(client):
+    ticket = new_ticket()
+    client.force_login(agent())
+    html = client.get(reverse("helpdesk:agent_ticket", args=[ticket.reference])).content.decode()
+    assert "3171234567890123" not in html
+    assert "317123******0123" in html
+    assert "Rina" in html
+
+
+def test_agent_replies_and_changes_fields(client):
+    staff = agent()
+    ticket = new_ticket()
+    client.force_login(staff)
+    page = reverse("helpdesk:agent_ticket", args=[ticket.reference])
+    last = ticket.messages.last().pk
+    response = client.post(
+        reverse("helpdesk:agent_reply", args=[ticket.reference]),
+        {"body": "Kami cek dulu.", "seen": last, "client_msg_id": "abc"},
+    )
+    assert response.status_code == 302
+    assert response.url == page
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is not None
+    response = client.post(
+        reverse("helpdesk:agent_update", args=[ticket.reference]),
+        {
+            "status": "pending",
+            "category": "certificate",
+            "priority": "high",
+            "assignee": staff.username,
+        },
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.PENDING
+    assert ticket.category.slug == "certificate"
+    assert ticket.assignee == staff
+    actions = set(
+        AuditLog.objects.filter(object_id=str(ticket.pk)).values_list("action", flat=True)
+    )
+    assert {"ticket.assign", "ticket.status", "ticket.update"} <= actions
+
+
+def test_bad_update_input_is_a_clear_error(client):
+    ticket = new_ticket()
+    client.force_login(agent())
+    response = client.post(
+        reverse("helpdesk:agent_update", args=[ticket.reference]),
+        {"status": "bogus", "category": "nope", "priority": "normal", "assignee": ""},
+    )
+    assert response.status_code == 422
+    response = client.post(
+        reverse("helpdesk:agent_update", args=[ticket.reference]),
+        {"status": "new", "category": "other", "priority": "normal", "assignee": "ghost"},
+    )
+    assert response.status_code == 422
+
+
+def test_agent_cannot_assign_to_someone_else_but_supervisor_can(client):
+    ticket = new_ticket()
+    other = agent()
+    client.force_login(agent())
+    data = {"status": "new", "category": "other", "priority": "normal", "assignee": other.username}
+    assert (
+        client.post(reverse("helpdesk:agent_update", args=[ticket.reference]), data).status_code
+        == 422
+    )
+    client.force_login(supervisor())
+    assert (
+        client.post(reverse("helpdesk:agent_update", args=[ticket.reference]), data).status_code
+        == 302
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignee == other
+
+
+def test_collision_guard_warns_before_a_second_reply(client):
+    ticket = new_ticket()
+    first, second = agent(full_name="Agen Satu"), agent()
+    seen = ticket.messages.last().pk
+    services.ticket_reply(ticket=ticket, author=first, body="Sudah saya jawab.")
+    client.force_login(second)
+    url = reverse("helpdesk:agent_reply", args=[ticket.reference])
+    warned = client.post(url, {"body": "Jawaban saya", "seen": seen})
+    assert warned.status_code == 409
+    assert "Agen Satu" in warned.content.decode()
+    assert ticket.messages.filter(author=second).count() == 0
+    poll = client.get(reverse("helpdesk:agent_updates", args=[ticket.reference]), {"since": seen})
+    assert "1" in poll.content.decode()
+    confirmed = client.post(url, {"body": "Jawaban saya", "seen": seen, "confirm": "on"})
+    assert confirmed.status_code == 302
+    assert ticket.messages.filter(author=second).count() == 1
+
+
+def test_canned_response_fills_placeholders(client):
+    ticket = new_ticket()
+    staff = agent(full_name="Dewi")
+    canned = CannedResponse.objects.create(
+        title="t", body="Halo {name}, {reference} oleh {agent} {x}"
+    )
+    client.force_login(staff)
+    body = client.get(reverse("helpdesk:agent_canned", args=[ticket.reference, canned.pk])).content
+    assert body.decode() == f"Halo Rina, {ticket.reference} oleh Dewi {{x}}"
+
+
+def test_presence_and_heartbeat(client):
+    staff = agent()
+    client.force_login(staff)
+    client.post(reverse("helpdesk:presence"), {"status": "online"})
+    assert AgentPresence.objects.get(agent=staff).status == PresenceStatus.ONLINE
+    assert client.post(reverse("helpdesk:heartbeat")).json() == {"status": "online"}
+    assert client.post(reverse("helpdesk:presence"), {"status": "dancing"}).status_code == 302
+    assert AgentPresence.objects.get(agent=staff).status == PresenceStatus.ONLINE
+
+
+def test_claim_buttons(client):
+    ticket = new_ticket()
+    staff = agent()
+    client.force_login(staff)
+    assert client.post(reverse("helpdesk:claim_next")).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == staff
+
+
+def test_supervisor_page_and_roster_import(client, open_hours):
+    boss = supervisor()
+    a1 = agent(username="agen1")
+    agent(username="agen2")
+    client.force_login(a1)
+    assert client.get(reverse("helpdesk:supervisor")).status_code == 403
+    client.force_login(boss)
+    csv = "date,shift,username\n2026-03-10,pagi,agen1\n2026-03-10,siang,agen2\n"
+    upload = SimpleUploadedFile("roster.csv", csv.encode())
+    assert client.post(reverse("helpdesk:supervisor"), {"file": upload}).status_code == 302
+    assert RosterEntry.objects.count() == 2
+    html = client.get(reverse("helpdesk:supervisor")).content.decode()
+    assert "agen1" in html
+    assert "agen2" not in html.split("<table>")[1].split("</table>")[0]  # Siang is not on now
+    bad = "2026-03-10,pagi,agen1\n2026-13-01,pagi,agen2\n2026-03-11,malam,agen2\n2026-03-11,pagi,nobody\n"
+    response = client.post(
+        reverse("helpdesk:supervisor"), {"file": SimpleUploadedFile("r.csv", bad.encode())}
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    for line in ("2", "3", "4"):
+        assert f" {line}:" in text or f"Line {line}" in text or f"Baris {line}" in text
+    assert RosterEntry.objects.count() == 2  # nothing imported

@@ -1,0 +1,163 @@
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from prakerja.helpdesk import services
+from prakerja.helpdesk.models import Attachment, Channel, Ticket
+
+from .factories import agent, participant
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "name": "Siti Aminah",
+    "email": "siti@example.test",
+    "phone": "081234567890",
+    "category": "account-linking",
+    "subject": "Tidak bisa menautkan e-wallet",
+    "description": "Kode OTP tidak pernah masuk.",
+    "website": "",
+}
+
+
+def png_bytes():
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_guest_submits_form_gets_reference_and_email(client, django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("bukti.png", png_bytes(), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("helpdesk:complaint"), {**FORM, "attachment": upload})
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("helpdesk:complaint_done", args=[ticket.reference])
+    page = client.get(response.url).content.decode()
+    assert ticket.reference in page
+    assert ticket.channel == Channel.WEB
+    assert Attachment.objects.get().content_type == "image/png"
+    assert ticket.reference in mail.outbox[0].subject
+    assert mail.outbox[0].to == ["siti@example.test"]
+
+
+def test_form_shows_field_errors_and_creates_nothing(client):
+    response = client.post(reverse("helpdesk:complaint"), {**FORM, "email": "bad", "subject": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_email-error"' in html
+    assert 'id="id_subject-error"' in html
+    assert not Ticket.objects.exists()
+
+
+def test_form_rejects_a_disguised_file(client):
+    upload = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(reverse("helpdesk:complaint"), {**FORM, "attachment": upload})
+    assert response.status_code == 422
+    assert not Ticket.objects.exists()  # the ticket rolls back with the bad file
+
+
+def test_honeypot_creates_nothing(client):
+    response = client.post(reverse("helpdesk:complaint"), {**FORM, "website": "http://spam"})
+    assert response.status_code == 422
+    assert not Ticket.objects.exists()
+
+
+def test_rate_limit_per_email(client, settings):
+    settings.HELPDESK_INTAKE_PER_EMAIL = 2
+    for _ in range(2):
+        assert client.post(reverse("helpdesk:complaint"), FORM).status_code == 302
+    response = client.post(reverse("helpdesk:complaint"), FORM)
+    assert response.status_code == 429
+    assert Ticket.objects.count() == 2
+
+
+def test_logged_in_participant_is_prefilled_and_sees_own_tickets(client):
+    user = participant(full_name="Budi", email="budi@example.test")
+    client.force_login(user)
+    assert 'value="budi@example.test"' in client.get(reverse("helpdesk:complaint")).content.decode()
+    data = {**FORM, "name": "", "email": "", "phone": ""}
+    assert client.post(reverse("helpdesk:complaint"), data).status_code == 302
+    other = services.ticket_create(
+        channel=Channel.WEB, subject="Orang lain", description="x", name="Lain", email="l@x.test"
+    )
+    html = client.get(reverse("helpdesk:my_tickets")).content.decode()
+    mine = Ticket.objects.get(requester=user)
+    assert mine.reference in html
+    assert other.reference not in html
+    assert client.get(reverse("helpdesk:track_detail", args=[mine.reference])).status_code == 200
+    assert client.get(reverse("helpdesk:track_detail", args=[other.reference])).status_code == 404
+
+
+def test_tracking_needs_reference_and_matching_email(client):
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    direct = client.get(reverse("helpdesk:track_detail", args=[ticket.reference]))
+    assert direct.status_code == 404  # no lookup in this browser yet
+    wrong = client.post(
+        reverse("helpdesk:track"), {"reference": ticket.reference, "email": "x@example.test"}
+    )
+    assert wrong.status_code == 404
+    assert "could not find" in wrong.content.decode() or "tidak dapat" in wrong.content.decode()
+    right = client.post(
+        reverse("helpdesk:track"),
+        {"reference": ticket.reference.lower().replace("-", " "), "email": "N@example.test"},
+    )
+    assert right.status_code == 302
+    reply = client.post(right.url, {"body": "Ada kabar?"})
+    assert reply.status_code == 302
+    assert ticket.messages.filter(from_requester=True).count() == 2
+    assert client.post(right.url, {"body": ""}).status_code == 422
+
+
+def test_internal_notes_never_reach_the_requester(client):
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    services.ticket_reply(ticket=ticket, author=agent(), body="RAHASIA internal", internal=True)
+    services.ticket_reply(ticket=ticket, author=agent(), body="Jawaban publik")
+    client.post(
+        reverse("helpdesk:track"), {"reference": ticket.reference, "email": "n@example.test"}
+    )
+    html = client.get(reverse("helpdesk:track_detail", args=[ticket.reference])).content.decode()
+    assert "Jawaban publik" in html
+    assert "RAHASIA" not in html
+
+
+def test_attachment_download_is_access_checked(client):
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    attachment = services.attachment_add(
+        ticket=ticket, upload=SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    )
+    url = reverse("helpdesk:attachment", args=[attachment.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(agent())
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+
+
+def test_suggestions_and_kb(client):
+    response = client.get(reverse("helpdesk:suggestions"), {"subject": "sertifikat belum keluar"})
+    assert response.status_code == 200
+    assert "/bantuan/mendapatkan-sertifikat/" in response.content.decode()
+    kb = client.get(reverse("helpdesk:kb"), {"q": "sertifikat"}).content.decode()
+    assert "Mendapatkan sertifikat pelatihan" in kb
+    assert "Memilih pelatihan daring" not in kb
+    assert client.get(reverse("helpdesk:kb_article", args=["tidak-ada"])).status_code == 404
+
+
+def test_footer_shows_open_or_closed(client):
+    html = client.get("/").content.decode()
+    assert "08:00-20:00" in html

@@ -1,0 +1,321 @@
+"""The agent workspace (agents and supervisors): queues, search, the ticket page and its actions,
+presence, and the supervisor page with the roster import. htmx swaps partials; every action also
+works as a plain form post."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from prakerja.core import clock
+from prakerja.core.errors import DomainError, NotFound, ValidationFailed
+from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
+
+from .. import selectors, services
+from ..forms import AgentReplyForm, RosterImportForm, TicketUpdateForm
+from ..models import (
+    AgentPresence,
+    CannedResponse,
+    Channel,
+    MessageKind,
+    PresenceStatus,
+    Ticket,
+)
+
+agent_required = role_required(*CONTACT_CENTER_ROLES)
+
+
+def _ticket(request, reference) -> Ticket:
+    try:
+        return selectors.ticket_get_for_agent(user=request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@agent_required
+@require_GET
+def workspace(request):
+    queue = request.GET.get("queue", "mine")
+    channel = request.GET.get("channel", "")
+    query = request.GET.get("q", "").strip()
+    cursor = None
+    if query:
+        tickets = selectors.ticket_search(user=request.user, query=query)
+        if len(tickets) == 1 and services.normalize_reference(query) == tickets[0].reference:
+            return redirect("helpdesk:agent_ticket", reference=tickets[0].reference)
+    else:
+        tickets, cursor = selectors.ticket_queue(
+            user=request.user, queue=queue, channel=channel, after=request.GET.get("after", "")
+        )
+    presence = AgentPresence.objects.filter(agent=request.user).first()
+    counts = selectors.queue_counts(user=request.user)
+    labels = [
+        ("mine", _("Mine")),
+        ("unassigned", _("Unassigned")),
+        ("pending", _("Waiting on requester")),
+        ("open", _("All open")),
+        ("all", _("All")),
+    ]
+    context = {
+        "tickets": tickets,
+        "cursor": cursor,
+        "queue": queue if queue in selectors.QUEUES else "mine",
+        "channel": channel,
+        "channels": Channel.choices,
+        "query": query,
+        "count_cap": selectors.COUNT_CAP,
+        "presence": selectors.effective_presence(presence),
+        "presence_choices": PresenceStatus.choices,
+        "queues": [(key, label, counts.get(key)) for key, label in labels],
+    }
+    template = (
+        "helpdesk/agent/_queue.html" if _is_htmx(request) else "helpdesk/agent/workspace.html"
+    )
+    return render(request, template, context)
+
+
+def _ticket_context(request, ticket, *, reply_form=None, update_form=None, warning=None):
+    thread = list(ticket.messages.select_related("author").order_by("created_at", "id"))
+    return {
+        "ticket": ticket,
+        "thread": thread,
+        "last_seen_id": thread[-1].pk if thread else 0,
+        "attachments": list(ticket.attachments.all()),
+        "reply_form": reply_form or AgentReplyForm(initial={"client_msg_id": uuid.uuid4().hex}),
+        "update_form": update_form
+        or TicketUpdateForm(
+            initial={
+                "status": ticket.status,
+                "category": ticket.category.slug,
+                "priority": ticket.priority,
+                "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
+            }
+        ),
+        "canned": CannedResponse.objects.filter(is_active=True).only("pk", "title"),
+        "history": selectors.requester_history(ticket),
+        "summary": selectors.requester_summary(ticket),
+        "warning": warning,
+        "now": clock.now(),
+        "is_supervisor": has_role(request.user, Role.SUPERVISOR),
+    }
+
+
+@agent_required
+@require_GET
+def ticket_page(request, reference):
+    ticket = _ticket(request, reference)
+    return render(request, "helpdesk/agent/ticket.html", _ticket_context(request, ticket))
+
+
+@agent_required
+@require_POST
+def ticket_reply(request, reference):
+    ticket = _ticket(request, reference)
+    form = AgentReplyForm(request.POST)
+    warning = None
+    if form.is_valid():
+        data = form.cleaned_data
+        newer = selectors.new_messages_since(
+            ticket, since_id=data["seen"] or 0, viewer=request.user
+        )
+        newer_replies = [m for m in newer if m.kind == MessageKind.PUBLIC and not m.from_requester]
+        if newer_replies and not data["confirm"]:
+            # Collision guard: someone else answered since this agent loaded the ticket.
+            warning = _(
+                "%(name)s replied after you opened this ticket. Read their reply, then send "
+                "again to confirm."
+            ) % {"name": newer_replies[-1].author_name or _("Another agent")}
+            form = AgentReplyForm(
+                initial={**data, "confirm": True, "seen": data["seen"]}, data=None
+            )
+        else:
+            try:
+                services.ticket_reply(
+                    ticket=ticket,
+                    author=request.user,
+                    body=data["body"],
+                    internal=data["internal"],
+                    client_msg_id=data["client_msg_id"] or None,
+                )
+            except ValidationFailed as exc:
+                form.add_error("body", exc.errors.get("body", [exc.message])[0])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if not _is_htmx(request):
+                    messages.success(request, _("Sent."))
+                    return redirect("helpdesk:agent_ticket", reference=ticket.reference)
+                ticket.refresh_from_db()
+                form = None
+    ticket = _ticket(request, reference)
+    context = _ticket_context(request, ticket, reply_form=form, warning=warning)
+    if _is_htmx(request):
+        return render(request, "helpdesk/agent/_ticket_main.html", context)
+    status = 409 if warning else 422
+    return render(request, "helpdesk/agent/ticket.html", context, status=status)
+
+
+@agent_required
+@require_POST
+def ticket_update(request, reference):
+    ticket = _ticket(request, reference)
+    form = TicketUpdateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_update_fields(
+                ticket=ticket,
+                actor=request.user,
+                category_slug=data["category"],
+                priority=data["priority"],
+            )
+            username = (data["assignee"] or "").strip()
+            current = ticket.assignee.get_username() if ticket.assignee_id else ""
+            if username != current:
+                if not has_role(request.user, Role.SUPERVISOR) and username not in (
+                    "",
+                    request.user.get_username(),
+                ):
+                    raise DomainError(
+                        _("Only supervisors can assign tickets to someone else."),
+                        code="forbidden",
+                        status=403,
+                    )
+                target = None
+                if username:
+                    target = get_user_model().objects.filter(username=username).first()
+                    if target is None:
+                        raise ValidationFailed(errors={"assignee": [_("No such user.")]})
+                ticket = services.ticket_assign(ticket=ticket, agent=target, actor=request.user)
+            if data["status"] != ticket.status:
+                ticket = services.ticket_set_status(
+                    ticket=ticket, status=data["status"], actor=request.user
+                )
+        except ValidationFailed as exc:
+            for field, errs in exc.errors.items():
+                for err in errs:
+                    form.add_error(field if field in form.fields else None, err)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if not _is_htmx(request):
+                messages.success(request, _("Saved."))
+                return redirect("helpdesk:agent_ticket", reference=ticket.reference)
+            form = None
+    ticket = _ticket(request, reference)
+    context = _ticket_context(request, ticket, update_form=form)
+    if _is_htmx(request):
+        return render(request, "helpdesk/agent/_ticket_main.html", context)
+    return render(request, "helpdesk/agent/ticket.html", context, status=422)
+
+
+@agent_required
+@require_POST
+def ticket_claim(request, reference):
+    ticket = _ticket(request, reference)
+    try:
+        services.ticket_claim(ticket=ticket, agent=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("helpdesk:agent_ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def claim_next(request):
+    ticket = services.ticket_claim_next(agent=request.user)
+    if ticket is None:
+        messages.info(request, _("Nothing to take: the queue is empty or you are at your limit."))
+        return redirect("helpdesk:workspace")
+    return redirect("helpdesk:agent_ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_GET
+def ticket_updates(request, reference):
+    """htmx poll: warn when someone else wrote on the ticket since it was loaded."""
+    ticket = _ticket(request, reference)
+    try:
+        since = int(request.GET.get("since", "0"))
+    except ValueError:
+        since = 0
+    newer = selectors.new_messages_since(ticket, since_id=since, viewer=request.user)
+    return render(request, "helpdesk/agent/_updates.html", {"newer": newer, "ticket": ticket})
+
+
+@agent_required
+@require_GET
+def canned_fill(request, reference, pk):
+    """htmx: the reply box filled with a canned response for this ticket."""
+    ticket = _ticket(request, reference)
+    canned = CannedResponse.objects.filter(pk=pk, is_active=True).first()
+    if canned is None:
+        raise Http404
+    body = services.canned_render(canned=canned, ticket=ticket, agent=request.user)
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+@agent_required
+@require_POST
+def presence(request):
+    status = request.POST.get("status", "")
+    try:
+        services.presence_set(agent=request.user, status=status)
+    except ValidationFailed as exc:
+        if _is_htmx(request):
+            return HttpResponse(str(exc.message), status=422)
+        messages.error(request, exc.message)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    return redirect(request.POST.get("next") or "helpdesk:workspace")
+
+
+@agent_required
+@require_POST
+def heartbeat(request):
+    presence = services.presence_heartbeat(agent=request.user)
+    return JsonResponse({"status": selectors.effective_presence(presence)})
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def supervisor(request):
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            raw = form.cleaned_data["file"].read(2 * 1024 * 1024 + 1)
+            try:
+                if len(raw) > 2 * 1024 * 1024:
+                    raise ValidationFailed(errors={"file": [_("The file is too large.")]})
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise ValidationFailed(
+                        errors={"file": [_("The file must be UTF-8 CSV.")]}
+                    ) from exc
+                result = services.roster_import_csv(text=text, actor=request.user)
+                messages.success(
+                    request,
+                    _("Roster imported: %(created)d added, %(skipped)d already there.") % result,
+                )
+                return redirect("helpdesk:supervisor")
+            except ValidationFailed as exc:
+                for err in exc.errors.get("file", [exc.message]):
+                    form.add_error("file", err)
+        status = 422
+    return render(
+        request,
+        "helpdesk/agent/supervisor.html",
+        {"form": form, "board": selectors.supervisor_board(), "result": result},
+        status=status,
+    )

@@ -1,0 +1,263 @@
+"""Public pages: the complaint form (Formulir Pengaduan), tracking, participants' own tickets,
+the knowledge base, and access-checked attachment downloads."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from prakerja.core.errors import Conflict, NotFound, ValidationFailed
+from prakerja.core.ratelimit import client_ip, rate_limit
+
+from .. import selectors, services
+from ..forms import ComplaintForm, RequesterReplyForm, TrackForm
+from ..models import Article, Attachment, Category, Channel, Ticket
+
+logger = logging.getLogger(__name__)
+SESSION_KEY = "helpdesk_tracked"
+
+
+def _remember(request, reference: str) -> None:
+    tracked = [r for r in request.session.get(SESSION_KEY, []) if r != reference]
+    request.session[SESSION_KEY] = [reference, *tracked][:20]
+
+
+def _can_see(request, ticket) -> bool:
+    if request.user.is_authenticated and ticket.requester_id == request.user.pk:
+        return True
+    return ticket.reference in request.session.get(SESSION_KEY, [])
+
+
+def intake_limits(*, ip: str, email: str) -> None:
+    """Per-IP and per-e-mail limits on new reports (form and API)."""
+    rate_limit(
+        key=f"helpdesk:intake:ip:{ip}",
+        limit=settings.HELPDESK_INTAKE_PER_IP,
+        period=settings.HELPDESK_INTAKE_PERIOD,
+    )
+    if email:
+        rate_limit(
+            key=f"helpdesk:intake:email:{email.strip().lower()}",
+            limit=settings.HELPDESK_INTAKE_PER_EMAIL,
+            period=settings.HELPDESK_INTAKE_PERIOD,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_form(request):
+    user = request.user if request.user.is_authenticated else None
+    initial = {"category": request.GET.get("category", "other")}
+    if user is not None:
+        initial.update(
+            name=user.get_full_name(), email=user.email, phone=getattr(user, "phone", "")
+        )
+    form = ComplaintForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        logged_in=user is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            logger.info("helpdesk honeypot filled", extra={"ip": client_ip(request)})
+            form.add_error(None, _("Your report could not be sent. Please try again."))
+        else:
+            intake_limits(
+                ip=client_ip(request), email=data["email"] or (user.email if user else "")
+            )
+            try:
+                with transaction.atomic():
+                    ticket = services.ticket_create(
+                        channel=Channel.WEB,
+                        subject=data["subject"],
+                        description=data["description"],
+                        category_slug=data["category"],
+                        requester=user,
+                        name=data["name"],
+                        email=data["email"],
+                        phone=data["phone"],
+                    )
+                    if data["attachment"]:
+                        services.attachment_add(ticket=ticket, upload=data["attachment"])
+            except ValidationFailed as exc:
+                form.apply_errors(exc.errors)
+            else:
+                _remember(request, ticket.reference)
+                return redirect("helpdesk:complaint_done", reference=ticket.reference)
+    suggestions = []
+    if request.method == "POST":
+        suggestions = selectors.articles_suggested(
+            text=f"{request.POST.get('subject', '')} {request.POST.get('description', '')}",
+            category_slug=request.POST.get("category", ""),
+        )
+    return render(
+        request,
+        "helpdesk/complaint_form.html",
+        {"form": form, "suggestions": suggestions},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def suggestions(request):
+    """htmx: knowledge-base articles matching what is typed in the form."""
+    found = selectors.articles_suggested(
+        text=f"{request.GET.get('subject', '')} {request.GET.get('description', '')}",
+        category_slug=request.GET.get("category", ""),
+    )
+    return render(request, "helpdesk/_suggestions.html", {"suggestions": found})
+
+
+@require_GET
+def complaint_done(request, reference):
+    try:
+        ticket = _tracked_ticket(request, reference)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "helpdesk/complaint_done.html", {"ticket": ticket})
+
+
+def _tracked_ticket(request, reference):
+    """The ticket if this browser looked it up (reference + e-mail) or the user owns it."""
+    ticket = (
+        Ticket.objects.select_related("category")
+        .filter(reference=services.normalize_reference(reference))
+        .first()
+    )
+    if ticket is None or not _can_see(request, ticket):
+        raise NotFound()
+    return ticket
+
+
+@require_http_methods(["GET", "POST"])
+def track(request):
+    form = TrackForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
+    if request.method == "POST" and form.is_valid():
+        rate_limit(
+            key=f"helpdesk:track:ip:{client_ip(request)}",
+            limit=settings.HELPDESK_TRACK_PER_IP,
+            period=600,
+        )
+        try:
+            ticket = selectors.ticket_get_for_tracking(
+                reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]
+            )
+        except NotFound:
+            form.add_error(
+                None,
+                _("We could not find a report with this reference number and e-mail address."),
+            )
+        else:
+            _remember(request, ticket.reference)
+            return redirect("helpdesk:track_detail", reference=ticket.reference)
+    return render(
+        request,
+        "helpdesk/track.html",
+        {"form": form},
+        status=404
+        if request.method == "POST" and form.errors.get("__all__")
+        else (422 if request.method == "POST" and form.errors else 200),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def track_detail(request, reference):
+    try:
+        ticket = _tracked_ticket(request, reference)
+    except NotFound as exc:
+        raise Http404 from exc
+    form = RequesterReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.ticket_requester_reply(
+                    ticket=ticket,
+                    body=form.cleaned_data["body"],
+                    author=request.user if request.user.is_authenticated else None,
+                )
+            except ValidationFailed as exc:
+                form.add_error("body", exc.errors.get("body", [exc.message])[0])
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("helpdesk:track_detail", reference=ticket.reference)
+        status = 422
+    return render(
+        request,
+        "helpdesk/track_detail.html",
+        {
+            "ticket": ticket,
+            "messages_public": selectors.public_messages(ticket).select_related("author"),
+            "attachments": ticket.attachments.all(),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def my_tickets(request):
+    return render(
+        request,
+        "helpdesk/my_tickets.html",
+        {"tickets": selectors.tickets_for_requester(user=request.user)},
+    )
+
+
+@require_GET
+def attachment_download(request, pk):
+    """Stream an attachment to someone who may see its ticket (requester or contact center)."""
+    from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+
+    attachment = Attachment.objects.select_related("ticket").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    if not (has_role(request.user, *CONTACT_CENTER_ROLES) or _can_see(request, attachment.ticket)):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def kb_index(request):
+    query = request.GET.get("q", "")
+    category = request.GET.get("category", "")
+    return render(
+        request,
+        "helpdesk/kb_index.html",
+        {
+            "articles": selectors.articles_published(category_slug=category, query=query),
+            "categories": Category.objects.filter(is_active=True),
+            "query": query,
+            "category": category,
+        },
+    )
+
+
+@require_GET
+def kb_article(request, slug):
+    article = (
+        Article.objects.select_related("category").filter(slug=slug, is_published=True).first()
+    )
+    if article is None:
+        raise Http404
+    return render(
+        request,
+        "helpdesk/kb_article.html",
+        {"article": article, "form_url": reverse("helpdesk:complaint")},
+    )
