@@ -262,7 +262,7 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
     if wave.selection_ran_at is not None:
         raise Conflict(_("Selection has already run for this wave."), code="selection_done")
     pending = list(
-        wave.applications.select_for_update()
+        wave.applications.select_for_update(of=("self",))
         .filter(status=ApplicationStatus.PENDING)
         .select_related("participant__identity")
         .order_by("joined_at", "pk")
