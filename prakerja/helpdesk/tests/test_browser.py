@@ -10,7 +10,11 @@ from prakerja.helpdesk.models import Ticket
 
 from .factories import agent
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reseeded"),
+]
 
 
 def submit_complaint(page):
