@@ -3,6 +3,10 @@
 On a bare machine tests marked `postgres`, `redis` or `browser` skip with the reason; with
 REQUIRE_POSTGRES=1 (PostgreSQL and Redis) or REQUIRE_BROWSER=1 they fail instead, so CI cannot
 pass without running them.
+
+Transactional tests (`django_db(transaction=True)`) that need the data migrations' rows (roles,
+categories, hours, shifts) use the `seeded` fixture: another transactional test's flush has
+emptied them, and `serialized_rollback` cannot restore them once a flush re-created content types.
 """
 
 import os
@@ -61,6 +65,17 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def seeded(transactional_db):
+    """Re-run the idempotent data-migration seeds (roles, helpdesk categories/hours/shifts)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("prakerja.core.migrations.0002_roles").create_roles(apps, None)
+    import_module("prakerja.helpdesk.migrations.0002_seed").seed(apps, None)
+
+
+@pytest.fixture
 def redis_url():
     return settings.TEST_REDIS_URL
 
@@ -78,7 +93,19 @@ def _playwright():
     # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run in a
     # thread with a running loop unless told the access is deliberate (tests touch the DB directly).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+
+    # With that loop running, `connections` hands this thread new connection objects, which lack
+    # the serialized test data that `serialized_rollback` restores: carry it over, or every
+    # transactional test after the first browser test in a worker starts without seeded rows.
+    saved = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as pw:
+        for alias, contents in saved.items():
+            connections[alias]._test_serialized_contents = contents
         yield pw
 
 
@@ -115,3 +142,21 @@ def page(browser, live_server):
     new_page.on("request", lambda req: new_page.requests_seen.append(req.url))
     yield new_page
     context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (roles, seeded rows) on start.
+
+    Without this, a transactional test without `serialized_rollback` flushes and re-creates
+    content types through post_migrate, and a later test with `serialized_rollback` then fails
+    restoring them (duplicate content types); which test runs after which depends on xdist.
+    With it, every flush skips post_migrate and every test starts from the migrated state.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

@@ -18,7 +18,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict
 from prakerja.core.services import audit_record
 
-from ..models import ACTIVE_STATUSES, AgentPresence, Ticket
+from ..models import ACTIVE_STATUSES, AgentPresence, Channel, Ticket
 
 
 def default_limit() -> int:
@@ -95,6 +95,9 @@ def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> T
     ticket.assigned_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    from .tickets import _report
+
+    _report(ticket)
     presence.last_routed_at = now
     presence.save(update_fields=["last_routed_at"])
     audit_record(
@@ -138,6 +141,7 @@ def ticket_claim_next(*, agent) -> Ticket | None:
     ticket = (
         Ticket.objects.select_for_update(skip_locked=True)
         .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .exclude(channel=Channel.CHAT)  # live chat routes its own (livechat.services)
         .order_by("created_at", "id")
         .first()
     )
@@ -169,6 +173,7 @@ def routing_drain(*, limit: int = 50, at=None) -> int:
             ticket = (
                 Ticket.objects.select_for_update(skip_locked=True)
                 .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+                .exclude(channel=Channel.CHAT)  # live chat routes its own (livechat.services)
                 .order_by("created_at", "id")
                 .first()
             )

@@ -1,0 +1,653 @@
+"""Live chat writes: start, FAQ deflection, offline messages, routing, messages, transfer, end.
+
+Every chat that reaches an agent is a helpdesk ticket with channel `chat` (created with
+`route=False`: live chat routes its own tickets) and its thread is the transcript. Messages are
+stored through helpdesk's `ticket_reply` / `ticket_requester_reply` (idempotent on the client's
+message id) before anyone is told about them; websocket broadcasts go out on commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from prakerja.core import clock
+from prakerja.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from prakerja.core.ratelimit import rate_limit
+from prakerja.core.roles import Role, has_role
+from prakerja.core.services import audit_record
+
+from . import realtime, selectors
+from .models import OPEN_STATES, Chat, ChatAgent, ChatState, EndReason
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_CHARS = 80
+CLIENT_ID_MAX = 64
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _clean_body(body) -> str:
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if not body:
+        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
+    if len(body) > settings.LIVECHAT_MAX_MESSAGE_CHARS:
+        raise ValidationFailed(
+            errors={
+                "body": [
+                    _("At most %(n)d characters.") % {"n": settings.LIVECHAT_MAX_MESSAGE_CHARS}
+                ]
+            }
+        )
+    return body
+
+
+def _clean_client_id(client_msg_id) -> str | None:
+    if client_msg_id in (None, ""):
+        return None
+    if not isinstance(client_msg_id, str) or len(client_msg_id) > CLIENT_ID_MAX:
+        raise ValidationFailed(errors={"id": [_("Invalid message id.")]})
+    return client_msg_id
+
+
+def _subject(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[: SUBJECT_CHARS - 1] + "…" if len(line) > SUBJECT_CHARS else line
+
+
+def _lock(chat: Chat) -> Chat:
+    return Chat.objects.select_for_update().select_related("ticket", "agent").get(pk=chat.pk)
+
+
+def _system_message(*, chat: Chat, text: str):
+    """A notice in the transcript (agent joined, transfer, end), stored in the site language."""
+    from prakerja.helpdesk.models import Message, MessageKind
+
+    return Message.objects.create(
+        ticket_id=chat.ticket_id,
+        kind=MessageKind.SYSTEM,
+        body=text,
+        created_at=clock.now(),
+    )
+
+
+def _broadcast_message(chat: Chat, message) -> None:
+    realtime.group_send_on_commit(
+        realtime.chat_group(chat.pk),
+        {"type": "chat.message", "chat": chat.pk, "message": selectors.message_payload(message)},
+    )
+
+
+def _broadcast_state(chat: Chat) -> None:
+    position, eta = selectors.queue_position(chat=chat)
+    realtime.group_send_on_commit(
+        realtime.chat_group(chat.pk),
+        {"type": "chat.state", "chat": selectors.chat_payload(chat, position=position, eta=eta)},
+    )
+
+
+def broadcast_queue() -> None:
+    """Send the queue order to every waiting participant and to supervisors (after commit)."""
+
+    def send():
+        snapshot = selectors.queue_snapshot()
+        realtime.group_send(realtime.QUEUE_GROUP, {"type": "queue.changed", **snapshot})
+        realtime.group_send(realtime.SUPERVISORS_GROUP, {"type": "queue.changed", **snapshot})
+
+    transaction.on_commit(send)
+
+
+def dispatch_on_commit() -> None:
+    """Offer waiting chats to free agents once the current transaction has committed."""
+    transaction.on_commit(chats_dispatch)
+
+
+# --- start: FAQ deflection, offline message, queueing -----------------------------------------
+
+
+def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
+    name = (name or "").strip()[:150]
+    email = (email or "").strip().lower()[:254]
+    if requester is not None and requester.is_authenticated:
+        return (name or requester.get_full_name() or requester.get_username()), (
+            email or requester.email or ""
+        )
+    errors = {}
+    if not name:
+        errors["name"] = [_("Please enter your name.")]
+    if not email:
+        errors["email"] = [_("Please enter your e-mail address.")]
+    else:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return name, email
+
+
+@transaction.atomic
+def chat_deflect(*, requester, name: str, email: str, question: str, article: str) -> Chat:
+    """Record that a knowledge-base article answered the question: the chat ends before it is
+    queued (state `deflected`, no ticket). Counted by reports as a deflected chat."""
+    from prakerja.reports.services import chat_deflection_record
+
+    now = clock.now()
+    user = requester if requester is not None and requester.is_authenticated else None
+    chat_deflection_record(at=now)  # the reports' daily count (issue 7)
+    return Chat.objects.create(
+        state=ChatState.DEFLECTED,
+        requester=user,
+        requester_name=(name or "").strip()[:150] or (user.get_full_name() if user else ""),
+        requester_email=(email or "").strip().lower()[:254],
+        question=(question or "").strip()[: settings.LIVECHAT_MAX_MESSAGE_CHARS],
+        deflected_by=(article or "").strip()[:300],
+        created_at=now,
+        last_activity_at=now,
+        ended_at=now,
+    )
+
+
+@transaction.atomic
+def chat_leave_message(*, requester, name: str, email: str, body: str, phone: str = "") -> Chat:
+    """Out of hours or queue full: the message becomes a `web` ticket (routed like the web
+    form, acknowledged by e-mail by helpdesk). Returns the `offline` chat holding the ticket."""
+    from prakerja.helpdesk.models import Channel
+    from prakerja.helpdesk.services import ticket_create
+
+    body = _clean_body(body)
+    user = requester if requester is not None and requester.is_authenticated else None
+    name, email = _requester_fields(requester=user, name=name, email=email)
+    ticket = ticket_create(
+        channel=Channel.WEB,
+        subject=_subject(body),
+        description=body,
+        requester=user,
+        name=name,
+        email=email,
+        phone=phone,
+        actor=user,
+    )
+    now = clock.now()
+    return Chat.objects.create(
+        state=ChatState.OFFLINE,
+        ticket=ticket,
+        requester=user,
+        requester_name=name,
+        requester_email=email,
+        question=body,
+        created_at=now,
+        last_activity_at=now,
+        ended_at=now,
+    )
+
+
+@transaction.atomic
+def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
+    """Queue a chat for an agent. Refused with `chat_closed` outside the operating hours and
+    `queue_full` past LIVECHAT_MAX_QUEUE (the widget then offers to leave a message).
+
+    Creates the `chat` ticket (not routed by helpdesk) whose first message is the question.
+    On commit: chats are dispatched to free agents and the queue order is broadcast.
+    """
+    question = _clean_body(question)
+    user = requester if requester is not None and requester.is_authenticated else None
+    name, email = _requester_fields(requester=user, name=name, email=email)
+    availability = selectors.chat_availability()
+    if not availability.open:
+        raise DomainError(
+            _("Live chat is closed now. Please leave a message."), code="chat_closed", status=409
+        )
+    if not availability.accepting:
+        raise DomainError(
+            _("All our agents are busy. Please leave a message."), code="queue_full", status=409
+        )
+    from prakerja.helpdesk.models import Channel
+    from prakerja.helpdesk.services import ticket_create
+
+    ticket = ticket_create(
+        channel=Channel.CHAT,
+        subject=_subject(question),
+        description=question,
+        requester=user,
+        name=name,
+        email=email,
+        actor=user,
+        route=False,
+    )
+    now = clock.now()
+    chat = Chat.objects.create(
+        state=ChatState.QUEUED,
+        ticket=ticket,
+        requester=user,
+        requester_name=name,
+        requester_email=email,
+        question=question,
+        created_at=now,
+        queued_at=now,
+        last_activity_at=now,
+    )
+    dispatch_on_commit()
+    broadcast_queue()
+    return chat
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+def _ensure_chat_agents(agent_ids: list[int]) -> None:
+    known = set(ChatAgent.objects.filter(agent_id__in=agent_ids).values_list("agent_id", flat=True))
+    missing = [pk for pk in agent_ids if pk not in known]
+    if missing:
+        ChatAgent.objects.bulk_create(
+            [
+                ChatAgent(agent_id=pk, max_concurrent_chats=settings.LIVECHAT_MAX_CHATS_PER_AGENT)
+                for pk in missing
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def _active_load(agent_ids) -> dict[int, int]:
+    rows = (
+        Chat.objects.filter(agent_id__in=agent_ids, state=ChatState.ACTIVE)
+        .values("agent_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["agent_id"]: row["n"] for row in rows}
+
+
+def _lock_agent_with_capacity(agent_ids: list[int], *, skip_locked: bool) -> ChatAgent | None:
+    """Lock the least-loaded agent (then longest since their last chat) who is under their
+    limit. Rows locked by a concurrent dispatcher are skipped: that dispatcher is using them."""
+    if not agent_ids:
+        return None
+    _ensure_chat_agents(agent_ids)
+    load = _active_load(agent_ids)
+    rows = list(
+        ChatAgent.objects.filter(agent_id__in=agent_ids).values_list(
+            "pk", "agent_id", "max_concurrent_chats", "last_assigned_at"
+        )
+    )
+    rows = [r for r in rows if load.get(r[1], 0) < r[2]]
+    epoch = clock.now().replace(year=2000)
+    rows.sort(key=lambda r: (load.get(r[1], 0), r[3] or epoch, r[1]))
+    for pk, agent_id, _limit, _last in rows:
+        locked = (
+            ChatAgent.objects.select_for_update(skip_locked=skip_locked)
+            .select_related("agent")
+            .filter(pk=pk)
+            .first()
+        )
+        if locked is None:
+            continue
+        # Re-count under the lock: a concurrent claim may have committed meanwhile.
+        current = Chat.objects.filter(agent_id=agent_id, state=ChatState.ACTIVE).count()
+        if current < locked.max_concurrent_chats:
+            return locked
+    return None
+
+
+def _assign(*, chat: Chat, chat_agent: ChatAgent, actor, now) -> None:
+    from prakerja.helpdesk.services import ticket_assign
+
+    agent = chat_agent.agent
+    chat.state = ChatState.ACTIVE
+    chat.agent = agent
+    chat.assigned_at = now
+    chat.last_activity_at = now
+    chat.save(update_fields=["state", "agent", "assigned_at", "last_activity_at"])
+    chat_agent.last_assigned_at = now
+    chat_agent.save(update_fields=["last_assigned_at"])
+    ticket_assign(ticket=chat.ticket, agent=agent, actor=actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(name)s joined the chat.") % {"name": agent.get_short_name()}
+    message = _system_message(chat=chat, text=text)
+    _broadcast_message(chat, message)
+    _broadcast_state(chat)
+    realtime.group_send_on_commit(
+        realtime.agent_group(agent.pk),
+        {"type": "chat.assigned", "chat": _agent_chat_summary(chat)},
+    )
+
+
+def _agent_chat_summary(chat: Chat) -> dict:
+    return {
+        **selectors.chat_payload(chat),
+        "question": chat.question,
+        "requester_email": chat.requester_email,
+        "requester_id": chat.requester_id,
+    }
+
+
+@transaction.atomic
+def chat_claim_next() -> Chat | None:
+    """Give the oldest waiting chat to the least-loaded available agent under their limit.
+
+    The claim is decided by row locks: the agent's `ChatAgent` row and the chat row, both taken
+    with SKIP LOCKED, so concurrent dispatchers (several server processes) never assign one chat
+    twice nor push an agent over the limit; a dispatcher that finds every free agent locked stops
+    (the one holding the lock keeps going). An agent is locked before a chat, so a locked chat
+    always belongs to a dispatcher that has an agent for it: none is skipped.
+    """
+    now = clock.now()
+    agent_ids = selectors.available_agent_ids(at=now)
+    chat_agent = _lock_agent_with_capacity(agent_ids, skip_locked=True)
+    if chat_agent is None:
+        return None
+    chat = (
+        Chat.objects.select_for_update(skip_locked=True)
+        .select_related("ticket")
+        .filter(state=ChatState.QUEUED)
+        .order_by("queued_at", "id")
+        .first()
+    )
+    if chat is None:
+        return None
+    _assign(chat=chat, chat_agent=chat_agent, actor=None, now=now)
+    return chat
+
+
+def chats_dispatch(*, max_assign: int = 200) -> int:
+    """Assign waiting chats while there are free agents; one transaction per assignment.
+    Returns how many were assigned. Safe to run anywhere, any number of times at once."""
+    assigned = 0
+    while assigned < max_assign:
+        try:
+            chat = chat_claim_next()
+        except Exception:
+            logger.exception("livechat.dispatch_failed")
+            break
+        if chat is None:
+            break
+        assigned += 1
+    if assigned:
+        with transaction.atomic():
+            broadcast_queue()
+    return assigned
+
+
+# --- conversation ---------------------------------------------------------------------------------
+
+
+def _existing_message(chat: Chat, client_msg_id: str | None):
+    if not client_msg_id:
+        return None
+    from prakerja.helpdesk.models import Message
+
+    return (
+        Message.objects.select_related("author")
+        .filter(ticket_id=chat.ticket_id, client_msg_id=client_msg_id)
+        .first()
+    )
+
+
+@transaction.atomic
+def chat_participant_message(*, chat: Chat, body, client_msg_id=None, user=None):
+    """Store the participant's message, then (on commit) broadcast it to the chat.
+
+    Returns `(message, created)`; a resend of a stored client id returns the stored message
+    with created False and broadcasts nothing. Refused with `chat_ended` once the chat ended,
+    `rate_limited` past LIVECHAT_MESSAGES_PER_10S.
+    """
+    from prakerja.helpdesk.services import ticket_requester_reply
+
+    client_msg_id = _clean_client_id(client_msg_id)
+    existing = _existing_message(chat, client_msg_id)
+    if existing is not None:
+        return existing, False
+    body = _clean_body(body)
+    chat = _lock(chat)
+    if chat.state not in OPEN_STATES:
+        raise Conflict(_("This chat has ended."), code="chat_ended")
+    rate_limit(
+        key=f"livechat:msg:{chat.pk}:participant",
+        limit=settings.LIVECHAT_MESSAGES_PER_10S,
+        period=10,
+    )
+    author = (
+        user
+        if user is not None and user.is_authenticated and user.pk == chat.requester_id
+        else None
+    )
+    message = ticket_requester_reply(
+        ticket=chat.ticket, body=body, client_msg_id=client_msg_id, author=author
+    )
+    chat.last_activity_at = message.created_at
+    chat.save(update_fields=["last_activity_at"])
+    _broadcast_message(chat, message)
+    return message, True
+
+
+def _check_agent_access(chat: Chat, agent) -> None:
+    if has_role(agent, Role.SUPERVISOR):
+        return
+    if not (has_role(agent, Role.AGENT) and chat.agent_id == agent.pk):
+        raise NotFound
+
+
+@transaction.atomic
+def chat_agent_message(*, chat: Chat, agent, body, client_msg_id=None):
+    """Store an agent's (or supervisor's) reply, then broadcast it. `(message, created)` as for
+    the participant. Precondition checked here: the chat is assigned to the agent (supervisors
+    may write in any active chat)."""
+    from prakerja.helpdesk.services import ticket_reply
+
+    client_msg_id = _clean_client_id(client_msg_id)
+    chat = _lock(chat)
+    _check_agent_access(chat, agent)
+    existing = _existing_message(chat, client_msg_id)
+    if existing is not None:
+        return existing, False
+    body = _clean_body(body)
+    if chat.state != ChatState.ACTIVE:
+        raise Conflict(_("This chat is not active."), code="chat_not_active")
+    rate_limit(
+        key=f"livechat:msg:{chat.pk}:agent:{agent.pk}",
+        limit=settings.LIVECHAT_MESSAGES_PER_10S,
+        period=10,
+    )
+    message = ticket_reply(ticket=chat.ticket, author=agent, body=body, client_msg_id=client_msg_id)
+    chat.last_activity_at = message.created_at
+    chat.save(update_fields=["last_activity_at"])
+    _broadcast_message(chat, message)
+    return message, True
+
+
+def _end(chat: Chat, *, actor, reason: str, notice: str) -> Chat:
+    from prakerja.helpdesk.services import ticket_resolve
+
+    previous_agent_id = chat.agent_id
+    was_queued = chat.state == ChatState.QUEUED
+    now = clock.now()
+    chat.state = ChatState.ENDED
+    chat.ended_at = now
+    chat.end_reason = reason
+    chat.save(update_fields=["state", "ended_at", "end_reason"])
+    message = _system_message(chat=chat, text=notice)
+    ticket_resolve(ticket=chat.ticket, actor=actor)
+    audit_record(
+        actor=actor,
+        action="chat.end",
+        obj=chat,
+        before={"state": ChatState.QUEUED if was_queued else ChatState.ACTIVE},
+        after={"state": ChatState.ENDED, "reason": reason},
+    )
+    _broadcast_message(chat, message)
+    _broadcast_state(chat)
+    if previous_agent_id:
+        realtime.group_send_on_commit(
+            realtime.agent_group(previous_agent_id),
+            {"type": "chat.ended", "chat": selectors.chat_payload(chat)},
+        )
+        dispatch_on_commit()
+    if was_queued:
+        broadcast_queue()
+    return chat
+
+
+@transaction.atomic
+def chat_end(*, chat: Chat, actor, by_participant: bool) -> Chat:
+    """End the chat (either side) and resolve its ticket (helpdesk then asks for the survey).
+    Idempotent: ending an ended chat returns it. The agent's freed slot is offered to the queue."""
+    chat = _lock(chat)
+    if chat.state not in OPEN_STATES:
+        return chat
+    if not by_participant:
+        _check_agent_access(chat, actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        notice = (
+            _("The participant ended the chat.")
+            if by_participant
+            else _("The agent ended the chat.")
+        )
+    reason = EndReason.PARTICIPANT if by_participant else EndReason.AGENT
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return _end(chat, actor=actor, reason=reason, notice=notice)
+
+
+@transaction.atomic
+def chat_transfer(*, chat: Chat, actor, to_agent=None) -> Chat:
+    """Hand an active chat to another available agent (under their limit), or back to the queue
+    when `to_agent` is None (it keeps its place: oldest waiting first). Audited."""
+    chat = _lock(chat)
+    _check_agent_access(chat, actor)
+    if chat.state != ChatState.ACTIVE:
+        raise Conflict(_("This chat is not active."), code="chat_not_active")
+    previous = chat.agent
+    now = clock.now()
+    if to_agent is not None:
+        if to_agent.pk == chat.agent_id:
+            raise Conflict(_("The chat is already with this agent."), code="same_agent")
+        if to_agent.pk not in selectors.available_agent_ids(at=now):
+            raise Conflict(_("That agent is not available."), code="agent_unavailable")
+        chat_agent = _lock_agent_with_capacity([to_agent.pk], skip_locked=False)
+        if chat_agent is None:
+            raise Conflict(_("That agent has no free chat slot."), code="agent_full")
+        realtime.group_send_on_commit(
+            realtime.agent_group(previous.pk),
+            {"type": "chat.unassigned", "chat": selectors.chat_payload(chat)},
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("The chat was transferred to %(name)s.") % {"name": to_agent.get_short_name()}
+        _broadcast_message(chat, _system_message(chat=chat, text=text))
+        _assign(chat=chat, chat_agent=chat_agent, actor=actor, now=now)
+    else:
+        chat.state = ChatState.QUEUED
+        chat.agent = None
+        chat.assigned_at = None
+        chat.save(update_fields=["state", "agent", "assigned_at"])
+        _unassign_ticket(chat.ticket, actor=actor)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("You are back in the queue; the next free agent will continue the chat.")
+        _broadcast_message(chat, _system_message(chat=chat, text=text))
+        _broadcast_state(chat)
+        realtime.group_send_on_commit(
+            realtime.agent_group(previous.pk),
+            {"type": "chat.unassigned", "chat": selectors.chat_payload(chat)},
+        )
+        broadcast_queue()
+        dispatch_on_commit()
+    audit_record(
+        actor=actor,
+        action="chat.transfer",
+        obj=chat,
+        before={"agent": previous.get_username()},
+        after={"agent": to_agent.get_username() if to_agent else None},
+    )
+    return chat
+
+
+def _unassign_ticket(ticket, *, actor) -> None:
+    from prakerja.helpdesk.services import ticket_assign
+
+    try:
+        ticket_assign(ticket=ticket, agent=None, actor=actor)
+    except (TypeError, DomainError):  # helpdesk may refuse None; the chat state is what routes
+        logger.warning("livechat.unassign_refused", extra={"ticket": ticket.pk})
+
+
+def chats_close_idle(*, now=None) -> int:
+    """Close active chats with no message for LIVECHAT_IDLE_MINUTES, with a notice to both
+    sides. One transaction per chat; rows locked elsewhere are left for the next run."""
+    import datetime as dt
+
+    now = now or clock.now()
+    cutoff = now - dt.timedelta(minutes=settings.LIVECHAT_IDLE_MINUTES)
+    ids = list(
+        Chat.objects.filter(state=ChatState.ACTIVE, last_activity_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    closed = 0
+    for pk in ids:
+        with transaction.atomic():
+            chat = (
+                Chat.objects.select_for_update(skip_locked=True)
+                .select_related("ticket", "agent")
+                .filter(pk=pk, state=ChatState.ACTIVE, last_activity_at__lt=cutoff)
+                .first()
+            )
+            if chat is None:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                notice = _(
+                    "This chat was closed after %(n)d minutes without messages. "
+                    "Start a new chat if you still need help."
+                ) % {"n": settings.LIVECHAT_IDLE_MINUTES}
+            _end(chat, actor=None, reason=EndReason.IDLE, notice=notice)
+            closed += 1
+    return closed
+
+
+# --- end-of-chat rating ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
+    """The participant's inline satisfaction rating (1-5) after the chat ended. Stored on the
+    chat and handed to the surveys app (`survey_answer`) through `record_rating_in_surveys`."""
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationFailed(errors={"rating": [_("Choose a rating from 1 to 5.")]})
+    comment = (comment or "").strip()[:1000] if isinstance(comment, str) else ""
+    chat = _lock(chat)
+    if chat.state != ChatState.ENDED:
+        raise Conflict(_("You can rate the chat once it has ended."), code="chat_not_ended")
+    if chat.rating is not None:
+        raise Conflict(_("You already rated this chat."), code="already_rated")
+    chat.rating = rating
+    chat.rating_comment = comment
+    chat.save(update_fields=["rating", "rating_comment"])
+    record_rating_in_surveys(chat=chat, rating=rating, comment=comment)
+    return chat
+
+
+def record_rating_in_surveys(*, chat: Chat, rating: int, comment: str) -> None:
+    """THE HOOK to issue 7: the chat's survey (requested by helpdesk's `ticket_resolve`) gets the
+    answer through `prakerja.surveys.services.survey_answer`. Without the surveys app (or without
+    a survey for this ticket) the rating stays on the chat only."""
+    from prakerja.surveys.selectors import survey_pending_for_ticket
+    from prakerja.surveys.services import survey_answer, survey_request_for_ticket
+
+    # The survey was requested when the ticket was resolved; ask now if it was not (yet).
+    survey = survey_pending_for_ticket(ticket=chat.ticket) or survey_request_for_ticket(
+        ticket=chat.ticket
+    )
+    if survey is None:
+        return
+    survey_answer(survey=survey, rating=rating, comment=comment)
