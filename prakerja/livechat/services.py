@@ -141,8 +141,11 @@ def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
 def chat_deflect(*, requester, name: str, email: str, question: str, article: str) -> Chat:
     """Record that a knowledge-base article answered the question: the chat ends before it is
     queued (state `deflected`, no ticket). Counted by reports as a deflected chat."""
+    from prakerja.reports.services import chat_deflection_record
+
     now = clock.now()
     user = requester if requester is not None and requester.is_authenticated else None
+    chat_deflection_record(at=now)  # the reports' daily count (issue 7)
     return Chat.objects.create(
         state=ChatState.DEFLECTED,
         requester=user,
@@ -638,11 +641,13 @@ def record_rating_in_surveys(*, chat: Chat, rating: int, comment: str) -> None:
     """THE HOOK to issue 7: the chat's survey (requested by helpdesk's `ticket_resolve`) gets the
     answer through `prakerja.surveys.services.survey_answer`. Without the surveys app (or without
     a survey for this ticket) the rating stays on the chat only."""
-    try:
-        from prakerja.surveys.services import survey_answer, survey_request_for_ticket
-    except ImportError:
-        return
-    survey = survey_request_for_ticket(ticket=chat.ticket)
+    from prakerja.surveys.selectors import survey_pending_for_ticket
+    from prakerja.surveys.services import survey_answer, survey_request_for_ticket
+
+    # The survey was requested when the ticket was resolved; ask now if it was not (yet).
+    survey = survey_pending_for_ticket(ticket=chat.ticket) or survey_request_for_ticket(
+        ticket=chat.ticket
+    )
     if survey is None:
         return
     survey_answer(survey=survey, rating=rating, comment=comment)
