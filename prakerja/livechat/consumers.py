@@ -301,6 +301,16 @@ def _heartbeat(*, user):
     return services.chats_dispatch()
 
 
+def _set_presence(*, user, status):
+    """Online/away/offline from the chat workspace (helpdesk owns presence); online offers the
+    waiting chats to the agent at once."""
+    from prakerja.helpdesk.services import presence_set
+
+    presence = presence_set(agent=user, status=status if isinstance(status, str) else "")
+    services.chats_dispatch()
+    return presence.status
+
+
 class AgentWorkspaceConsumer(_BaseChatSocket):
     """`/ws/livechat/agent/`: one socket per agent tab for every chat the agent holds."""
 
@@ -371,6 +381,11 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
         chat_id = _int(content.get("chat"))
+        if kind == "presence":
+            result = await self.call(_set_presence, status=content.get("status"))
+            if result is not None:
+                await self.send_json({"type": "presence", "status": result})
+            return
         if kind in ("heartbeat", "ping"):
             await self.call(_heartbeat)
             await self.send_json({"type": "pong"})
