@@ -253,3 +253,10 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Surveys and reports (issue 7) -------------------------------------------------------------
+# Absolute links in e-mails and SMS (survey links).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+# A reopened and re-resolved ticket is not surveyed again within this time.
+SURVEY_REASK_AFTER_SECONDS = env.int("SURVEY_REASK_AFTER_SECONDS", default=30 * 24 * 3600)

@@ -1,2 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("laporan/", views.index, name="index"),
+    path("laporan/ekspor.csv", views.export_csv, name="export_csv"),
+    path("laporan/ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("statistik/", views.public_statistics, name="public"),
+]

@@ -1,2 +1,6 @@
+from django.urls import path
+
+from . import views
+
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [path("survei/<str:token>/", views.answer, name="answer")]

@@ -95,6 +95,9 @@ def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> T
     ticket.assigned_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    from .tickets import _report
+
+    _report(ticket)
     presence.last_routed_at = now
     presence.save(update_fields=["last_routed_at"])
     audit_record(

@@ -103,6 +103,13 @@ def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt
     )
 
 
+def _report(ticket: Ticket) -> None:
+    """Keep the report facts and rollups (issue 7) in step, inside this transaction."""
+    from prakerja.reports.services import ticket_fact_sync
+
+    ticket_fact_sync(ticket=ticket)
+
+
 def _snapshot(ticket: Ticket) -> dict:
     return {
         "status": ticket.status,
@@ -249,6 +256,7 @@ def ticket_create(
         from .routing import ticket_route
 
         ticket_route(ticket=ticket)
+    _report(ticket)
     if ticket.requester_email and channel != Channel.CHAT:
         from ..notifications import notify_requester
 
@@ -299,6 +307,7 @@ def ticket_reply(
         if ticket.status == TicketStatus.NEW:
             _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
     ticket.save(update_fields=fields)
+    _report(ticket)
     if not internal and ticket.requester_email and ticket.channel != Channel.CHAT:
         from ..notifications import notify_requester
 
@@ -353,6 +362,7 @@ def ticket_requester_reply(
     if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
     ticket.save(update_fields=fields)
+    _report(ticket)
     return message
 
 
@@ -401,6 +411,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor) -> Ticket:
     ticket.updated_at = now
     _set_status(ticket, status, actor=actor, now=now, fields=fields)
     ticket.save(update_fields=fields)
+    _report(ticket)
     if status == TicketStatus.CLOSED or status == TicketStatus.PENDING:
         from .routing import routing_drain_on_commit
 
@@ -421,6 +432,7 @@ def ticket_resolve(*, ticket: Ticket, actor) -> Ticket:
     ticket.updated_at = now
     _set_status(ticket, TicketStatus.RESOLVED, actor=actor, now=now, fields=fields)
     ticket.save(update_fields=fields)
+    _report(ticket)
     ticket_pk = ticket.pk
 
     def request_survey():
@@ -458,6 +470,7 @@ def ticket_assign(*, ticket: Ticket, agent, actor) -> Ticket:
     ticket.assigned_at = now if agent else None
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    _report(ticket)
     audit_record(
         actor=actor,
         action="ticket.assign",
@@ -495,6 +508,7 @@ def ticket_update_fields(
         return ticket
     ticket.updated_at = clock.now()
     ticket.save(update_fields=[*fields, "updated_at"])
+    _report(ticket)
     after = _snapshot(ticket)
     changed = [k for k in ("category", "priority") if before[k] != after[k]]
     audit_record(

@@ -1,0 +1,157 @@
+"""Writes of the reports app: keeping facts and rollups in step with tickets and surveys.
+
+Helpdesk and surveys call `ticket_fact_sync` explicitly (inside their own transaction) whenever a
+ticket or its survey changes; live chat calls `chat_deflection_record` when an article solves a
+chat. Rollups are never written anywhere else, except by `rollup_rebuild` and the importer.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import F
+from django.forms.models import model_to_dict
+
+from . import rollups
+from .definitions import duration_bucket, local_date_hour
+from .models import DeflectionRollup, TicketFact
+
+FACT_FIELDS = [
+    f.name for f in TicketFact._meta.concrete_fields if f.name not in ("id", "ticket", "reference")
+]
+CLOSED_STATUSES = ("resolved", "closed")
+
+
+def _survey_state(ticket) -> tuple[bool, int | None]:
+    """(a survey was sent, the rating of the latest answered one)."""
+    from prakerja.surveys.models import Survey
+
+    surveys = list(
+        Survey.objects.filter(ticket=ticket)
+        .order_by("-answered_at", "-id")
+        .values_list("answered_at", "rating")
+    )
+    answered = [rating for answered_at, rating in surveys if answered_at is not None]
+    return bool(surveys), (answered[0] if answered else None)
+
+
+def ticket_fact_values(*, ticket, schedule=None) -> dict:
+    """The fact row for a live ticket, derived from the ticket and its surveys."""
+    from prakerja.helpdesk import hours
+
+    schedule = schedule or hours.current_schedule()
+    local_date, local_hour = local_date_hour(ticket.created_at)
+    values: dict = {
+        "channel": ticket.channel,
+        "category": ticket.category.slug,
+        "agent": ticket.assignee.get_username() if ticket.assignee_id else "",
+        "created_at": ticket.created_at,
+        "local_date": local_date,
+        "local_hour": local_hour,
+        "is_open": ticket.status not in CLOSED_STATUSES,
+        "first_response_at": ticket.first_response_at,
+        "first_response_seconds": None,
+        "first_response_bucket": None,
+        "first_response_sla_met": None,
+        "resolved_at": None,
+        "resolution_seconds": None,
+        "resolution_bucket": None,
+        "resolution_sla_met": None,
+    }
+    if ticket.first_response_at:
+        seconds = hours.business_seconds_between(
+            ticket.created_at, ticket.first_response_at, schedule=schedule
+        )
+        values["first_response_seconds"] = seconds
+        values["first_response_bucket"] = duration_bucket(seconds)
+        if ticket.first_response_due_at:
+            values["first_response_sla_met"] = (
+                ticket.first_response_at <= ticket.first_response_due_at
+            )
+    # A reopened ticket is not resolved, whatever its old resolved_at says.
+    if ticket.resolved_at and ticket.status in CLOSED_STATUSES:
+        seconds = hours.business_seconds_between(
+            ticket.created_at, ticket.resolved_at, schedule=schedule
+        )
+        values["resolved_at"] = ticket.resolved_at
+        values["resolution_seconds"] = seconds
+        values["resolution_bucket"] = duration_bucket(seconds)
+        if ticket.resolution_due_at:
+            values["resolution_sla_met"] = ticket.resolved_at <= ticket.resolution_due_at
+    values["survey_sent"], values["rating"] = _survey_state(ticket)
+    return values
+
+
+def _fact_dict(fact: TicketFact | None) -> dict | None:
+    if fact is None:
+        return None
+    return model_to_dict(fact, fields=FACT_FIELDS)
+
+
+@transaction.atomic
+def ticket_fact_sync(*, ticket) -> TicketFact:
+    """Bring the ticket's fact row and every rollup in line with the ticket as it is now.
+
+    Call it inside the transaction that changed the ticket or its survey (after the change is
+    saved). Locks the fact row, so two changes to one ticket apply one after the other. Applies
+    "new contributions minus old ones" to the rollups; a no-op when nothing reported changed.
+    """
+    fact = TicketFact.objects.select_for_update().filter(ticket=ticket).first()
+    new = ticket_fact_values(ticket=ticket)
+    old = _fact_dict(fact)
+    if fact is None:
+        fact = TicketFact(ticket=ticket, reference=ticket.reference, **new)
+        fact.save()
+    elif old != new:
+        for name, value in new.items():
+            setattr(fact, name, value)
+        fact.save()
+    rollups.apply(rollups.diff(old, new))
+    return fact
+
+
+@transaction.atomic
+def chat_deflection_record(*, at: dt.datetime) -> None:
+    """Count one chat solved by a knowledge-base article (no ticket) on its WIB day."""
+    local_date, _ = local_date_hour(at)
+    DeflectionRollup.objects.bulk_create(
+        [DeflectionRollup(local_date=local_date)], ignore_conflicts=True
+    )
+    DeflectionRollup.objects.filter(local_date=local_date).update(chats=F("chats") + 1)
+
+
+def rollup_rebuild(
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recompute the ticket rollups from the facts, one calendar month per transaction.
+
+    Deflections are counted as they happen and have no facts, so they are kept. Returns the
+    number of months rebuilt; `progress(done, total)` is called after each.
+    """
+    from django.db.models import Max, Min
+
+    bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
+    start = start or bounds["lo"]
+    end = end or bounds["hi"]
+    if start is None or end is None or end < start:
+        return 0
+    months = []
+    cursor = start.replace(day=1)
+    while cursor <= end:
+        nxt = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        months.append((max(cursor, start), min(nxt - dt.timedelta(days=1), end)))
+        cursor = nxt
+    for done, (lo, hi) in enumerate(months, start=1):
+        with transaction.atomic():
+            rollups.delete_range(lo, hi)
+            rollups.upsert_from_sql(
+                TicketFact._meta.db_table,
+                "local_date >= %s AND local_date <= %s",
+                [lo, hi],
+            )
+        if progress:
+            progress(done, len(months))
+    return len(months)

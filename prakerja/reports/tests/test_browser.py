@@ -1,0 +1,66 @@
+import datetime as dt
+
+import pytest
+
+from prakerja.core.clock import local_datetime
+from prakerja.core.roles import Role
+from prakerja.core.tests.factories import user_with_role
+
+from .factories import agent, reply_at, resolve_at, ticket_at
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def reference_data():
+    """Transactional tests run on a flushed database (another one may have emptied it): put back
+    the rows migrations seed that this journey needs (roles, categories, SLA targets)."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group
+
+    from prakerja.helpdesk.models import Category, SlaTarget
+
+    seed = import_module("prakerja.helpdesk.migrations.0002_seed")
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    for position, (slug, name_id, name_en) in enumerate(seed.CATEGORIES):
+        Category.objects.update_or_create(
+            slug=slug, defaults={"name_id": name_id, "name_en": name_en, "position": position}
+        )
+    for priority, (first, resolution) in seed.SLA.items():
+        SlaTarget.objects.update_or_create(
+            priority=priority,
+            defaults={"first_response_minutes": first, "resolution_minutes": resolution},
+        )
+
+
+def test_supervisor_sees_charts_opens_numbers_and_exports_csv(page, live_server, reference_data):
+    staff = agent("andi")
+    for i, channel in enumerate(["chat", "web", "phone"]):
+        at = local_datetime(2026, 2, 2 + i, 9, 0)
+        t = ticket_at(at, channel=channel, assignee=staff, phone="+6281234567890")
+        t = reply_at(t, at + dt.timedelta(minutes=5), staff)
+        resolve_at(t, at + dt.timedelta(minutes=30), staff)
+    user_with_role(Role.SUPERVISOR, username="sup-b", password="secret-pass-123")
+
+    page.goto("/masuk/?next=/laporan/")
+    page.fill("input[name=username]", "sup-b")
+    page.fill("input[name=password]", "secret-pass-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/laporan/")
+    page.fill("#id_start", "2026-01-01")
+    page.fill("#id_end", "2026-12-31")
+    page.click("form.range-form button[type=submit]")
+    page.wait_for_url("**start=2026-01-01**")
+    assert page.locator("[data-kpi=total]").inner_text() == "3"
+    assert page.locator("svg.chart").count() == 6
+    assert page.locator("svg.chart rect").count() > 3
+    page.get_by_text("Angka: Per bulan").click()  # open the numbers table of the chart
+    assert page.locator("table[data-table=months]").is_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ekspor CSV").click()
+    with open(download_info.value.path(), encoding="utf-8") as handle:
+        content = handle.read()
+    assert "2026-02,3" in content

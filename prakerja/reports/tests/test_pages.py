@@ -1,0 +1,88 @@
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from prakerja.core.clock import local_datetime
+from prakerja.core.roles import Role
+from prakerja.core.tests.factories import user_with_role
+from prakerja.reports.services import chat_deflection_record
+
+from .factories import agent, reply_at, resolve_at, ticket_at
+
+pytestmark = pytest.mark.django_db
+RANGE = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+@pytest.fixture
+def data():
+    staff = agent("andi")
+    for i, channel in enumerate(["chat", "phone", "web", "web"]):
+        at = local_datetime(2026, 1 + i, 5, 9, 0)
+        t = ticket_at(at, channel=channel, assignee=staff, phone="+6281234567890")
+        t = reply_at(t, at + dt.timedelta(minutes=5), staff)
+        if i < 3:
+            resolve_at(t, at + dt.timedelta(minutes=65), staff)
+    chat_deflection_record(at=local_datetime(2026, 2, 1, 10))
+    return staff
+
+
+@pytest.fixture
+def supervisor_client(client):
+    client.force_login(user_with_role(Role.SUPERVISOR, username="sup1"))
+    return client
+
+
+def test_page_for_supervisors_with_charts_tables_and_definitions(
+    supervisor_client, data, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(16):  # fixed: reads rollups, not tickets
+        response = supervisor_client.get("/laporan/", RANGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<svg") == 6
+    assert 'role="img"' in html
+    for key in ("totals", "channels", "months", "categories", "heatmap", "agents"):
+        assert f'data-table="{key}"' in html
+    assert 'data-kpi="total">4<' in html
+    assert "andi" in html  # per-agent productivity
+    assert "rata-rata tertimbang" not in html  # sanity: definitions are unweighted mean wording
+    assert "4 atau 5" in html  # definition of satisfied, in Indonesian
+
+
+def test_page_refuses_agents_and_anonymous(client, data):
+    assert client.get("/laporan/").status_code == 302
+    client.force_login(agent("budi"))
+    assert client.get("/laporan/").status_code == 403
+    assert client.get("/laporan/ekspor.csv").status_code == 403
+
+
+def test_csv_export_has_every_table(supervisor_client, data):
+    response = supervisor_client.get("/laporan/ekspor.csv", RANGE)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    flat = [r for r in rows if r]
+    assert ["Laporan", "4"] in [r[:2] for r in flat]  # Totals: Reports = 4 (Indonesian labels)
+    months = flat.index(["Per bulan"])
+    assert flat[months + 2][:2] == ["2026-01", "1"]
+    assert any(r[0] == "andi" and r[1] == "4" and r[2] == "3" for r in flat)
+
+
+def test_xlsx_export(supervisor_client, data):
+    response = supervisor_client.get("/laporan/ekspor.xlsx", RANGE)
+    book = load_workbook(io.BytesIO(response.content))
+    assert len(book.sheetnames) == 6
+    months = book[book.sheetnames[2]]
+    assert [c.value for c in months[3]][:2] == ["2026-01", 1]
+
+
+def test_public_statistics_page_has_no_personal_data(client, data):
+    response = client.get("/statistik/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "4 laporan" in html
+    assert "andi" not in html
+    assert "warga@example.test" not in html

@@ -1,0 +1,170 @@
+"""Report pages (supervisors, PMO), exports, and the public service statistics page."""
+
+import csv
+import datetime as dt
+import io
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from prakerja.core.errors import ValidationFailed
+from prakerja.core.roles import STAFF_ROLES, role_required
+
+from . import charts, selectors
+from .api import resolve_range
+from .tables import WEEKDAYS, channel_label, minutes, report_tables
+
+
+class RangeForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _range(request) -> tuple[RangeForm, dt.date, dt.date, str]:
+    form = RangeForm(request.GET or None)
+    start = end = None
+    error = ""
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    try:
+        start, end = resolve_range(start, end)
+    except ValidationFailed as exc:
+        error = " ".join(str(m) for msgs in exc.errors.values() for m in msgs)
+        start, end = resolve_range(None, None)
+    if not form.is_bound:
+        form = RangeForm(initial={"start": start, "end": end})
+    return form, start, end, error
+
+
+def _report(start, end) -> dict:
+    from prakerja.helpdesk.models import Category
+
+    data = selectors.report(start=start, end=end)
+    names = {c.slug: c.name for c in Category.objects.all()}
+    for row in data["categories"]:
+        row["name"] = names.get(row["category"], row["category"])
+    return data
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def index(request):
+    form, start, end, error = _range(request)
+    data = _report(start, end)
+    tables = {t.key: t for t in report_tables(data)}
+    c = data["csat"]
+    csat_items = [(channel_label(ch), c[ch]) for ch in ("chat", "phone", "web")]
+    csat_items += [(_("Channel average"), c["channel_average"]), (_("Overall"), c["overall"])]
+    chart_svgs = {
+        "channels": charts.bar_chart(
+            [(channel_label(ch), data["by_channel"][ch]) for ch in ("chat", "phone", "web")],
+            title=_("Reports by channel"),
+        ),
+        "months": charts.bar_chart(
+            [(m["month"][2:], m["total"]) for m in data["by_month"]], title=_("Reports by month")
+        ),
+        "categories": charts.bar_chart(
+            [(r["name"][:14], r["tickets"]) for r in data["categories"]],
+            title=_("Reports by category"),
+        ),
+        "csat": charts.bar_chart(csat_items, title=_("CSAT (%)"), unit="%"),
+        "heatmap": charts.heatmap(
+            data["heatmap"], row_labels=WEEKDAYS(), title=_("Reports by day of week and hour")
+        ),
+        "times": charts.bar_chart(
+            [
+                (_("First response median"), minutes(data["totals"]["first_response"]["median"])),
+                (_("First response p90"), minutes(data["totals"]["first_response"]["p90"])),
+                (_("Resolution median"), minutes(data["totals"]["resolution"]["median"])),
+                (_("Resolution p90"), minutes(data["totals"]["resolution"]["p90"])),
+            ],
+            title=_("Business minutes"),
+        ),
+    }
+    query = f"start={start.isoformat()}&end={end.isoformat()}"
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "form": form,
+            "error": error,
+            "start": start,
+            "end": end,
+            "data": data,
+            "tables": tables,
+            "charts": chart_svgs,
+            "query": query,
+        },
+    )
+
+
+def _filename(start, end, ext) -> str:
+    return f"prakerja-report-{start.isoformat()}-{end.isoformat()}.{ext}"
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def export_csv(request):
+    _form, start, end, _error = _range(request)
+    tables = report_tables(_report(start, end))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Report"), f"{start.isoformat()} – {end.isoformat()}"])
+    for table in tables:
+        writer.writerow([])
+        writer.writerow([table.title])
+        writer.writerow(table.headers)
+        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "csv")}"'
+    return response
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def export_xlsx(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    _form, start, end, _error = _range(request)
+    tables = report_tables(_report(start, end))
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(title=table.title[:31])
+        sheet.append([f"{table.title}: {start.isoformat()} – {end.isoformat()}"])
+        sheet.append(table.headers)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "xlsx")}"'
+    return response
+
+
+@require_GET
+def public_statistics(request):
+    stats = selectors.public_statistics()
+    for row in stats["channels"]:
+        row["label"] = channel_label(row["channel"])
+    chart = charts.bar_chart(
+        [(row["label"], row["csat"]) for row in stats["channels"]]
+        + [(_("Average"), stats["channel_average"])],
+        title=_("Satisfaction (CSAT, %)"),
+        unit="%",
+    )
+    return render(request, "reports/public.html", {"stats": stats, "chart": chart})
