@@ -218,6 +218,10 @@ class ParticipantChatConsumer(_BaseChatSocket):
         if event["who"] != "participant":
             await self.send_json({"type": "seen", "chat": event["chat"], "upto": event["upto"]})
 
+    async def survey_request(self, event):
+        # surveys asks for the inline rating once the chat's ticket is resolved
+        await self.send_json({"type": "survey", "chat": self.chat.pk})
+
     async def queue_changed(self, event):
         if self.state != ChatState.QUEUED:
             return
@@ -475,6 +479,9 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
 
     async def chat_ended(self, event):
         await self.send_json({"type": "ended", "chat": event["chat"]})
+
+    async def survey_request(self, event):
+        """The participant's rating question; nothing for the agent's browser."""
 
     async def queue_changed(self, event):
         await self.send_json({"type": "queue", "length": len(event["ids"])})

@@ -640,14 +640,14 @@ def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
 
 
 def record_rating_in_surveys(*, chat: Chat, rating: int, comment: str) -> None:
-    """THE HOOK to issue 7: the chat's survey (requested by helpdesk's `ticket_resolve`) gets the
-    answer through `prakerja.surveys.services.survey_answer`. Without the surveys app (or without
-    a survey for this ticket) the rating stays on the chat only."""
-    try:
-        from prakerja.surveys.services import survey_answer, survey_request_for_ticket
-    except ImportError:
-        return
-    survey = survey_request_for_ticket(ticket=chat.ticket)
+    """THE HOOK to issue 7: the survey that helpdesk's `ticket_resolve` requested for the chat's
+    ticket gets the answer through `prakerja.surveys.services.survey_answer` (single use; its
+    Conflict/expiry errors reach the participant). Without a pending survey (surveys asks once per
+    SURVEY_REASK_AFTER_SECONDS) the rating stays on the chat only."""
+    from prakerja.surveys.selectors import survey_pending_for_ticket
+    from prakerja.surveys.services import survey_answer
+
+    survey = survey_pending_for_ticket(ticket=chat.ticket)
     if survey is None:
         return
     survey_answer(survey=survey, rating=rating, comment=comment)
