@@ -4,9 +4,9 @@ On a bare machine tests marked `postgres`, `redis` or `browser` skip with the re
 REQUIRE_POSTGRES=1 (PostgreSQL and Redis) or REQUIRE_BROWSER=1 they fail instead, so CI cannot
 pass without running them.
 
-Transactional tests (`django_db(transaction=True)`) also pass `serialized_rollback=True`: their
-flush then leaves the migrated rows (roles, categories) to be restored for the next one, instead
-of re-creating content types that the next serialized test would insert again.
+Transactional tests (`django_db(transaction=True)`) that need the data migrations' rows (roles,
+categories, hours, shifts) use the `seeded` fixture: another transactional test's flush has
+emptied them, and `serialized_rollback` cannot restore them once a flush re-created content types.
 """
 
 import os
@@ -62,6 +62,17 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """Re-run the idempotent data-migration seeds (roles, helpdesk categories/hours/shifts)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("prakerja.core.migrations.0002_roles").create_roles(apps, None)
+    import_module("prakerja.helpdesk.migrations.0002_seed").seed(apps, None)
 
 
 @pytest.fixture

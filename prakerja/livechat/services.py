@@ -145,8 +145,11 @@ def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
 def chat_deflect(*, requester, name: str, email: str, question: str, article: str) -> Chat:
     """Record that a knowledge-base article answered the question: the chat ends before it is
     queued (state `deflected`, no ticket). Counted by reports as a deflected chat."""
+    from prakerja.reports.services import chat_deflection_record
+
     now = clock.now()
     user = requester if requester is not None and requester.is_authenticated else None
+    chat_deflection_record(at=now)  # the reports' daily count (issue 7)
     return Chat.objects.create(
         state=ChatState.DEFLECTED,
         requester=user,
@@ -640,14 +643,16 @@ def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
 
 
 def record_rating_in_surveys(*, chat: Chat, rating: int, comment: str) -> None:
-    """THE HOOK to issue 7: the survey that helpdesk's `ticket_resolve` requested for the chat's
-    ticket gets the answer through `prakerja.surveys.services.survey_answer` (single use; its
-    Conflict/expiry errors reach the participant). Without a pending survey (surveys asks once per
-    SURVEY_REASK_AFTER_SECONDS) the rating stays on the chat only."""
+    """THE HOOK to issue 7: the chat's survey (requested by helpdesk's `ticket_resolve`) gets the
+    answer through `prakerja.surveys.services.survey_answer`. Without the surveys app (or without
+    a survey for this ticket) the rating stays on the chat only."""
     from prakerja.surveys.selectors import survey_pending_for_ticket
-    from prakerja.surveys.services import survey_answer
+    from prakerja.surveys.services import survey_answer, survey_request_for_ticket
 
-    survey = survey_pending_for_ticket(ticket=chat.ticket)
+    # The survey was requested when the ticket was resolved; ask now if it was not (yet).
+    survey = survey_pending_for_ticket(ticket=chat.ticket) or survey_request_for_ticket(
+        ticket=chat.ticket
+    )
     if survey is None:
         return
     survey_answer(survey=survey, rating=rating, comment=comment)

@@ -65,16 +65,6 @@ def _send_sms(survey_id: int) -> None:
         logger.exception("survey SMS failed", extra={"survey": survey_id})
 
 
-def _announce_in_chat(survey: Survey) -> None:
-    """Tell an open chat widget to show the rating question (live chat renders it)."""
-    chat = getattr(survey.ticket, "chat", None)
-    if chat is None:
-        return
-    from prakerja.livechat.realtime import chat_group, group_send_on_commit
-
-    group_send_on_commit(chat_group(chat.pk), {"type": "survey.request", "survey_id": survey.pk})
-
-
 @transaction.atomic
 def survey_request_for_ticket(*, ticket) -> Survey | None:
     """Ask the requester of a resolved ticket how satisfied they are, once.
@@ -82,8 +72,9 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     Returns the new survey, or None when nothing is sent: the ticket is not resolved, the
     requester was asked about this ticket within SURVEY_REASK_AFTER_SECONDS, or there is no
     address for its channel (a web ticket without e-mail, a call without a number).
-    Side effects on commit: web -> e-mail task; phone -> SMS; chat -> a `survey.request` event to
-    the chat. Updates the report facts (surveys sent) in this transaction.
+    Side effects on commit: web -> e-mail task; phone -> SMS; chat -> nothing to send (the
+    widget asks inline and live chat calls `survey_answer`). Updates the report facts (surveys
+    sent) in this transaction.
     """
     from prakerja.helpdesk.models import Ticket
     from prakerja.reports.services import ticket_fact_sync
@@ -112,8 +103,7 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
         transaction.on_commit(lambda: survey_email_send.enqueue(survey.pk))
     elif delivery == Delivery.SMS:
         transaction.on_commit(lambda: _send_sms(survey.pk))
-    else:
-        _announce_in_chat(survey)
+    # Chat: the widget asks inline when the chat ends; live chat records it with survey_answer.
     ticket_fact_sync(ticket=ticket)
     return survey
 

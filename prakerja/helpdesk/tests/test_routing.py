@@ -106,7 +106,8 @@ def _run_threads(n, target):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
 def test_concurrent_claims_never_take_the_same_ticket():
     tickets = [make_ticket(route=False) for _ in range(12)]
     agents = [agent() for _ in range(8)]
@@ -132,7 +133,8 @@ def test_concurrent_claims_never_take_the_same_ticket():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
 def test_concurrent_routing_never_exceeds_the_limit():
     from prakerja.helpdesk.models import AgentPresence, RosterEntry, Shift
 

@@ -270,6 +270,12 @@ def test_end_resolves_ticket_and_rating_is_stored_once(frozen_open_hours):
     services.chat_rate(chat=chat, rating=4, comment="Cepat")
     chat.refresh_from_db()
     assert (chat.rating, chat.rating_comment) == (4, "Cepat")
+    # The rating is the chat's CSAT survey answer (issue 7), counted in the reports.
+    from prakerja.reports.models import TicketFact
+    from prakerja.surveys.models import Survey
+
+    assert Survey.objects.get(ticket=chat.ticket).rating == 4
+    assert TicketFact.objects.get(ticket=chat.ticket).rating == 4
     with pytest.raises(Conflict):
         services.chat_rate(chat=chat, rating=5)
 

@@ -5,6 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from prakerja.core import clock
 from prakerja.core.clock import local_datetime
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
@@ -77,6 +78,15 @@ def test_xlsx_export(supervisor_client, data):
     assert len(book.sheetnames) == 6
     months = book[book.sheetnames[2]]
     assert [c.value for c in months[3]][:2] == ["2026-01", 1]
+
+
+def test_deflected_chats_are_counted():
+    from prakerja.livechat.services import chat_deflect
+    from prakerja.reports.selectors import report
+
+    chat_deflect(requester=None, name="Ani", email="", question="Cara daftar?", article="/faq/1")
+    today = clock.local_now().date()
+    assert report(start=today, end=today)["totals"]["deflected_chats"] == 1
 
 
 def test_public_statistics_page_has_no_personal_data(client, data):

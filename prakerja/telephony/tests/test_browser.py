@@ -11,11 +11,11 @@ from .factories import agent, pbx_token
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
-def test_answer_event_pops_the_ticket_in_the_agents_open_workspace(page, live_server):
+def test_answer_event_pops_the_ticket_in_the_agents_open_workspace(page, live_server, seeded):
     ani = agent("ani", extension="201")
     UserFactory(phone="+6281234567890", full_name="Siti Rahayu")
     token = pbx_token()

@@ -111,8 +111,8 @@ def test_callback_pages_claim_and_record(client, django_assert_max_num_queries):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_claims_never_hand_one_callback_to_two_agents(client):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_never_hand_one_callback_to_two_agents(client, seeded):
     pbx = Pbx(client, pbx_token())
     for number in _numbers(6):
         _missed(pbx, number)
