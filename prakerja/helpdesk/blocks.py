@@ -33,4 +33,8 @@ def hours_block(request) -> dict:
                 "day": formats.date_format(opens, "l, j F"),
             }
         text = f"{text} · {extra}"
-    return {"open_now": status["open_now"], "hours_text": text}
+    return {
+        "open_now": status["open_now"],
+        "hours_text": text,
+        "home_actions": ["helpdesk/_home_actions.html"],
+    }

@@ -16,3 +16,10 @@ def is_supervisor(user) -> bool:
     from prakerja.core.roles import Role, has_role
 
     return has_role(user, Role.SUPERVISOR)
+
+
+@register.filter
+def is_contact_center(user) -> bool:
+    from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+
+    return has_role(user, *CONTACT_CENTER_ROLES)
