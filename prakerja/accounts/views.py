@@ -141,7 +141,7 @@ def identity(request):
         try:
             services.identity_submit(user=request.user, data=form.cleaned_data)
         except DomainError as exc:
-            errors = exc.errors or {"__all__": [exc.message]}
+            errors = {**exc.errors, "form": [exc.message]}
             status = exc.status
         else:
             messages.success(request, _("Your identity was saved."))
