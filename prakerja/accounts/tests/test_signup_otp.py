@@ -276,3 +276,9 @@ def test_waiting_room_page_for_browsers(client, settings):
     assert response.status_code == 429
     assert response["Retry-After"] == "1"
     assert "nomor 1" in response.content.decode()
+
+
+def test_web_signup_with_missing_fields_shows_errors(client):
+    response = client.post("/daftar/", {"email": "x@example.test"})
+    assert response.status_code == 422
+    assert response.content.decode().count('class="field-error"') >= 3
