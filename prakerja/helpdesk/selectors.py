@@ -436,3 +436,24 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
         "shifts_now": list(shifts_at(at=at)),
         "at": local,
     }
+
+
+CATEGORIES_CACHE_KEY = "helpdesk:categories:v1"
+
+
+def active_categories() -> list:
+    """The active categories in order, cached for a minute (every form render and intake
+    needs them; the taxonomy changes rarely, in the back office)."""
+    from django.core.cache import cache
+
+    from .models import Category
+
+    categories = cache.get(CATEGORIES_CACHE_KEY)
+    if categories is None:
+        categories = list(Category.objects.filter(is_active=True))
+        cache.set(CATEGORIES_CACHE_KEY, categories, 60)
+    return categories
+
+
+def active_category(slug: str):
+    return next((c for c in active_categories() if c.slug == slug), None)
