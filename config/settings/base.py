@@ -38,6 +38,8 @@ DOMAIN_APPS = [
 INSTALLED_APPS += DOMAIN_APPS
 
 MIDDLEWARE = [
+    # First: at a wave opening, refusing a sign-up must cost next to nothing (admission control).
+    "prakerja.accounts.middleware.SignupWaitingRoomMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "prakerja.core.middleware.RequestIdMiddleware",
@@ -134,6 +136,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
+    # Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1); reasons in docs/DECISIONS.md.
+    "prakerja.accounts.hashers.ProgramArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -190,6 +194,11 @@ LINKING_VERIFIER = env.str("LINKING_VERIFIER", default="sandbox")  # sandbox | h
 LINKING_VERIFIER_URL = env.str("LINKING_VERIFIER_URL", default="")
 LINKING_VERIFIER_TOKEN = env.str("LINKING_VERIFIER_TOKEN", default="")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Waiting room: sign-ups admitted per second (all servers together when the cache is Redis);
+# 0 turns it off. Measured capacity and the reasoning: docs/PERFORMANCE.md (bench/registration.py).
+SIGNUP_ADMISSION_RATE = env.int("SIGNUP_ADMISSION_RATE", default=40)
+# Behind a load balancer, trust the first X-Forwarded-For hop for per-IP rate limits.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -22,6 +22,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 REDIS_URL = ""
 SMS_GATEWAY = "outbox"
 SMS_CONSOLE_ECHO = False
+SIGNUP_ADMISSION_RATE = 0
 TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

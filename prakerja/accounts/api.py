@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 
 from prakerja.core.api import SESSION_OR_TOKEN
 from prakerja.core.logging import mask_nik
-from prakerja.core.ratelimit import rate_limit
+from prakerja.core.ratelimit import client_ip, rate_limit
 
 from . import services
 from .models import Identity
@@ -84,6 +84,7 @@ class CodeIn(Schema):
 )
 def phone_verify(request, payload: CodeIn):
     rate_limit(key=f"otp-verify:user:{request.auth.pk}", limit=10, period=600)
+    rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)
     return Status(200, _account(services.phone_verify(user=request.auth, code=payload.code)))
 
 
@@ -94,6 +95,7 @@ def phone_verify(request, payload: CodeIn):
     summary="Send a new SMS code (once a minute, five an hour)",
 )
 def phone_resend(request):
+    rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)
     services.phone_verification_send(user=request.auth)
     return Status(202, {"sent": True})
 

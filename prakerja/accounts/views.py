@@ -35,7 +35,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 def signup_rate_limits(request) -> None:
-    """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits)."""
+    """Per IP: 10 sign-ups a minute and 50 an hour (a shared NAT, e.g. a campus, still fits);
+    the waiting room ran before, in SignupWaitingRoomMiddleware."""
     ip = client_ip(request)
     message = gettext_lazy("Too many sign-ups from your network. Please wait and try again.")
     rate_limit(key=f"signup:ip:{ip}", limit=10, period=60, message=message)
@@ -84,6 +85,8 @@ def verify_phone(request):
     error = ""
     status = 200
     if request.method == "POST":
+        rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)
+        rate_limit(key=f"otp-verify:user:{request.user.pk}", limit=10, period=600)
         try:
             if "resend" in request.POST:
                 services.phone_verification_send(user=request.user)

@@ -218,6 +218,10 @@ class ParticipantChatConsumer(_BaseChatSocket):
         if event["who"] != "participant":
             await self.send_json({"type": "seen", "chat": event["chat"], "upto": event["upto"]})
 
+    async def survey_request(self, event):
+        # surveys asks for the inline rating once the chat's ticket is resolved
+        await self.send_json({"type": "survey", "chat": self.chat.pk})
+
     async def queue_changed(self, event):
         if self.state != ChatState.QUEUED:
             return
@@ -301,6 +305,16 @@ def _heartbeat(*, user):
     return services.chats_dispatch()
 
 
+def _set_presence(*, user, status):
+    """Online/away/offline from the chat workspace (helpdesk owns presence); online offers the
+    waiting chats to the agent at once."""
+    from prakerja.helpdesk.services import presence_set
+
+    presence = presence_set(agent=user, status=status if isinstance(status, str) else "")
+    services.chats_dispatch()
+    return presence.status
+
+
 class AgentWorkspaceConsumer(_BaseChatSocket):
     """`/ws/livechat/agent/`: one socket per agent tab for every chat the agent holds."""
 
@@ -371,6 +385,11 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
         chat_id = _int(content.get("chat"))
+        if kind == "presence":
+            result = await self.call(_set_presence, status=content.get("status"))
+            if result is not None:
+                await self.send_json({"type": "presence", "status": result})
+            return
         if kind in ("heartbeat", "ping"):
             await self.call(_heartbeat)
             await self.send_json({"type": "pong"})
@@ -460,6 +479,9 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
 
     async def chat_ended(self, event):
         await self.send_json({"type": "ended", "chat": event["chat"]})
+
+    async def survey_request(self, event):
+        """The participant's rating question; nothing for the agent's browser."""
 
     async def queue_changed(self, event):
         await self.send_json({"type": "queue", "length": len(event["ids"])})

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Avg, Count, Prefetch, Q
+from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
@@ -167,6 +168,28 @@ def chat_payload(chat: Chat, *, position: int | None = None, eta: int | None = N
         "eta_seconds": eta,
         "rated": chat.rating is not None,
         "end_reason": chat.end_reason,
+    }
+
+
+def requester_panel(*, chat: Chat) -> dict:
+    """The requester panel of a chat for agents: the participant's program status (masked NIK,
+    identity, wave, selection, linked account) when the requester is logged in; {} for guests."""
+    if chat.requester_id is None:
+        return {}
+    from prakerja.accounts.selectors import participant_summary_for_agent
+
+    summary = participant_summary_for_agent(user=chat.requester)
+    wave = summary.get("wave") or {}
+    account = summary.get("linked_account") or {}
+    return {
+        _("NIK"): summary.get("nik_masked") or "",
+        _("Phone"): summary.get("phone") or "",
+        _("Identity"): summary.get("identity_status") or "",
+        _("Wave"): wave.get("title") or wave.get("number") or "",
+        _("Selection"): summary.get("selection_result") or "",
+        _("Linked account"): " ".join(
+            str(v) for v in (account.get("provider"), account.get("number_masked")) if v
+        ),
     }
 
 

@@ -63,7 +63,11 @@ def _subject(text: str) -> str:
 
 
 def _lock(chat: Chat) -> Chat:
-    return Chat.objects.select_for_update().select_related("ticket", "agent").get(pk=chat.pk)
+    return (
+        Chat.objects.select_for_update(of=("self",))
+        .select_related("ticket", "agent")
+        .get(pk=chat.pk)
+    )
 
 
 def _system_message(*, chat: Chat, text: str):
@@ -285,7 +289,7 @@ def _lock_agent_with_capacity(agent_ids: list[int], *, skip_locked: bool) -> Cha
     rows.sort(key=lambda r: (load.get(r[1], 0), r[3] or epoch, r[1]))
     for pk, agent_id, _limit, _last in rows:
         locked = (
-            ChatAgent.objects.select_for_update(skip_locked=skip_locked)
+            ChatAgent.objects.select_for_update(skip_locked=skip_locked, of=("self",))
             .select_related("agent")
             .filter(pk=pk)
             .first()
@@ -328,6 +332,7 @@ def _agent_chat_summary(chat: Chat) -> dict:
         "question": chat.question,
         "requester_email": chat.requester_email,
         "requester_id": chat.requester_id,
+        "panel": selectors.requester_panel(chat=chat),
     }
 
 
@@ -347,7 +352,7 @@ def chat_claim_next() -> Chat | None:
     if chat_agent is None:
         return None
     chat = (
-        Chat.objects.select_for_update(skip_locked=True)
+        Chat.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("ticket")
         .filter(state=ChatState.QUEUED)
         .order_by("queued_at", "id")
@@ -594,7 +599,7 @@ def chats_close_idle(*, now=None) -> int:
     for pk in ids:
         with transaction.atomic():
             chat = (
-                Chat.objects.select_for_update(skip_locked=True)
+                Chat.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("ticket", "agent")
                 .filter(pk=pk, state=ChatState.ACTIVE, last_activity_at__lt=cutoff)
                 .first()

@@ -18,6 +18,7 @@ from prakerja.core import clock
 from prakerja.core.errors import DomainError, RateLimited, ValidationFailed, error_body
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
+from prakerja.helpdesk.models import AgentPresence, PresenceStatus
 
 from . import faq, selectors, services
 from .consumers import SESSION_KEY
@@ -160,6 +161,12 @@ def leave_message(request):
     return JsonResponse({"reference": chat.ticket.reference}, status=201)
 
 
+def _presence_status(user) -> str:
+    from prakerja.helpdesk.selectors import effective_presence
+
+    return effective_presence(AgentPresence.objects.filter(agent=user).first())
+
+
 @role_required(*CONTACT_CENTER_ROLES)
 def workspace(request):
     """The agent's live chats side by side; everything after the first paint comes over the
@@ -183,6 +190,8 @@ def workspace(request):
             "canned": CannedResponse.objects.filter(is_active=True).order_by("title")[:100],
             "agents": agents[:200],
             "watch": request.GET.get("watch", ""),
+            "presence": _presence_status(request.user),
+            "presence_choices": PresenceStatus.choices,
             "is_supervisor": has_role(request.user, Role.SUPERVISOR),
             "agent_strings": {
                 "connected": _("Connected"),

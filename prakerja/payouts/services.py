@@ -148,7 +148,7 @@ def link_confirm(*, participant, code: str) -> LinkedAccount:
 def _link_activate(*, participant) -> LinkedAccount:
     now = clock.now()
     link = (
-        LinkedAccount.objects.select_for_update()
+        LinkedAccount.objects.select_for_update(of=("self",))
         .select_related("provider")
         .filter(user=participant, status=LinkStatus.PENDING)
         .first()
@@ -156,7 +156,7 @@ def _link_activate(*, participant) -> LinkedAccount:
     if link is None:
         raise Conflict(_("There is no linking request to confirm."), code="no_pending_link")
     previous = (
-        LinkedAccount.objects.select_for_update()
+        LinkedAccount.objects.select_for_update(of=("self",))
         .select_related("provider")
         .filter(user=participant, status=LinkStatus.ACTIVE)
         .first()

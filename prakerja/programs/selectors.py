@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from prakerja.core import clock
@@ -70,22 +71,53 @@ def evaluate_schedule(
     return False, None, None
 
 
+SCHEDULE_CACHE_SECONDS = 5
+
+
+def _schedule_cache_key(name: str) -> str:
+    return f"programs:switch-schedule:{name}"
+
+
+def _cached_schedule(name: str) -> tuple[str, str, list[Window]] | None:
+    """(override, message, windows) of a switch, from the shared cache for a few seconds.
+
+    Only the schedule is cached, never the on/off answer: the state is still computed from
+    `clock.now()` on every request, so a scheduled change happens at its exact second. A PMO edit
+    clears the key (`forget_schedule`); other servers' local caches (LocMem, no Redis) may lag by
+    up to SCHEDULE_CACHE_SECONDS. None when the switch has no row."""
+    key = _schedule_cache_key(name)
+    cached = cache.get(key)
+    if cached is None:
+        switch = Switch.objects.filter(name=name).prefetch_related("windows").first()
+        cached = (
+            ("missing",)
+            if switch is None
+            else (
+                switch.override,
+                switch.message,
+                [(w.active_from, w.active_until) for w in switch.windows.all()],
+            )
+        )
+        cache.set(key, cached, SCHEDULE_CACHE_SECONDS)
+    return None if cached == ("missing",) else cached
+
+
+def forget_schedule(name: str) -> None:
+    cache.delete(_schedule_cache_key(name))
+
+
 def switch_state(name: str, *, at: dt.datetime | None = None) -> SwitchState:
     """The state of one switch now (or at `at`). A switch with no row is on (nothing scheduled)."""
     at = at or clock.now()
-    switch = Switch.objects.filter(name=name).prefetch_related("windows").first()
-    if switch is None:
+    schedule = _cached_schedule(name)
+    if schedule is None:
         return SwitchState(name, True, None, None, None)
-    return _state_of(switch, at)
-
-
-def _state_of(switch: Switch, at: dt.datetime) -> SwitchState:
-    windows = [(w.active_from, w.active_until) for w in switch.windows.all()]
-    active, until, next_change = evaluate_schedule(windows=windows, override=switch.override, at=at)
+    override, message, windows = schedule
+    active, until, next_change = evaluate_schedule(windows=windows, override=override, at=at)
     return SwitchState(
-        name=switch.name,
+        name=name,
         active=active,
-        message=None if active else (switch.message or None),
+        message=None if active else (message or None),
         active_until=until,
         next_change_at=next_change,
     )
@@ -93,13 +125,7 @@ def _state_of(switch: Switch, at: dt.datetime) -> SwitchState:
 
 def all_switch_states(*, at: dt.datetime | None = None) -> dict[str, SwitchState]:
     at = at or clock.now()
-    found = {s.name: s for s in Switch.objects.prefetch_related("windows")}
-    return {
-        name: _state_of(found[name], at)
-        if name in found
-        else SwitchState(name, True, None, None, None)
-        for name in SwitchName.values
-    }
+    return {name: switch_state(name, at=at) for name in SwitchName.values}
 
 
 def switch_schedule(*, switch: Switch) -> dict:

@@ -20,7 +20,7 @@ from .models import (
     Wave,
     WaveState,
 )
-from .selectors import switch_schedule, switch_state
+from .selectors import forget_schedule, switch_schedule, switch_state
 
 
 class RegistrationClosed(DomainError):
@@ -104,7 +104,15 @@ def switch_set_schedule(
         before=before,
         after=switch_schedule(switch=switch),
     )
+    _forget(name)
     return switch
+
+
+def _forget(name: str) -> None:
+    """Drop the cached schedule now and again after commit (a request between the two could
+    have cached the old rows)."""
+    forget_schedule(name)
+    transaction.on_commit(lambda: forget_schedule(name))
 
 
 def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
@@ -117,6 +125,7 @@ def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
         before=before,
         after=switch_schedule(switch=switch),
     )
+    _forget(switch.name)
 
 
 def _announcement_dict(a: Announcement) -> dict:
@@ -253,7 +262,7 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
     if wave.selection_ran_at is not None:
         raise Conflict(_("Selection has already run for this wave."), code="selection_done")
     pending = list(
-        wave.applications.select_for_update()
+        wave.applications.select_for_update(of=("self",))
         .filter(status=ApplicationStatus.PENDING)
         .select_related("participant__identity")
         .order_by("joined_at", "pk")

@@ -7,11 +7,14 @@ reconciled against the state before the event.
 """
 
 import datetime as dt
+import logging
+import random
+import time
 import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from prakerja.accounts.phones import normalize_phone
@@ -32,6 +35,8 @@ from .models import (
     EventType,
     HangupCause,
 )
+
+logger = logging.getLogger(__name__)
 
 # The caller gave up while waiting (in the queue or while it rang): abandoned. Other causes of an
 # unanswered call (nobody picked up, busy, congestion, not found, forwarded away): missed.
@@ -91,8 +96,35 @@ def _validate_event(
     return errors
 
 
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+ATTEMPTS = 3
+
+
+def call_event_record(**kwargs) -> EventResult:
+    """Record one PBX event; see `_call_event_record`. A transaction that the database aborted
+    as a deadlock victim (concurrent tickets' report rollups can take row locks in different
+    orders) is retried from the start: the event is idempotent and nothing of it was kept."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _call_event_record(**kwargs)
+        except OperationalError as exc:
+            sqlstate = getattr(exc.__cause__, "sqlstate", None)
+            if _in_transaction() or sqlstate not in RETRY_SQLSTATES or attempt == ATTEMPTS:
+                raise
+            logger.warning(
+                "telephony.event_retry", extra={"sqlstate": sqlstate, "attempt": attempt}
+            )
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not security
+    raise AssertionError("unreachable")
+
+
+def _in_transaction() -> bool:
+    # Inside the caller's transaction a retry cannot start over: the whole transaction is lost.
+    return connection.in_atomic_block
+
+
 @transaction.atomic
-def call_event_record(
+def _call_event_record(
     *,
     event: str,
     call_id: str,
@@ -135,17 +167,20 @@ def call_event_record(
     key = agent if event == EventType.ANSWER else ""
 
     # Lock the call row: events of one call are applied one at a time.
-    call, created = Call.objects.get_or_create(
-        call_id=call_id,
-        defaults={
-            "direction": direction or Direction.IN,
-            "from_raw": from_number,
-            "to_raw": to_number,
-            "ringing_at": occurred_at,
-        },
-    )
-    if not created:
-        call = Call.objects.select_for_update().get(pk=call.pk)
+    call = Call.objects.select_for_update().filter(call_id=call_id).first()
+    if call is None:
+        # get_or_create: a concurrent first event of the same call may have just inserted it.
+        call, created = Call.objects.get_or_create(
+            call_id=call_id,
+            defaults={
+                "direction": direction or Direction.IN,
+                "from_raw": from_number,
+                "to_raw": to_number,
+                "ringing_at": occurred_at,
+            },
+        )
+        if not created:
+            call = Call.objects.select_for_update().get(pk=call.pk)
     if CallEvent.objects.filter(call_id_raw=call_id, event=event, key=key).exists():
         return EventResult(call=call, duplicate=True)
     payload = {

@@ -247,3 +247,32 @@ def test_password_reset_sends_link_that_sets_new_password(client):
     )
     assert done.status_code == 302
     assert client.login(username="ani@example.test", password="baru-dan-kuat-2024")
+
+
+def test_waiting_room_admits_the_rate_and_tells_the_rest_their_place(client, settings):
+    settings.SIGNUP_ADMISSION_RATE = 2
+    moment = clock.now().replace(microsecond=100)
+    with time_machine.travel(moment, tick=False):
+        codes = []
+        for n in range(5):
+            codes.append(signup(client, email=f"w{n}@example.test", phone=f"08129999000{n}"))
+            client.logout()
+    assert [r.status_code for r in codes] == [201, 201, 429, 429, 429]
+    refused = [r.json() for r in codes[2:]]
+    assert {r["code"] for r in refused} == {"waiting_room"}
+    assert [int(r["Retry-After"]) for r in codes[2:]] == [1, 1, 2]
+    assert "nomor 3" in refused[2]["message"]
+    assert User.objects.count() == 2
+    with time_machine.travel(moment + dt.timedelta(seconds=1), tick=False):
+        assert signup(client, email="w9@example.test", phone="081299990009").status_code == 201
+
+
+def test_waiting_room_page_for_browsers(client, settings):
+    settings.SIGNUP_ADMISSION_RATE = 1
+    with time_machine.travel(clock.now(), tick=False):
+        client.post("/daftar/", SIGNUP)
+        client.logout()
+        response = client.post("/daftar/", {**SIGNUP, "email": "other@example.test"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+    assert "nomor 1" in response.content.decode()

@@ -75,11 +75,16 @@ async def drain(comm) -> list[dict]:
 
 
 async def receive_until(comm, kind, *, limit=10):
+    skipped = []
     for _ in range(limit):
-        message = await comm.receive_json_from(timeout=TIMEOUT)
+        try:
+            message = await comm.receive_json_from(timeout=TIMEOUT)
+        except TimeoutError:
+            raise AssertionError(f"no {kind} message; got {skipped}") from None
         if message["type"] == kind:
             return message
-    raise AssertionError(f"no {kind} message")
+        skipped.append(message)
+    raise AssertionError(f"no {kind} message")  # pragma: no cover
 
 
 def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours):
@@ -157,9 +162,10 @@ def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours)
 
         # the participant ends; the agent is told and the participant can rate inline
         await p2.send_json_to({"type": "end"})
-        ended = await receive_until(p2, "state")
-        assert ended["chat"]["state"] == "ended"
         assert (await receive_until(a, "ended"))["chat"]["id"] == chat_id
+        after_end = await drain(p2)
+        states = [m["chat"]["state"] for m in after_end if m["type"] == "state"]
+        assert states == ["ended"]
         await p2.send_json_to({"type": "rate", "rating": 5, "comment": "mantap"})
         assert (await receive_until(p2, "rated"))["chat"] == chat_id
         await p2.disconnect()
@@ -170,6 +176,8 @@ def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours)
     assert chat.state == ChatState.ENDED
     assert chat.rating == 5
     assert chat.ticket.status == "resolved"
+    survey = chat.ticket.surveys.get()  # requested by ticket_resolve, answered inline
+    assert (survey.delivery, survey.rating, survey.comment) == ("chat", 5, "mantap")
 
 
 def test_only_the_requesters_session_or_account_can_join(open_hours):

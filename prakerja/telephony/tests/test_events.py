@@ -272,3 +272,39 @@ def test_session_login_is_not_enough(client):
         "/api/v1/telephony/events", new_call("c1"), content_type="application/json"
     )
     assert response.status_code == 401
+
+
+def test_a_deadlock_victim_is_retried_and_other_database_errors_are_not(monkeypatch):
+    from django.db import OperationalError
+
+    from prakerja.telephony import services
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real = services._call_event_record
+    failures = iter([Deadlock(), None])
+
+    def flaky(**kwargs):
+        cause = next(failures)
+        if cause is not None:
+            raise OperationalError("deadlock detected") from cause
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_call_event_record", flaky)
+    monkeypatch.setattr(services, "_in_transaction", lambda: False)
+    result = services.call_event_record(
+        event="newCall",
+        call_id="d-1",
+        direction="in",
+        from_number="081234567890",
+        to_number="08001503001",
+    )
+    assert result.call.call_id == "d-1"
+
+    def broken(**kwargs):
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(services, "_call_event_record", broken)
+    with pytest.raises(OperationalError):
+        services.call_event_record(event="newCall", call_id="d-2")

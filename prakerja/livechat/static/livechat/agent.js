@@ -133,6 +133,9 @@
       if (document.visibilityState === "visible") { send({ type: "seen", chat: c.id, upto: m.id }); }
     }
   }
+  var presence = document.getElementById("lcw-presence");
+  presence.addEventListener("change", function () { send({ type: "presence", status: presence.value }); });
+
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(proto + location.host + root.dataset.ws);
@@ -180,6 +183,7 @@
       case "state": break;
       case "queue": queueEl.textContent = String(msg.length); break;
       case "pong": break;
+      case "presence": presence.value = msg.status; break;
       case "error": notice.hidden = false; notice.textContent = msg.message; setTimeout(function () { notice.hidden = true; }, 6000); break;
       default:
         // events for the agent from other systems (telephony's screen.pop, notify): show them

@@ -1,0 +1,410 @@
+"""Sign-up throughput, latency and overload behaviour over HTTP (issue 3).
+
+Starts gunicorn (N sync workers) on 127.0.0.1 against a fresh database (SQLite file and/or a
+throwaway PostgreSQL database), drives `POST /api/v1/accounts` at rising concurrency, then
+overloads it with the waiting room on, and stops everything. In the same run it measures the cost
+of the password hash alone, so the figures are ratios against that baseline.
+
+    .venv/bin/python bench/registration.py                      # SQLite and PostgreSQL, defaults
+    .venv/bin/python bench/registration.py --db sqlite --levels 1,8 --seconds 3
+
+Reports per level: sign-ups/s, p50/p99 latency, status counts, errors; the share of a sign-up's
+time spent outside the hash (target < 20%); under overload: how fast refusals come back, that no
+5xx or time-out happened, and that every accepted (201) sign-up is stored.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import os
+import secrets
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+_counter = itertools.count(1)
+THREADS = 1
+RUN_TAG = secrets.token_hex(3)
+
+
+# --- the hash alone -----------------------------------------------------------------------------
+
+
+def hash_costs(samples: int) -> dict[str, float]:
+    """CPU milliseconds per hash for our hasher, Django's Argon2 defaults and PBKDF2 at 1M."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
+
+    from prakerja.accounts.hashers import ProgramArgon2PasswordHasher
+
+    class Pbkdf2Million(PBKDF2PasswordHasher):
+        iterations = 1_000_000
+
+    results = {}
+    for name, hasher, n in [
+        ("argon2id m=19MiB t=2 p=1 (ours)", ProgramArgon2PasswordHasher(), samples),
+        ("argon2id Django default m=100MiB t=2 p=8", Argon2PasswordHasher(), max(3, samples // 3)),
+        ("pbkdf2-sha256 1,000,000", Pbkdf2Million(), 3),
+    ]:
+        hasher.encode("warm-up-password", hasher.salt())
+        started = time.process_time()
+        for _ in range(n):
+            hasher.encode("kuat-sekali-2021!", hasher.salt())
+        results[name] = (time.process_time() - started) / n * 1000
+    return results
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def server_env(database_url: str, admission_rate: int, redis_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1",
+        TRUST_X_FORWARDED_FOR="1",  # every simulated visitor has its own address
+        SIGNUP_ADMISSION_RATE=str(admission_rate),
+        LOG_LEVEL="WARNING",
+        SMS_CONSOLE_ECHO="0",
+        EMAIL_URL="dummymail://",
+        REDIS_URL=redis_url,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def server(*, database_url: str, port: int, workers: int, admission_rate: int, redis_url: str):
+    env = server_env(database_url, admission_rate, redis_url)
+    proc = subprocess.Popen(
+        [
+            GUNICORN,
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--threads",
+            str(THREADS),
+            "--timeout",
+            "60",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """utime+stime of the gunicorn master's worker processes (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def migrate(database_url: str) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(database_url, 0, ""),
+        check=True,
+    )
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def payload() -> tuple[dict, dict]:
+    n = next(_counter)
+    body = {
+        "full_name": f"Peserta Bench {n}",
+        "email": f"bench-{RUN_TAG}-{n}@example.test",
+        "password": "kuat-sekali-2021!",
+        "phone": f"0812{(os.getpid() * 7919 + n) % 10**8:08d}",
+    }
+    headers = {"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"}
+    return body, headers
+
+
+async def drive(base: str, *, concurrency: int, seconds: float, request_timeout: float) -> dict:
+    results: list[tuple[int, float]] = []  # (status or -1 for transport error/time-out, seconds)
+    stop_at = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=request_timeout, limits=limits) as client:
+
+        async def worker():
+            while time.monotonic() < stop_at:
+                body, headers = payload()
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/api/v1/accounts", json=body, headers=headers)
+                    status = response.status_code
+                    if status == 429 and "Retry-After" not in response.headers:
+                        status = -2
+                except httpx.HTTPError:
+                    status = -1
+                results.append((status, time.perf_counter() - started))
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - began
+    return summarize(results, elapsed, concurrency)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def summarize(results, elapsed, concurrency) -> dict:
+    ok = [t for s, t in results if s == 201]
+    refused = [t for s, t in results if s in (429, 503)]
+    return {
+        "concurrency": concurrency,
+        "requests": len(results),
+        "created": len(ok),
+        "signups_per_s": len(ok) / elapsed,
+        "p50_ms": pct([t for _, t in results], 0.50),
+        "p99_ms": pct([t for _, t in results], 0.99),
+        "created_p50_ms": pct(ok, 0.50),
+        "refused": len(refused),
+        "refused_p99_ms": pct(refused, 0.99),
+        "server_errors": sum(1 for s, _ in results if s >= 500 and s != 503),
+        "transport_errors": sum(1 for s, _ in results if s == -1),
+        "other": sum(1 for s, _ in results if s not in (201, 429, 503) and s < 500 and s != -1),
+    }
+
+
+def stored_users(database_url: str) -> int:
+    if database_url.startswith("sqlite:"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+            return db.execute(
+                "SELECT COUNT(*) FROM accounts_user WHERE email LIKE ?", (f"bench-{RUN_TAG}-%",)
+            ).fetchone()[0]
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute(
+            "SELECT COUNT(*) FROM accounts_user WHERE email LIKE %s", (f"bench-{RUN_TAG}-%",)
+        ).fetchone()[0]
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def database(kind: str, pg_url: str):
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-registration-") as tmp:
+            url = f"sqlite:///{tmp}/bench.sqlite3"
+            migrate(url)
+            yield url
+        return
+    import psycopg
+
+    admin_url = pg_url.replace("postgres://", "postgresql://")
+    name = f"bench_registration_{RUN_TAG}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def fmt(row: dict) -> str:
+    return (
+        f"  c={row['concurrency']:>4}  {row['signups_per_s']:7.1f} sign-ups/s  "
+        f"p50 {row['p50_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms  "
+        f"201={row['created']:<5} 429/503={row['refused']:<5} (p99 {row['refused_p99_ms']:.1f} ms)  "
+        f"5xx={row['server_errors']} timeouts/errors={row['transport_errors']} other={row['other']}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument(
+        "--redis-url", default="", help="shared cache for the waiting room (optional)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker (gthread); Argon2 releases the GIL, so refusals are not stuck "
+        "behind hashes",
+    )
+    parser.add_argument("--port", type=int, default=8150)
+    parser.add_argument("--levels", default="1,4,16,48", help="concurrency levels")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per level")
+    parser.add_argument(
+        "--overload", type=int, default=200, help="concurrency of the overload phase"
+    )
+    parser.add_argument(
+        "--admission-rate",
+        type=int,
+        default=0,
+        help="waiting-room rate per second for the overload phase (default: 90%% of the best "
+        "measured rate, per worker when there is no Redis)",
+    )
+    parser.add_argument("--timeout", type=float, default=15.0, help="client time-out per request")
+    parser.add_argument("--hash-samples", type=int, default=20)
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    global THREADS
+    THREADS = args.threads
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    costs = hash_costs(args.hash_samples)
+    print("password hash alone (CPU ms per hash, this process):")
+    for name, ms in costs.items():
+        print(f"  {name:<45} {ms:7.1f} ms")
+    ours = next(iter(costs.values()))
+    print(f"  => a core can do at most {1000 / ours:.0f} of our hashes/s")
+
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for kind in kinds:
+        print(
+            f"\n== {kind}, gunicorn {args.workers} workers x {args.threads} threads, waiting room off"
+        )
+        with database(kind, args.pg_url) as url:
+            before = stored_users(url)
+            best = 0.0
+            rows = []
+            with server(
+                database_url=url,
+                port=args.port,
+                workers=args.workers,
+                admission_rate=0,
+                redis_url=args.redis_url,
+            ) as (base, master):
+                # Warm up every worker (imports, phone metadata, connections); not counted.
+                warm_created = asyncio.run(
+                    drive(
+                        base, concurrency=args.workers * 2, seconds=2, request_timeout=args.timeout
+                    )
+                )["created"]
+                for level in levels:
+                    cpu_before = worker_cpu_seconds(master)
+                    row = asyncio.run(
+                        drive(
+                            base,
+                            concurrency=level,
+                            seconds=args.seconds,
+                            request_timeout=args.timeout,
+                        )
+                    )
+                    cpu = worker_cpu_seconds(master) - cpu_before
+                    row["server_cpu_ms_per_signup"] = cpu * 1000 / max(1, row["created"])
+                    rows.append(row)
+                    best = max(best, row["signups_per_s"])
+                    print(fmt(row))
+            for row in rows:
+                cpu = row["server_cpu_ms_per_signup"]
+                print(
+                    f"  c={row['concurrency']:>4}: server CPU per sign-up {cpu:.1f} ms, hash alone "
+                    f"{ours:.1f} ms => {max(0.0, 1 - ours / cpu):.0%} outside the hash (target < 20%)"
+                )
+            rate = args.admission_rate or max(
+                1, int(best * 0.9 / (1 if args.redis_url else args.workers))
+            )
+            print(
+                f"\n== {kind}, overload c={args.overload} with the waiting room at {rate}/s "
+                f"({'shared in Redis' if args.redis_url else 'per worker'})"
+            )
+            with server(
+                database_url=url,
+                port=args.port,
+                workers=args.workers,
+                admission_rate=rate,
+                redis_url=args.redis_url,
+            ) as (base, _master):
+                row = asyncio.run(
+                    drive(
+                        base,
+                        concurrency=args.overload,
+                        seconds=args.seconds,
+                        request_timeout=args.timeout,
+                    )
+                )
+                print(fmt(row))
+            accepted = sum(r["created"] for r in rows) + row["created"] + warm_created
+            stored = stored_users(url) - before
+            print(
+                f"  accepted (201) {accepted}, stored {stored}: "
+                f"{'every accepted sign-up is stored' if stored == accepted else 'MISMATCH'}"
+            )
+    print(f"\nload average at end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
