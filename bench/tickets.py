@@ -441,7 +441,7 @@ def run_database(kind, args, workdir):
         first, last = (int(x) for x in out.split("AGENT_IDS ", 1)[1].split()[:2])
         report = {"database": kind}
         with Server(env, args.port) as _server:
-            for name in ("baseline", "form", "api"):
+            for name in () if args.skip_intake else ("baseline", "form", "api"):
                 report[f"intake {name}"] = intake(args.port, name, args.seconds, args.clients)
                 print(kind, name, report[f"intake {name}"], flush=True)
         report["bulk_load_s"] = bulk_load(env, args.tickets, first, last)
@@ -471,6 +471,7 @@ def main():
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--skip-intake", action="store_true", help="only the agent pages")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     reports = []
@@ -480,6 +481,8 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for r in reports:
+        if args.skip_intake:
+            continue
         base = r["intake baseline"]["rps"]
         print(
             f"{r['database']}: one-INSERT baseline {base:.0f} req/s; form "

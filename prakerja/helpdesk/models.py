@@ -118,7 +118,13 @@ class Ticket(models.Model):
         indexes = [
             # Every queue is keyset-paginated on (-updated_at, -id) or, for the unassigned
             # queue, (created_at, id); each has an index that returns rows in that order.
-            # "Mine" / "waiting on requester": one agent's tickets in a status.
+            # "Mine" (new or open), in order, without walking the agent's closed history.
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                condition=Q(status__in=["new", "open"]),
+                name="tk_q_mine",
+            ),
+            # "Waiting on requester" (one status) and per-agent loads.
             models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
             # "All open" and "all open on a channel": partial, so closed history costs nothing.
             models.Index(

@@ -212,6 +212,7 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 NIK_RE = r"^\d{16}$"
+TEXT_SEARCH_WINDOW = 100_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
@@ -259,7 +260,14 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
         found = list(qs.filter(reference=reference)[:1])
         if found:
             return found
-    return list(qs.filter(subject__icontains=query).order_by("-id")[:limit])
+    # Free text scans; it is bounded to the most recent TEXT_SEARCH_WINDOW tickets (by id) so a
+    # rare word cannot scan the whole history. Older tickets are found by exact lookups.
+    newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return list(
+        qs.filter(subject__icontains=query, id__gt=newest - TEXT_SEARCH_WINDOW).order_by("-id")[
+            :limit
+        ]
+    )
 
 
 def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:

@@ -236,3 +236,14 @@ def test_supervisor_page_and_roster_import(client, open_hours):
     for line in ("2", "3", "4"):
         assert f" {line}:" in text or f"Line {line}" in text or f"Baris {line}" in text
     assert RosterEntry.objects.count() == 2  # nothing imported
+
+
+def test_text_search_is_bounded_to_recent_tickets(monkeypatch):
+    from prakerja.helpdesk import selectors
+
+    staff = agent()
+    old = new_ticket(subject="Kata langka lama", email="lama@example.test")
+    new_ticket(subject="Baru")
+    monkeypatch.setattr(selectors, "TEXT_SEARCH_WINDOW", 1)
+    assert selectors.ticket_search(user=staff, query="langka") == []
+    assert selectors.ticket_search(user=staff, query="lama@example.test") == [old]
