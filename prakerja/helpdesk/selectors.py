@@ -212,7 +212,7 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 NIK_RE = r"^\d{16}$"
-TEXT_SEARCH_WINDOW = 100_000
+TEXT_SEARCH_WINDOW = 50_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
