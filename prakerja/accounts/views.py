@@ -54,7 +54,9 @@ def signup(request):
     form = SignupForm(request.POST or None)
     errors: dict = {}
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        errors, status = {k: list(v) for k, v in form.errors.items()}, 422
+    elif request.method == "POST":
         signup_rate_limits(request)
         try:
             user = services.account_register(**form.cleaned_data)
@@ -141,7 +143,7 @@ def identity(request):
         try:
             services.identity_submit(user=request.user, data=form.cleaned_data)
         except DomainError as exc:
-            errors = exc.errors or {"__all__": [exc.message]}
+            errors = {**exc.errors, "form": [exc.message]}
             status = exc.status
         else:
             messages.success(request, _("Your identity was saved."))

@@ -62,6 +62,13 @@ def _remember(request, chat: Chat) -> None:
     request.session[SESSION_KEY] = [*ids, chat.pk]
 
 
+def _hours_text() -> str:
+    from prakerja.helpdesk import hours
+    from prakerja.helpdesk.blocks import schedule_summary
+
+    return str(schedule_summary(hours.current_schedule()))
+
+
 @require_GET
 def status(request):
     """What the widget shows when opened: open now, hours, hotline, the visitor's open chat."""
@@ -80,6 +87,7 @@ def status(request):
             "reason": availability.reason,
             "next_open": next_open,
             "hotline": settings.CONTACT_CENTER_HOTLINE,
+            "hours": _hours_text(),
             "chat": chat.pk if chat else None,
             "known": bool(user.is_authenticated),
             "name": user.get_short_name() if user.is_authenticated else "",

@@ -3,6 +3,7 @@ and NIK) → SMS code → active. The previous active account becomes `replaced`
 
 import re
 
+import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from prakerja.accounts.models import IdentityStatus, OneTimeCode
 from prakerja.accounts.phones import normalize_phone
 from prakerja.accounts.services import otp_send, otp_verify
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
+from prakerja.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from prakerja.core.services import audit_record
 from prakerja.programs.models import SwitchName
 from prakerja.programs.services import switch_require_active
@@ -71,9 +72,17 @@ def link_request(*, participant, provider_code: str, account_number: str) -> Lin
     )
     if problems:
         raise ValidationFailed(errors={"account_number": problems})
-    holder = get_linking_verifier().lookup(
-        provider=provider, account_number=number, participant=participant
-    )
+    try:
+        holder = get_linking_verifier().lookup(
+            provider=provider, account_number=number, participant=participant
+        )
+    except (httpx.HTTPError, ValueError) as exc:
+        raise DomainError(
+            _("%(provider)s cannot be reached right now. Please try again later.")
+            % {"provider": provider.name},
+            code="provider_unavailable",
+            status=503,
+        ) from exc
     if not holder.found:
         raise ValidationFailed(
             _("The provider has no such account."),

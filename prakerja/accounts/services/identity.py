@@ -168,11 +168,16 @@ def _verify_later(identity_id: int) -> None:
 @transaction.atomic
 def identity_verify(*, identity: Identity, actor=None) -> Identity:
     """Run the configured verifier on a pending identity and record verified/rejected with the
-    reason. Audits `identity.verify` / `identity.reject`."""
+    reason. If the registry cannot be reached the identity stays pending (the PMO can re-run it
+    from the admin). Audits `identity.verify` / `identity.reject`."""
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
     if identity.status != IdentityStatus.PENDING:
         return identity
-    result = get_identity_verifier().verify(identity)
+    try:
+        result = get_identity_verifier().verify(identity)
+    except Exception:  # the registry is down or answered garbage: stay pending, retry later
+        logger.exception("identity verification failed", extra={"identity_id": identity.pk})
+        return identity
     before = _public(identity)
     if result.verified:
         identity.status = IdentityStatus.VERIFIED

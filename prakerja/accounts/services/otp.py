@@ -4,6 +4,7 @@ throttled. Used to confirm the mobile number and to confirm account linking."""
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from prakerja.core import clock
 from prakerja.core.errors import RateLimited, ValidationFailed
 
 from ..models import OneTimeCode
+
+logger = logging.getLogger("prakerja.accounts")
 
 CODE_TTL = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -84,9 +87,13 @@ def otp_send(*, user, purpose: str, phone: str, text: str, first: bool = False) 
     message = text.format(code=code)
 
     def send():
-        from ..sms import get_sms_gateway
+        from ..sms import SmsSendFailed, get_sms_gateway
 
-        get_sms_gateway().send(to=phone, text=message)
+        try:
+            get_sms_gateway().send(to=phone, text=message)
+        except SmsSendFailed:
+            # Recorded in the outbox as failed; the participant can ask for a new code.
+            logger.warning("otp sms not sent", extra={"user_id": user.pk, "purpose": purpose})
 
     transaction.on_commit(send)
     return otp

@@ -320,3 +320,23 @@ def test_concurrent_signups_with_same_email_over_http(live_server):
     results = _race([post for _ in range(6)])
     assert sorted(results).count(201) == 1, results
     assert all(code in (201, 409) for code in results), results
+
+
+@pytest.mark.django_db
+def test_identity_web_form(client, django_capture_on_commit_callbacks):
+    user = ParticipantFactory()
+    client.force_login(user)
+    data = {**identity_data(), "birth_date": "1995-08-17"}
+    bad = client.post("/akun/identitas/", {**data, "gender": "F"})
+    assert bad.status_code == 422
+    assert "Jenis kelamin tidak sesuai" in bad.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post("/akun/identitas/", data)
+    assert ok.status_code == 302
+    page = client.get("/akun/identitas/").content.decode()
+    assert "Terverifikasi" in page
+    taken = ParticipantFactory()
+    client.force_login(taken)
+    response = client.post("/akun/identitas/", data)
+    assert response.status_code == 409
+    assert "NIK ini sudah terdaftar" in response.content.decode()

@@ -47,7 +47,7 @@ def widget_strings() -> dict:
         "submit_rating": _("Send rating"),
         "thanks": _("Thank you for your feedback."),
         "new_chat": _("Start a new chat"),
-        "closed": _("Live chat is closed now. We are open every day, 08:00-20:00 WIB."),
+        "closed": _("Live chat is closed now."),
         "opens_at": _("Chat opens again at {time} WIB."),
         "busy": _("All our agents are busy right now."),
         "hotline": _("Toll-free hotline: {number}"),

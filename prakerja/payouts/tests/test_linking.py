@@ -162,3 +162,43 @@ def test_summary_for_agent_masks_nik_and_account(
     assert re.fullmatch(r"\d{6}\*{6}\d{4}", summary["nik_masked"])
     assert summary["linked_account"] == {"provider": "BNI", "number_masked": "******7890"}
     assert summary["wave"] is None
+
+
+def test_provider_outage_is_503_not_500(client, participant, monkeypatch, settings):
+    import httpx
+
+    def down(*args, **kwargs):
+        raise httpx.ConnectError("bank down")
+
+    monkeypatch.setattr(httpx, "post", down)
+    settings.LINKING_VERIFIER = "http"
+    settings.LINKING_VERIFIER_URL = "https://bank.example.test/lookup"
+    response = post(client, "/api/v1/linking", {"provider": "bni", "account_number": "1234567890"})
+    assert response.status_code == 503
+    assert response.json()["code"] == "provider_unavailable"
+
+
+def test_sms_gateway_outage_does_not_fail_the_sign_up(
+    client, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import httpx
+
+    monkeypatch.setattr(
+        httpx, "post", lambda url, **k: httpx.Response(500, request=httpx.Request("POST", url))
+    )
+    settings.SMS_GATEWAY = "http"
+    settings.SMS_GATEWAY_URL = "https://sms.example.test/send"
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            client,
+            "/api/v1/accounts",
+            {
+                "full_name": "A",
+                "email": "a@example.test",
+                "password": "kuat-sekali-2021!",
+                "phone": "081299990000",
+            },
+        )
+    assert response.status_code == 201
+    assert SmsOutbox.objects.get(to="+6281299990000").status == "failed"

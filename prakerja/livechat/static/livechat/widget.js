@@ -167,7 +167,7 @@
   function showOffline(text, who) {
     clear();
     var info = el("div", { class: "lc-offline" });
-    info.appendChild(el("p", { class: "lc-note", text: S.info.open ? T.busy : T.closed }));
+    info.appendChild(el("p", { class: "lc-note", text: S.info.open ? T.busy : T.closed + " " + (S.info.hours || "") }));
     if (!S.info.open && S.info.next_open) { info.appendChild(el("p", { text: fmt(T.opens_at, { time: S.info.next_open }) })); }
     var tel = el("a", { href: "tel:" + S.info.hotline.replace(/-/g, ""), text: S.info.hotline });
     var hot = el("p", { text: fmt(T.hotline, { number: "" }) }); hot.appendChild(tel);
