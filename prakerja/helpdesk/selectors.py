@@ -301,20 +301,35 @@ def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     )
 
 
-def requester_summary(ticket: Ticket) -> dict | None:
-    """The participant's program status for the requester panel (accounts, issue 3), with the
-    NIK masked. None for guests or while accounts does not provide it."""
+def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:
+    """The participant's program status for the requester panel (accounts' summary, issue 3)
+    as (label, value) rows, the NIK masked. None for guests or when accounts has no summary."""
     if not ticket.requester_id:
         return None
     try:
         from prakerja.accounts.selectors import participant_summary_for_agent
     except ImportError:
         return None
+    from django.utils.translation import gettext as _
+
     from prakerja.core.logging import mask_nik
 
-    summary = participant_summary_for_agent(user=ticket.requester)
+    summary = participant_summary_for_agent(user=ticket.requester) or {}
+    wave = summary.get("wave") or {}
+    linked = summary.get("linked_account") or {}
+    rows = [
+        (_("NIK"), summary.get("nik_masked")),
+        (_("Identity"), summary.get("identity_status")),
+        (_("Wave"), wave.get("number") and f"{wave.get('number')} {wave.get('title') or ''}"),
+        (_("Selection"), summary.get("selection_result")),
+        (
+            _("Linked account"),
+            linked and f"{linked.get('provider', '')} {linked.get('number_masked', '')}",
+        ),
+        (_("Phone verified"), _("yes") if summary.get("phone_verified") else _("no")),
+    ]
     # Defence in depth: whatever the summary holds, no full NIK reaches the page.
-    return {key: (mask_nik(v) if isinstance(v, str) else v) for key, v in (summary or {}).items()}
+    return [(label, mask_nik(str(value)) if value else "—") for label, value in rows]
 
 
 def new_messages_since(ticket: Ticket, *, since_id: int, viewer) -> list:
