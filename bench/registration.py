@@ -21,6 +21,7 @@ import os
 import secrets
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -386,7 +387,8 @@ def main() -> int:
                 workers=args.workers,
                 admission_rate=rate,
                 redis_url=args.redis_url,
-            ) as (base, _master):
+            ) as (base, master):
+                cpu_before = worker_cpu_seconds(master)
                 row = asyncio.run(
                     drive(
                         base,
@@ -395,7 +397,15 @@ def main() -> int:
                         request_timeout=args.timeout,
                     )
                 )
+                cpu = worker_cpu_seconds(master) - cpu_before
                 print(fmt(row))
+                per_signup = statistics.median(r["server_cpu_ms_per_signup"] for r in rows)
+                refusal_cpu = (cpu * 1000 - row["created"] * per_signup) / max(1, row["refused"])
+                print(
+                    f"  server CPU during overload {cpu:.2f} s: about {refusal_cpu:.1f} ms per refusal "
+                    f"(=> one core could refuse ~{1000 / max(refusal_cpu, 0.1):.0f}/s); the rest of "
+                    "the latency is waiting for a CPU/worker"
+                )
             accepted = sum(r["created"] for r in rows) + row["created"] + warm_created
             stored = stored_users(url) - before
             print(

@@ -54,7 +54,9 @@ def signup(request):
     form = SignupForm(request.POST or None)
     errors: dict = {}
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        errors, status = {k: list(v) for k, v in form.errors.items()}, 422
+    elif request.method == "POST":
         signup_rate_limits(request)
         try:
             user = services.account_register(**form.cleaned_data)

@@ -79,7 +79,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description=_("live"))
     def live(self, obj):
-        return selectors.live_announcements().filter(pk=obj.pk).exists()
+        now = clock.now()
+        return obj.publish_at <= now and (obj.expires_at is None or now < obj.expires_at)
 
     def save_model(self, request, obj, form, change):
         services.announcement_save(announcement=obj, actor=request.user)

@@ -37,8 +37,14 @@ class BusinessClock:
         """Business seconds in [start, end), both epoch seconds."""
         if end <= start:
             return 0
-        total = 0.0
         first, last = int(start + WIB_OFFSET) // DAY, int(end + WIB_OFFSET) // DAY
+        if first == last:  # the common case: answered or solved the same day
+            window = self._windows.get(first) or self._window(first)
+            if window is None:
+                return 0
+            lo, hi = max(window[0], start), min(window[1], end)
+            return int(hi - lo) if hi > lo else 0
+        total = 0.0
         for day in range(first, last + 1):
             window = self._window(day)
             if window is None:

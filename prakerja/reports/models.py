@@ -6,8 +6,12 @@ the reports need, already derived (WIB date and hour, business seconds, histogra
 outcome, survey state), so rollups can be rebuilt with one GROUP BY.
 
 The rollups hold sums per WIB day and are what the report pages and the API read; a year is a few
-thousand rollup rows instead of millions of tickets. They change only through
-`services.rollup_apply` (incrementally, as facts change) and `rollup_rebuild` (from the facts).
+thousand rollup rows instead of millions of tickets. They are append-only: a change to a ticket
+INSERTs rows holding the differences (+1 here, -1 there), and readers SUM per key. So writers never
+lock a shared row: no hot "today" row serializing every ticket write, and no deadlocks between
+concurrent ticket changes. `rollups_compact` (daily, and after imports/rebuilds) folds the rows of
+each key into one. They change only through `rollups.apply`, `rollup_rebuild`, `rollups_compact`
+and the importer.
 """
 
 from django.db import models
@@ -17,12 +21,13 @@ from django.utils.translation import gettext_lazy as _
 class TicketFact(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     # Null for imported history (there is no conversation to work on) and for purged tickets.
-    ticket = models.OneToOneField(
+    ticket = models.ForeignKey(
         "helpdesk.Ticket",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="report_fact",
+        related_name="report_facts",
+        db_index=False,  # the partial unique index below serves look-ups by ticket
     )
     channel = models.CharField(_("channel"), max_length=16)
     category = models.CharField(_("category"), max_length=50)
@@ -45,12 +50,20 @@ class TicketFact(models.Model):
     class Meta:
         verbose_name = _("ticket fact")
         verbose_name_plural = _("ticket facts")
-        indexes = [models.Index(fields=["local_date"], name="fact_by_date")]
+        # No index on local_date on purpose: only rebuilds read facts by date, and they scan
+        # anyway; every index costs each of millions of imported rows.
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="fact_rating_1_5",
-            )
+            ),
+            # One fact per live ticket; partial, so millions of imported rows (no ticket) cost
+            # nothing in this index.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ticket__isnull=False),
+                name="fact_one_per_ticket",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,11 +90,7 @@ class DailyRollup(models.Model):
     resolution_sla_met = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["local_date", "channel", "category"], name="rollup_daily_key"
-            )
-        ]
+        indexes = [models.Index(fields=["local_date", "channel"], name="rollup_daily_key")]
 
     def __str__(self) -> str:
         return f"{self.local_date} {self.channel} {self.category}"
@@ -103,11 +112,7 @@ class AgentDailyRollup(models.Model):
     resolution_seconds = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["local_date", "agent", "channel"], name="rollup_agent_key"
-            )
-        ]
+        indexes = [models.Index(fields=["local_date", "agent"], name="rollup_agent_key")]
 
     def __str__(self) -> str:
         return f"{self.local_date} {self.agent} {self.channel}"
@@ -122,11 +127,7 @@ class HourlyRollup(models.Model):
     tickets = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["local_date", "hour", "channel"], name="rollup_hourly_key"
-            )
-        ]
+        indexes = [models.Index(fields=["local_date", "hour"], name="rollup_hourly_key")]
 
     def __str__(self) -> str:
         return f"{self.local_date} {self.hour:02d} {self.channel}"
@@ -147,11 +148,7 @@ class DurationRollup(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["local_date", "channel", "metric", "bucket"], name="rollup_duration_key"
-            )
-        ]
+        indexes = [models.Index(fields=["local_date", "metric"], name="rollup_duration_key")]
 
     def __str__(self) -> str:
         return f"{self.local_date} {self.channel} {self.metric} {self.bucket}"
@@ -160,7 +157,7 @@ class DurationRollup(models.Model):
 class DeflectionRollup(models.Model):
     """Chats solved by a knowledge-base article without a ticket, per WIB day."""
 
-    local_date = models.DateField(unique=True)
+    local_date = models.DateField(db_index=True)
     chats = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -1,18 +1,21 @@
 """What each rollup sums, written once and used two ways.
 
-- In Python (`contributions`): the amounts one fact adds to each rollup row. A change to a ticket
-  is applied as "new contributions minus old ones", so rollups follow every change exactly.
-- In SQL (`upsert_from_sql`): the same sums as one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT
-  DO UPDATE` over a source of fact rows (the fact table for rebuilds, a staging table for
-  imports). PostgreSQL and SQLite (3.24+) both accept this statement.
+- In Python (`contributions`): the amounts one fact adds to each rollup key. A change to a ticket
+  is recorded as "new contributions minus old ones" (`diff`), appended as rows (`apply`), so
+  rollups follow every change exactly without updating (locking) any shared row.
+- In SQL (`insert_from_sql`): the same sums as one `INSERT ... SELECT ... GROUP BY` over a source
+  of fact rows (the fact table for rebuilds, a staging table for imports).
+
+Rollup tables are append-only with many rows per key; readers SUM. `compact` folds each key's rows
+of a date range into one row, in one statement per table (PostgreSQL: DELETE ... RETURNING feeding
+the INSERT, so rows appended concurrently are kept as they are and nothing is lost).
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import F
+from django.db import connection, models
 
 from . import models as m
 from .definitions import SATISFIED_MIN_RATING
@@ -158,42 +161,102 @@ def diff(old: dict | None, new: dict | None) -> Deltas:
 
 
 def apply(deltas: Deltas) -> None:
-    """Add the deltas to the rollup rows (creating missing rows). Concurrency-safe: the row is
-    created if absent (ignoring a concurrent create) and then incremented in the database."""
-    for (model, key), values in sorted(
-        deltas.items(), key=lambda item: (item[0][0].__name__, str(item[0][1]))
-    ):
-        lookup = dict(key)
-        model.objects.bulk_create([model(**lookup)], ignore_conflicts=True)
-        model.objects.filter(**lookup).update(
-            **{name: F(name) + amount for name, amount in values.items() if amount}
-        )
+    """Append the deltas as rollup rows: one INSERT per rollup table, no row locks taken."""
+    by_model: dict[type, list] = defaultdict(list)
+    for (model, key), values in deltas.items():
+        by_model[model].append(model(**dict(key), **values))
+    for model, rows in by_model.items():
+        model.objects.bulk_create(rows)
 
 
-def upsert_from_sql(source: str, where: str = "1 = 1", params: Iterable = ()) -> None:
-    """Add the sums over `source` (a table or subquery of fact columns) to every rollup."""
+def _table_sql(spec: RollupSpec) -> tuple[str, list[str], list[str], list[str]]:
     qn = connection.ops.quote_name
+    key_exprs = [expr for expr, _ in spec.keys.values()]
+    value_exprs = [
+        "COUNT(*)" if expr == "1" else f"SUM({expr})" for expr, _ in spec.values.values()
+    ]
+    return (
+        qn(spec.model._meta.db_table),
+        key_exprs,
+        value_exprs,
+        [qn(name) for name in [*spec.keys, *spec.values]],
+    )
+
+
+def insert_from_sql(
+    source: str,
+    where: str = "1 = 1",
+    params: Iterable = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Append the sums over `source` (a table or subquery of fact columns) to every rollup."""
+    params = list(params)
     with connection.cursor() as cursor:
-        for spec in SPECS:
-            table = qn(spec.model._meta.db_table)
-            key_names = [qn(name) for name in spec.keys]
-            key_exprs = [expr for expr, _ in spec.keys.values()]
-            value_names = [qn(name) for name in spec.values]
-            value_exprs = [
-                f"SUM({expr})" if expr != "1" else "COUNT(*)" for expr, _ in spec.values.values()
-            ]
-            updates = ", ".join(
-                f"{name} = {table}.{name} + excluded.{name}" for name in value_names
-            )
+        for done, spec in enumerate(SPECS, start=1):
+            table, key_exprs, value_exprs, columns = _table_sql(spec)
+            group_by = ", ".join(e for e in key_exprs if not e.startswith("'"))
             # Identifiers and expressions come from SPECS (constants); values are parameters.
             sql = (
-                f"INSERT INTO {table} ({', '.join(key_names + value_names)}) "  # noqa: S608
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
                 f"SELECT {', '.join(key_exprs + value_exprs)} FROM {source} "
-                f"WHERE ({where}) AND ({spec.where[0]}) "
-                f"GROUP BY {', '.join(e for e in key_exprs if not e.startswith(chr(39)))} "
-                f"ON CONFLICT ({', '.join(key_names)}) DO UPDATE SET {updates}"
+                f"WHERE ({where}) AND ({spec.where[0]}) GROUP BY {group_by}"
             )
-            cursor.execute(sql, list(params))
+            cursor.execute(sql, params)
+            if progress:
+                progress(done, len(SPECS))
+
+
+ROLLUP_MODELS = (
+    m.DailyRollup,
+    m.AgentDailyRollup,
+    m.HourlyRollup,
+    m.DurationRollup,
+    m.DeflectionRollup,
+)
+
+
+def _model_fields(model) -> tuple[list[str], list[str]]:
+    """(key fields, summed fields) of a rollup model."""
+    keys, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        (values if isinstance(field, models.BigIntegerField) else keys).append(field.column)
+    return keys, values
+
+
+def compact(start, end) -> None:
+    """Fold each key's rows of [start, end] into one row per key (sums unchanged)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in ROLLUP_MODELS:
+            table = qn(model._meta.db_table)
+            keys, values = (list(map(qn, names)) for names in _model_fields(model))
+            sums = ", ".join(f"SUM({v})" for v in values)
+            columns = ", ".join(keys + values)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH moved AS (DELETE FROM {table} WHERE local_date >= %s "  # noqa: S608
+                    f"AND local_date <= %s RETURNING {columns}) "
+                    f"INSERT INTO {table} ({columns}) SELECT {', '.join(keys)}, {sums} "
+                    f"FROM moved GROUP BY {', '.join(keys)}",
+                    [start, end],
+                )
+            else:  # SQLite: one writer at a time, so two statements in a transaction suffice
+                cursor.execute(
+                    f"CREATE TEMP TABLE compact_rows AS SELECT {', '.join(keys)}, "  # noqa: S608
+                    f"{', '.join(f'SUM({v}) AS {v}' for v in values)} FROM {table} "
+                    f"WHERE local_date >= %s AND local_date <= %s GROUP BY {', '.join(keys)}",
+                    [start, end],
+                )
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE local_date >= %s AND local_date <= %s",  # noqa: S608
+                    [start, end],
+                )
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM compact_rows"  # noqa: S608
+                )
+                cursor.execute("DROP TABLE temp.compact_rows")
 
 
 def delete_range(start, end) -> None:

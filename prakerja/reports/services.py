@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F
 from django.forms.models import model_to_dict
 
 from . import rollups
@@ -114,10 +113,7 @@ def ticket_fact_sync(*, ticket) -> TicketFact:
 def chat_deflection_record(*, at: dt.datetime) -> None:
     """Count one chat solved by a knowledge-base article (no ticket) on its WIB day."""
     local_date, _ = local_date_hour(at)
-    DeflectionRollup.objects.bulk_create(
-        [DeflectionRollup(local_date=local_date)], ignore_conflicts=True
-    )
-    DeflectionRollup.objects.filter(local_date=local_date).update(chats=F("chats") + 1)
+    DeflectionRollup.objects.create(local_date=local_date, chats=1)  # append-only, see models
 
 
 def rollup_rebuild(
@@ -125,33 +121,39 @@ def rollup_rebuild(
     start: dt.date | None = None,
     end: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Recompute the ticket rollups from the facts, one calendar month per transaction.
+) -> tuple[dt.date, dt.date] | None:
+    """Recompute the ticket rollups of [start, end] (default: every date) from the facts, in one
+    transaction: delete the range, then one GROUP BY per rollup table over the facts.
 
-    Deflections are counted as they happen and have no facts, so they are kept. Returns the
-    number of months rebuilt; `progress(done, total)` is called after each.
+    Deflections are counted as they happen and have no facts, so they are kept. Returns the range
+    rebuilt (None when there are no facts); `progress(done, total)` after each rollup table.
     """
     from django.db.models import Max, Min
 
-    bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
-    start = start or bounds["lo"]
-    end = end or bounds["hi"]
+    if start is None or end is None:
+        bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
+        start = start or bounds["lo"]
+        end = end or bounds["hi"]
     if start is None or end is None or end < start:
-        return 0
-    months = []
-    cursor = start.replace(day=1)
-    while cursor <= end:
-        nxt = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        months.append((max(cursor, start), min(nxt - dt.timedelta(days=1), end)))
-        cursor = nxt
-    for done, (lo, hi) in enumerate(months, start=1):
-        with transaction.atomic():
-            rollups.delete_range(lo, hi)
-            rollups.upsert_from_sql(
-                TicketFact._meta.db_table,
-                "local_date >= %s AND local_date <= %s",
-                [lo, hi],
-            )
-        if progress:
-            progress(done, len(months))
-    return len(months)
+        return None
+    with transaction.atomic():
+        rollups.delete_range(start, end)
+        rollups.insert_from_sql(
+            TicketFact._meta.db_table,
+            "local_date >= %s AND local_date <= %s",
+            [start, end],
+            progress=progress,
+        )
+    return start, end
+
+
+def rollups_compact(*, start: dt.date | None = None, end: dt.date | None = None) -> None:
+    """Fold the appended rollup rows of [start, end] (default: everything before today, WIB)
+    into one row per key. Sums do not change; reads get cheaper. Run daily
+    (`manage.py compact_rollups`); the importer runs it over the dates it loaded."""
+    from prakerja.core import clock
+
+    end = end or clock.local_now().date() - dt.timedelta(days=1)
+    start = start or dt.date(2000, 1, 1)
+    with transaction.atomic():
+        rollups.compact(start, end)

@@ -109,6 +109,6 @@ def test_wrong_header_and_missing_file(tmp_path):
 def test_progress_bar_is_shown(tmp_path, capsys):
     call_command("import_tickets", _write(tmp_path, GOOD))
     err = capsys.readouterr().err
-    assert "validating" in err
+    assert "reading" in err
     assert "100.0%" in err
     assert "rollups" in err

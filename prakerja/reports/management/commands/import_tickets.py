@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from prakerja.reports.importing import ImportFailed, import_tickets
 from prakerja.reports.progress import ProgressBar
 
-STAGES = {"validate": "validating", "load": "loading", "rollups": "rollups"}
+STAGES = {"read": "reading", "rollups": "rollups"}
 
 
 class Command(BaseCommand):
@@ -59,6 +59,9 @@ class Command(BaseCommand):
             ) from None
         for bar in bars.values():
             bar.finish()
+        if options["verbosity"] > 1:
+            for phase, seconds in result.seconds.items():
+                self.stdout.write(f"  {phase}: {seconds:.1f} s")
         elapsed = max(time.monotonic() - started, 1e-9)
         self.stdout.write(
             _(

@@ -16,7 +16,7 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Recompute rollups from the facts, a month per transaction (default: all dates)."
+    help = "Recompute rollups from the facts in one transaction (default: all dates)."
 
     def add_arguments(self, parser):
         parser.add_argument("--start", type=_date, help="First WIB date (YYYY-MM-DD).")
@@ -30,10 +30,13 @@ class Command(BaseCommand):
             if no_progress:
                 return
             if not bar:
-                bar.append(ProgressBar(total=total, label="months", stream=self.stderr))
-            bar[0].update(done, count=done, force=True)
+                bar.append(ProgressBar(total=total, label="rollups", stream=self.stderr))
+            bar[0].update(done, force=True)
 
-        months = rollup_rebuild(start=start, end=end, progress=progress)
+        rebuilt = rollup_rebuild(start=start, end=end, progress=progress)
         if bar:
-            bar[0].finish(count=months)
-        self.stdout.write(f"Rebuilt rollups for {months} month(s).")
+            bar[0].finish()
+        if rebuilt is None:
+            self.stdout.write("No report facts: nothing to rebuild.")
+        else:
+            self.stdout.write(f"Rebuilt rollups for {rebuilt[0]} to {rebuilt[1]}.")
