@@ -19,7 +19,12 @@ DEMO_CALLS = 24
 
 @transaction.atomic
 def seed(*, stdout) -> None:
-    agents = [demo_user(username=u, full_name=n, role=Role.AGENT) for u, n in DEMO_AGENTS]
+    # The helpdesk's demo agents (seeded earlier) get extensions; our own only if there are none.
+    agents = list(
+        get_user_model()
+        .objects.filter(groups__name=Role.AGENT, is_active=True)
+        .order_by("username")[:3]
+    ) or [demo_user(username=u, full_name=n, role=Role.AGENT) for u, n in DEMO_AGENTS]
     for number, user in enumerate(agents, start=201):
         if not AgentExtension.objects.filter(agent=user).exists():
             AgentExtension.objects.get_or_create(extension=str(number), defaults={"agent": user})
@@ -43,6 +48,6 @@ def seed(*, stdout) -> None:
             f"{e.extension}={e.agent.username}"
             for e in AgentExtension.objects.select_related("agent")
         )
-        + "; PBX token: manage.py create_api_token --user pbx --name pbx; "
+        + "; phone desk /agent/phone/; PBX token: manage.py create_api_token --user pbx --name pbx; "
         "traffic: manage.py simulate_calls --token <token> --speed 600"
     )
