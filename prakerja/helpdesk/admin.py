@@ -23,10 +23,26 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_id", "name_en", "position", "is_active"]
     list_editable = ["position", "is_active"]
 
+    def save_model(self, request, obj, form, change):
+        from django.core.cache import cache
+
+        from .selectors import CATEGORIES_CACHE_KEY
+
+        super().save_model(request, obj, form, change)
+        cache.delete(CATEGORIES_CACHE_KEY)
+
 
 @admin.register(SlaTarget)
 class SlaTargetAdmin(admin.ModelAdmin):
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
+
+    def save_model(self, request, obj, form, change):
+        from django.core.cache import cache
+
+        from .services.tickets import SLA_CACHE_KEY
+
+        super().save_model(request, obj, form, change)
+        cache.delete(SLA_CACHE_KEY)
 
 
 class HoursAdminMixin:

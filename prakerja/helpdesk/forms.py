@@ -4,11 +4,13 @@ back onto the form's fields)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Priority, TicketStatus
+from .models import Priority, TicketStatus
 
 
 def category_choices():
-    return [(c.slug, c.name) for c in Category.objects.filter(is_active=True)]
+    from .selectors import active_categories
+
+    return [(c.slug, c.name) for c in active_categories()]
 
 
 class ComplaintForm(forms.Form):

@@ -116,21 +116,39 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            # Queues: keyset-paginated on (-updated_at, -id) within a status/assignee/channel slice.
-            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
-            models.Index(fields=["status", "-updated_at", "-id"], name="tk_q_status"),
+            # Every queue is keyset-paginated on (-updated_at, -id) or, for the unassigned
+            # queue, (created_at, id); each has an index that returns rows in that order.
+            # "Mine" (new or open), in order, without walking the agent's closed history.
             models.Index(
-                fields=["channel", "status", "-updated_at", "-id"], name="tk_q_channel_status"
+                fields=["assignee", "-updated_at", "-id"],
+                condition=Q(status__in=["new", "open"]),
+                name="tk_q_mine",
             ),
+            # "Waiting on requester" (one status) and per-agent loads.
+            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
+            # "All open" and "all open on a channel": partial, so closed history costs nothing.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="tk_q_active",
+            ),
+            models.Index(
+                fields=["channel", "-updated_at", "-id"],
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="tk_q_active_channel",
+            ),
+            # "All", newest activity first.
+            models.Index(fields=["-updated_at", "-id"], name="tk_q_all"),
             # Unassigned queue and routing claims: oldest first.
             models.Index(
                 fields=["created_at", "id"],
                 condition=Q(assignee__isnull=True, status__in=["new", "open", "pending"]),
                 name="tk_unassigned_oldest",
             ),
+            # Search and the requester panel's history.
             models.Index(fields=["requester", "-created_at"], name="tk_by_requester"),
-            models.Index(fields=["requester_email"], name="tk_by_email"),
-            models.Index(fields=["requester_phone"], name="tk_by_phone"),
+            models.Index(fields=["requester_email", "-created_at"], name="tk_by_email"),
+            models.Index(fields=["requester_phone", "-created_at"], name="tk_by_phone"),
         ]
 
     def __str__(self) -> str:

@@ -212,6 +212,7 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 NIK_RE = r"^\d{16}$"
+TEXT_SEARCH_WINDOW = 50_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
@@ -259,7 +260,14 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
         found = list(qs.filter(reference=reference)[:1])
         if found:
             return found
-    return list(qs.filter(subject__icontains=query).order_by("-id")[:limit])
+    # Free text scans; it is bounded to the most recent TEXT_SEARCH_WINDOW tickets (by id) so a
+    # rare word cannot scan the whole history. Older tickets are found by exact lookups.
+    newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return list(
+        qs.filter(subject__icontains=query, id__gt=newest - TEXT_SEARCH_WINDOW).order_by("-id")[
+            :limit
+        ]
+    )
 
 
 def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
@@ -293,20 +301,35 @@ def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     )
 
 
-def requester_summary(ticket: Ticket) -> dict | None:
-    """The participant's program status for the requester panel (accounts, issue 3), with the
-    NIK masked. None for guests or while accounts does not provide it."""
+def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:
+    """The participant's program status for the requester panel (accounts' summary, issue 3)
+    as (label, value) rows, the NIK masked. None for guests or when accounts has no summary."""
     if not ticket.requester_id:
         return None
     try:
         from prakerja.accounts.selectors import participant_summary_for_agent
     except ImportError:
         return None
+    from django.utils.translation import gettext as _
+
     from prakerja.core.logging import mask_nik
 
-    summary = participant_summary_for_agent(user=ticket.requester)
+    summary = participant_summary_for_agent(user=ticket.requester) or {}
+    wave = summary.get("wave") or {}
+    linked = summary.get("linked_account") or {}
+    rows = [
+        (_("NIK"), summary.get("nik_masked")),
+        (_("Identity"), summary.get("identity_status")),
+        (_("Wave"), wave.get("number") and f"{wave.get('number')} {wave.get('title') or ''}"),
+        (_("Selection"), summary.get("selection_result")),
+        (
+            _("Linked account"),
+            linked and f"{linked.get('provider', '')} {linked.get('number_masked', '')}",
+        ),
+        (_("Phone verified"), _("yes") if summary.get("phone_verified") else _("no")),
+    ]
     # Defence in depth: whatever the summary holds, no full NIK reaches the page.
-    return {key: (mask_nik(v) if isinstance(v, str) else v) for key, v in (summary or {}).items()}
+    return [(label, mask_nik(str(value)) if value else "—") for label, value in rows]
 
 
 def new_messages_since(ticket: Ticket, *, since_id: int, viewer) -> list:
@@ -436,3 +459,24 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
         "shifts_now": list(shifts_at(at=at)),
         "at": local,
     }
+
+
+CATEGORIES_CACHE_KEY = "helpdesk:categories:v1"
+
+
+def active_categories() -> list:
+    """The active categories in order, cached for a minute (every form render and intake
+    needs them; the taxonomy changes rarely, in the back office)."""
+    from django.core.cache import cache
+
+    from .models import Category
+
+    categories = cache.get(CATEGORIES_CACHE_KEY)
+    if categories is None:
+        categories = list(Category.objects.filter(is_active=True))
+        cache.set(CATEGORIES_CACHE_KEY, categories, 60)
+    return categories
+
+
+def active_category(slug: str):
+    return next((c for c in active_categories() if c.slug == slug), None)

@@ -24,6 +24,7 @@ def screen_pop_block(request) -> dict:
         return {}
     return {
         "body_extras": ["telephony/_pop_slot.html"],
+        "home_actions": ["telephony/_home_actions.html"],
         "telephony_socket_path": getattr(
             settings, "TELEPHONY_AGENT_SOCKET_PATH", "/ws/livechat/agent/"
         ),

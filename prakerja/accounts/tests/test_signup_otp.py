@@ -89,10 +89,12 @@ def test_missing_field_is_422_not_500(client):
 
 
 def test_signup_rate_limit_per_ip_is_429_with_retry_after(client):
-    for n in range(10):
-        signup(client, email=f"u{n}@example.test")
-        client.logout()
-    response = signup(client, email="u99@example.test")
+    # Frozen clock: the limit's window must not roll over in the middle of the test.
+    with time_machine.travel(clock.now().replace(second=5), tick=False):
+        for n in range(10):
+            signup(client, email=f"u{n}@example.test")
+            client.logout()
+        response = signup(client, email="u99@example.test")
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
     assert 1 <= int(response["Retry-After"]) <= 60
@@ -222,11 +224,12 @@ def test_login_rate_limited_per_account(client):
     from .factories import ParticipantFactory
 
     ParticipantFactory(username="ani@example.test", email="ani@example.test")
-    for _ in range(10):
-        client.post("/masuk/", {"username": "ani@example.test", "password": "wrong"})
-    response = client.post(
-        "/masuk/", {"username": "ani@example.test", "password": "secret-pass-123"}
-    )
+    with time_machine.travel(clock.now().replace(minute=1, second=5), tick=False):
+        for _ in range(10):
+            client.post("/masuk/", {"username": "ani@example.test", "password": "wrong"})
+        response = client.post(
+            "/masuk/", {"username": "ani@example.test", "password": "secret-pass-123"}
+        )
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
 

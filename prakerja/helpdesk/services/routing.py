@@ -89,15 +89,18 @@ def _has_capacity(presence: AgentPresence) -> bool:
     return load < (presence.ticket_limit or default_limit())
 
 
-def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> Ticket:
+def _give(
+    ticket: Ticket, presence: AgentPresence, *, actor=None, via: str, report: bool = True
+) -> Ticket:
     now = clock.now()
     ticket.assignee_id = presence.agent_id
     ticket.assigned_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
-    from .tickets import _report
+    if report:  # ticket_create reports once, after routing
+        from .tickets import _report
 
-    _report(ticket)
+        _report(ticket)
     presence.last_routed_at = now
     presence.save(update_fields=["last_routed_at"])
     audit_record(
@@ -107,6 +110,15 @@ def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> T
         before={"assignee": None},
         after={"assignee_id": presence.agent_id, "via": via},
     )
+    return ticket
+
+
+def route_new_ticket(ticket: Ticket) -> Ticket:
+    """Routing inside `ticket_create`'s transaction: the row is not visible to anyone else yet,
+    so it needs no lock of its own; only the chosen agent's presence row is locked."""
+    presence = _lock_agent_with_capacity()
+    if presence is not None:
+        _give(ticket, presence, via="routing", report=False)
     return ticket
 
 

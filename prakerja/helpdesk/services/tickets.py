@@ -8,6 +8,7 @@ are sent on commit.
 import datetime as dt
 import secrets
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -44,6 +45,8 @@ DEFAULT_SLA = {
     Priority.NORMAL: (4 * 60, 3 * 12 * 60),
     Priority.LOW: (8 * 60, 5 * 12 * 60),
 }
+
+SLA_CACHE_KEY = "helpdesk:sla:v1"  # targets change rarely (admin); a minute's staleness is fine
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     TicketStatus.NEW: {
@@ -92,11 +95,16 @@ def normalize_phone(raw: str) -> str:
 
 def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """First-response and resolution due times, counted in business hours from `start`."""
-    target = SlaTarget.objects.filter(priority=priority).first()
-    if target is not None:
-        first, resolution = target.first_response_minutes, target.resolution_minutes
-    else:
-        first, resolution = DEFAULT_SLA.get(priority, DEFAULT_SLA[Priority.NORMAL])
+    targets = cache.get(SLA_CACHE_KEY)
+    if targets is None:
+        targets = {
+            t.priority: (t.first_response_minutes, t.resolution_minutes)
+            for t in SlaTarget.objects.all()
+        }
+        cache.set(SLA_CACHE_KEY, targets, 60)
+    first, resolution = targets.get(priority) or DEFAULT_SLA.get(
+        priority, DEFAULT_SLA[Priority.NORMAL]
+    )
     return (
         hours.add_business_seconds(start, first * 60),
         hours.add_business_seconds(start, resolution * 60),
@@ -144,7 +152,9 @@ def _validate_contact(
         errors["description"] = [_("Please describe your complaint.")]
     elif len(description) > BODY_MAX:
         errors["description"] = [_("At most %(n)d characters.") % {"n": BODY_MAX}]
-    category = Category.objects.filter(slug=category_slug or "other", is_active=True).first()
+    from ..selectors import active_category
+
+    category = active_category(category_slug or "other")
     if category is None:
         errors["category"] = [_("Choose a category from the list.")]
     name = (name or "").strip()[:150]
@@ -253,9 +263,9 @@ def ticket_create(
         after={"channel": channel, **_snapshot(ticket)},
     )
     if route:
-        from .routing import ticket_route
+        from .routing import route_new_ticket
 
-        ticket_route(ticket=ticket)
+        route_new_ticket(ticket)
     _report(ticket)
     if ticket.requester_email and channel != Channel.CHAT:
         from ..notifications import notify_requester

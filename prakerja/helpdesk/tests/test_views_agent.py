@@ -236,3 +236,41 @@ def test_supervisor_page_and_roster_import(client, open_hours):
     for line in ("2", "3", "4"):
         assert f" {line}:" in text or f"Line {line}" in text or f"Baris {line}" in text
     assert RosterEntry.objects.count() == 2  # nothing imported
+
+
+def test_text_search_is_bounded_to_recent_tickets(monkeypatch):
+    from prakerja.helpdesk import selectors
+
+    staff = agent()
+    old = new_ticket(subject="Kata langka lama", email="lama@example.test")
+    new_ticket(subject="Baru")
+    monkeypatch.setattr(selectors, "TEXT_SEARCH_WINDOW", 1)
+    assert selectors.ticket_search(user=staff, query="langka") == []
+    assert selectors.ticket_search(user=staff, query="lama@example.test") == [old]
+
+
+def test_requester_panel_shows_program_status_masked(client, monkeypatch):
+    from prakerja.accounts import selectors as account_selectors
+
+    user = participant()
+    ticket = new_ticket(requester=user, description="Halo")
+    new_ticket(requester=user, subject="Laporan lama lewat telepon", channel=Channel.PHONE)
+    monkeypatch.setattr(
+        account_selectors,
+        "participant_summary_for_agent",
+        lambda *, user: {
+            "nik_masked": "3171234567890123",  # even if a full NIK slipped through
+            "identity_status": "verified",
+            "wave": {"number": 12, "title": "Gelombang 12"},
+            "selection_result": "selected",
+            "linked_account": {"provider": "DANA", "number_masked": "0812****321"},
+            "phone_verified": True,
+        },
+    )
+    client.force_login(agent())
+    html = client.get(reverse("helpdesk:agent_ticket", args=[ticket.reference])).content.decode()
+    assert "317123******0123" in html
+    assert "3171234567890123" not in html
+    assert "Gelombang 12" in html
+    assert "DANA 0812****321" in html
+    assert "Laporan lama lewat telepon" in html  # earlier report on another channel

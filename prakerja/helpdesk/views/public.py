@@ -20,18 +20,38 @@ from ..forms import ComplaintForm, RequesterReplyForm, TrackForm
 from ..models import Article, Attachment, Category, Channel, Ticket
 
 logger = logging.getLogger(__name__)
-SESSION_KEY = "helpdesk_tracked"
+# The references this browser proved it may see (it submitted them, or gave reference + e-mail):
+# a signed cookie, so a guest's submission writes no session row.
+TRACKED_COOKIE = "hd_tracked"
+TRACKED_SALT = "prakerja.helpdesk.tracked"
+TRACKED_MAX_AGE = 30 * 24 * 3600
 
 
-def _remember(request, reference: str) -> None:
-    tracked = [r for r in request.session.get(SESSION_KEY, []) if r != reference]
-    request.session[SESSION_KEY] = [reference, *tracked][:20]
+def _tracked(request) -> list[str]:
+    raw = request.get_signed_cookie(
+        TRACKED_COOKIE, default="", salt=TRACKED_SALT, max_age=TRACKED_MAX_AGE
+    )
+    return [r for r in raw.split(",") if r]
+
+
+def _remember(request, response, reference: str):
+    tracked = [reference, *[r for r in _tracked(request) if r != reference]][:20]
+    response.set_signed_cookie(
+        TRACKED_COOKIE,
+        ",".join(tracked),
+        salt=TRACKED_SALT,
+        max_age=TRACKED_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
 
 
 def _can_see(request, ticket) -> bool:
     if request.user.is_authenticated and ticket.requester_id == request.user.pk:
         return True
-    return ticket.reference in request.session.get(SESSION_KEY, [])
+    return ticket.reference in _tracked(request)
 
 
 def intake_limits(*, ip: str, email: str) -> None:
@@ -73,6 +93,7 @@ def complaint_form(request):
                 ip=client_ip(request), email=data["email"] or (user.email if user else "")
             )
             try:
+                # One transaction: a bad attachment leaves no ticket behind.
                 with transaction.atomic():
                     ticket = services.ticket_create(
                         channel=Channel.WEB,
@@ -89,8 +110,11 @@ def complaint_form(request):
             except ValidationFailed as exc:
                 form.apply_errors(exc.errors)
             else:
-                _remember(request, ticket.reference)
-                return redirect("helpdesk:complaint_done", reference=ticket.reference)
+                return _remember(
+                    request,
+                    redirect("helpdesk:complaint_done", reference=ticket.reference),
+                    ticket.reference,
+                )
     suggestions = []
     if request.method == "POST":
         suggestions = selectors.articles_suggested(
@@ -155,8 +179,11 @@ def track(request):
                 _("We could not find a report with this reference number and e-mail address."),
             )
         else:
-            _remember(request, ticket.reference)
-            return redirect("helpdesk:track_detail", reference=ticket.reference)
+            return _remember(
+                request,
+                redirect("helpdesk:track_detail", reference=ticket.reference),
+                ticket.reference,
+            )
     return render(
         request,
         "helpdesk/track.html",

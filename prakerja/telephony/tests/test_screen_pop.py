@@ -118,5 +118,30 @@ def test_agents_pages_carry_the_pop_panel_and_participants_pages_do_not(client):
 
     client.force_login(agent("ani"))
     assert 'id="tel-pop"' in client.get("/agent/phone/").content.decode()
+    home = client.get("/").content.decode()
+    assert 'id="tel-pop"' in home
+    assert "/agent/phone/callbacks/" in home
     client.force_login(UserFactory())
-    assert 'id="tel-pop"' not in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert 'id="tel-pop"' not in home
+    assert "/agent/phone/" not in home
+
+
+def test_polling_answers_204_while_nothing_changed_and_links_the_ticket(client):
+    ani = agent("ani", extension="201")
+    pbx = Pbx(client, pbx_token())
+    client.force_login(ani)
+    assert client.get("/agent/phone/pops/", {"v": ""}).status_code == 204  # nothing, still nothing
+    cid = next_call_id()
+    pbx.ok(**new_call(cid))
+    reference = pbx.ok(event="answer", call_id=cid, agent="201")["ticket"]
+    client.force_login(ani)
+    response = client.get("/agent/phone/pops/", {"v": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"/agen/tiket/{reference}/" in page
+    from prakerja.telephony.models import Call
+
+    version = str(Call.objects.get(call_id=cid).pk)
+    assert f'value="{version}"' in page
+    assert client.get("/agent/phone/pops/", {"v": version}).status_code == 204
