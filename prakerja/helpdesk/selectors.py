@@ -216,7 +216,8 @@ TEXT_SEARCH_WINDOW = 50_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
-    """User ids with this NIK, through accounts (issue 3) when it provides a lookup."""
+    """User ids with this NIK: accounts' lookup when it offers one, else its `Identity` rows
+    (issue 3 keeps the NIK there, unique), else a `nik` field on the user."""
     try:
         from prakerja.accounts import selectors as account_selectors
     except ImportError:
@@ -224,6 +225,12 @@ def _users_for_nik(nik: str) -> list[int]:
     finder = getattr(account_selectors, "user_ids_for_nik", None)
     if finder is not None:
         return list(finder(nik=nik))
+    try:
+        from prakerja.accounts.models import Identity
+    except ImportError:
+        Identity = None
+    if Identity is not None and any(f.name == "nik" for f in Identity._meta.get_fields()):
+        return list(Identity.objects.filter(nik=nik).values_list("user_id", flat=True))
     User = get_user_model()
     if any(f.name == "nik" for f in User._meta.get_fields()):
         return list(User.objects.filter(nik=nik).values_list("pk", flat=True))

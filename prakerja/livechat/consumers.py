@@ -26,7 +26,7 @@ import time
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
@@ -37,6 +37,17 @@ from . import realtime, selectors, services
 from .models import ChatState
 
 logger = logging.getLogger(__name__)
+
+
+def database_sync_to_async(func):
+    """Run ORM work in a worker thread. On PostgreSQL the calls of many sockets run in parallel
+    threads (each with its own connection; Django's default would funnel every socket of the
+    process through one thread); on SQLite they stay on one thread, SQLite has one writer anyway."""
+    from django.db import connections
+
+    parallel = connections["default"].vendor != "sqlite"
+    return DatabaseSyncToAsync(func, thread_sensitive=not parallel)
+
 
 SESSION_KEY = "livechat_chats"
 MAX_FRAME = 8 * 1024

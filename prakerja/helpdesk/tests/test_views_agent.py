@@ -274,3 +274,31 @@ def test_requester_panel_shows_program_status_masked(client, monkeypatch):
     assert "Gelombang 12" in html
     assert "DANA 0812****321" in html
     assert "Laporan lama lewat telepon" in html  # earlier report on another channel
+
+
+def test_search_by_nik_finds_the_participants_tickets(client):
+    import datetime as dt
+
+    from prakerja.accounts.models import Identity
+    from prakerja.core import clock
+
+    user = participant()
+    Identity.objects.create(
+        user=user,
+        nik="3171011708950001",
+        kk_number="3171010101200001",
+        kk_slot=1,
+        full_name="BUDI",
+        birth_date=dt.date(1995, 8, 17),
+        gender="M",
+        province="31",
+        city="Jakarta",
+        education="sma",
+        work_status="unemployed",
+        submitted_at=clock.now(),
+    )
+    ticket = new_ticket(requester=user, subject="Dicari lewat NIK")
+    client.force_login(agent())
+    html = client.get(reverse("helpdesk:workspace"), {"q": "3171011708950001"}).content.decode()
+    assert ticket.reference in html
+    assert 'value="317101******0001"' in html  # the echoed query is masked on screen

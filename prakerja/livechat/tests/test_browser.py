@@ -4,38 +4,21 @@ pytest-django's live_server is WSGI (no websockets), so these tests serve the re
 (`config.asgi.application`) with uvicorn in a thread of the test process, on the test database.
 """
 
-import datetime as dt
-import socket
 import threading
 import time
 
 import pytest
 from django.test import Client
 
-from prakerja.core import clock
-from prakerja.helpdesk import hours
-from prakerja.helpdesk.models import AgentPresence, RosterEntry, Shift, WeeklyHours
 from prakerja.livechat.models import Chat, ChatState
 
-from .factories import agent as make_agent
+from .live import free_port, online_agent, open_all_day
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("seeded"),
 ]
-PORTS = range(8300, 8400)  # this app's port range on shared machines
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8300-8399")
 
 
 @pytest.fixture
@@ -44,7 +27,7 @@ def asgi_server(seeded):
 
     from config.asgi import application
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
@@ -62,22 +45,8 @@ def asgi_server(seeded):
 
 
 @pytest.fixture
-def open_all_day():
-    """Chat open and an all-day shift, whatever time the suite runs."""
-    WeeklyHours.objects.update(opens_at=dt.time(0, 0), closes_at=dt.time(23, 59, 59))
-    hours.invalidate_schedule()
-    return Shift.objects.create(
-        code="all-day", name="All day", starts_at=dt.time(0, 0), ends_at=dt.time(23, 59, 59)
-    )
-
-
-def _online_agent(shift, **kwargs):
-    user = make_agent(**kwargs)
-    RosterEntry.objects.create(agent=user, shift=shift, date=clock.local_now().date())
-    AgentPresence.objects.update_or_create(
-        agent=user, defaults={"status": "online", "last_seen_at": clock.now()}
-    )
-    return user
+def all_day_shift():
+    return open_all_day()
 
 
 def _context_logged_in(browser, base_url, user):
@@ -91,8 +60,8 @@ def _context_logged_in(browser, base_url, user):
     return context
 
 
-def test_participant_and_agent_chat_end_to_end_with_a_reload(browser, asgi_server, open_all_day):
-    agent = _online_agent(open_all_day, full_name="Rina Agen", username="rina")
+def test_participant_and_agent_chat_end_to_end_with_a_reload(browser, asgi_server, all_day_shift):
+    agent = online_agent(all_day_shift, full_name="Rina Agen", username="rina")
 
     agent_context = _context_logged_in(browser, asgi_server, agent)
     agent_page = agent_context.new_page()
