@@ -238,9 +238,12 @@ def _users_for_nik(nik: str) -> list[int]:
 
 
 def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
-    """Search by reference, e-mail, phone, NIK (16 digits) or text in the subject. Exact
-    lookups use indexes; text search scans newest first and stops at `limit` matches."""
+    """Search by reference, e-mail, phone, NIK (16 digits) or text in the subject or the
+    requester's name. Exact lookups use indexes; text search scans newest first and stops at
+    `limit` matches."""
     import re
+
+    from django.db.models import Q
 
     from .services.tickets import normalize_phone, normalize_reference
 
@@ -271,9 +274,10 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
     # rare word cannot scan the whole history. Older tickets are found by exact lookups.
     newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
     return list(
-        qs.filter(subject__icontains=query, id__gt=newest - TEXT_SEARCH_WINDOW).order_by("-id")[
-            :limit
-        ]
+        qs.filter(
+            Q(subject__icontains=query) | Q(requester_name__icontains=query),
+            id__gt=newest - TEXT_SEARCH_WINDOW,
+        ).order_by("-id")[:limit]
     )
 
 

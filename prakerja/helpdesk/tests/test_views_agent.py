@@ -81,7 +81,7 @@ def test_search_by_reference_email_phone_text_and_nik(client, monkeypatch):
     url = reverse("helpdesk:workspace")
     by_ref = client.get(url, {"q": ticket.reference.lower()})
     assert by_ref.status_code == 302
-    for q in ("rina@example.test", "0812-9876-5432", "sertifikat"):
+    for q in ("rina@example.test", "0812-9876-5432", "sertifikat", "rina"):
         assert ticket.reference in client.get(url, {"q": q}).content.decode(), q
     from prakerja.helpdesk import selectors
 
