@@ -181,8 +181,6 @@ def _call_event_record(
         )
         if not created:
             call = Call.objects.select_for_update().get(pk=call.pk)
-    if CallEvent.objects.filter(call_id_raw=call_id, event=event, key=key).exists():
-        return EventResult(call=call, duplicate=True)
     payload = {
         "event": event,
         "call_id": call_id,
@@ -205,7 +203,7 @@ def _call_event_record(
                 payload=payload,
             )
     except IntegrityError:
-        # Only reachable if the row lock was bypassed; the constraint still holds the line.
+        # Already recorded: the (call_id, event, key) constraint is the idempotency check.
         return EventResult(call=call, duplicate=True)
     before = _snapshot(call)
     _derive(call, list(call.events.order_by("occurred_at", "pk")))

@@ -95,3 +95,20 @@ def test_simulate_calls_in_process_replays_a_day_with_every_outcome():
     assert Callback.objects.exists()
     # Resends were ignored: one stored event per distinct event.
     assert CallEvent.objects.count() < int(out.getvalue().split(" events in")[0].split()[-1])
+
+
+def test_resolving_a_phone_ticket_sends_the_survey_by_sms_to_the_caller(
+    client, django_capture_on_commit_callbacks
+):
+    from prakerja.accounts.models import SmsOutbox
+
+    ani = agent("ani", extension="201")
+    pbx = Pbx(client, pbx_token())
+    cid = next_call_id()
+    pbx.ok(**new_call(cid, frm="62 813-1111-2222"))
+    pbx.ok(event="answer", call_id=cid, agent="201", time=at(5))
+    call = Call.objects.select_related("ticket").get(call_id=cid)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_wrap_up(call=call, agent=ani, category_slug="other", resolve=True)
+    sms = SmsOutbox.objects.get()
+    assert sms.to == "+6281311112222"
