@@ -267,7 +267,7 @@ def _agent_open(user):
     presence_seen(agent=user)
     chats = selectors.chats_for_agent(agent=user)
     return [
-        {**services._agent_chat_summary(c), "messages": selectors.chat_history(chat=c)}
+        {**selectors.agent_chat_summary(c), "messages": selectors.chat_history(chat=c)}
         for c in chats
     ]
 
@@ -276,7 +276,7 @@ def _agent_open(user):
 def _agent_history(user, chat_id, after_id=0):
     chat = selectors.chat_get_for_agent(chat_id=chat_id, user=user)
     return {
-        **services._agent_chat_summary(chat),
+        **selectors.agent_chat_summary(chat),
         "messages": selectors.chat_history(chat=chat, after_id=after_id),
     }
 

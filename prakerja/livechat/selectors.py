@@ -244,3 +244,13 @@ def supervisor_overview(*, at: datetime | None = None) -> dict:
             v=Avg("rating")
         )["v"],
     }
+
+
+def agent_chat_summary(chat: Chat) -> dict:
+    return {
+        **chat_payload(chat),
+        "question": chat.question,
+        "requester_email": chat.requester_email,
+        "requester_id": chat.requester_id,
+        "panel": requester_panel(chat=chat),
+    }

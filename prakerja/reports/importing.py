@@ -352,6 +352,8 @@ def _validate_into(
             )
         add = sink.add
         convert = converter.convert
+        if progress:
+            progress(0, size, 0)  # starts the clock of the rows/s figure
         try:
             for row in reader:
                 rows += 1

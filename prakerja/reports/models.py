@@ -96,6 +96,24 @@ class DailyRollup(models.Model):
         return f"{self.local_date} {self.channel} {self.category}"
 
 
+class ChannelDailyRollup(models.Model):
+    """Per WIB day and channel: just what the summary API needs (three rows a day), so a whole
+    year's summary sums about a thousand rows."""
+
+    local_date = models.DateField()
+    channel = models.CharField(max_length=16)
+    tickets = models.BigIntegerField(default=0)
+    surveys_sent = models.BigIntegerField(default=0)
+    responses = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["local_date", "channel"], name="rollup_channel_key")]
+
+    def __str__(self) -> str:
+        return f"{self.local_date} {self.channel}"
+
+
 class AgentDailyRollup(models.Model):
     """Per WIB day, agent and channel: per-agent productivity."""
 

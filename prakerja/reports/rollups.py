@@ -85,6 +85,16 @@ SPECS: list[RollupSpec] = [
         },
     ),
     RollupSpec(
+        model=m.ChannelDailyRollup,
+        keys={"local_date": _col("local_date"), "channel": _col("channel")},
+        values={
+            "tickets": ONE,
+            "surveys_sent": _flag("survey_sent"),
+            "responses": _not_null("rating"),
+            "satisfied": SATISFIED,
+        },
+    ),
+    RollupSpec(
         model=m.AgentDailyRollup,
         keys={"local_date": _col("local_date"), "agent": _col("agent"), "channel": _col("channel")},
         values={
@@ -208,6 +218,7 @@ def insert_from_sql(
 
 ROLLUP_MODELS = (
     m.DailyRollup,
+    m.ChannelDailyRollup,
     m.AgentDailyRollup,
     m.HourlyRollup,
     m.DurationRollup,

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from . import definitions as d
 from .models import (
     AgentDailyRollup,
+    ChannelDailyRollup,
     DailyRollup,
     DeflectionRollup,
     DurationMetric,
@@ -54,7 +55,7 @@ def _csat_block(per_channel: dict[str, dict]) -> dict:
 def summary(*, start: dt.date, end: dt.date) -> dict:
     """The summary API's body for [start, end] (WIB dates, inclusive). One query."""
     rows = (
-        DailyRollup.objects.filter(local_date__gte=start, local_date__lte=end)
+        ChannelDailyRollup.objects.filter(local_date__gte=start, local_date__lte=end)
         .values("local_date", "channel")
         .annotate(t=Sum("tickets"), s=Sum("surveys_sent"), r=Sum("responses"), ok=Sum("satisfied"))
         .order_by()

@@ -18,6 +18,7 @@ from prakerja.helpdesk.models import Ticket
 from prakerja.reports import definitions as d
 from prakerja.reports.models import (
     AgentDailyRollup,
+    ChannelDailyRollup,
     DailyRollup,
     DurationRollup,
     HourlyRollup,
@@ -112,7 +113,12 @@ def _raw_aggregates() -> dict:
             if t.resolution_due_at and t.resolved_at <= t.resolution_due_at:
                 row["resolution_sla_met"] += 1
         hourly[(local.date(), local.hour, t.channel)] += 1
+    channel_daily: dict = defaultdict(Counter)
+    for (day, channel, _category), row in daily.items():
+        for name in ("tickets", "surveys_sent", "responses", "satisfied"):
+            channel_daily[(day, channel)][name] += row[name]
     return {
+        "channel_daily": {k: _nz(v) for k, v in channel_daily.items() if _nz(v)},
         "daily": {k: _nz(v) for k, v in daily.items() if _nz(v)},
         "agents": {k: _nz(v) for k, v in agents.items() if _nz(v)},
         "hourly": _nz(hourly),
@@ -163,6 +169,11 @@ def _rollup_aggregates() -> dict:
         ["count"],
     )
     return {
+        "channel_daily": _sum_rows(
+            ChannelDailyRollup.objects.all(),
+            lambda r: (r.local_date, r.channel),
+            ["tickets", "surveys_sent", "responses", "satisfied"],
+        ),
         "daily": _sum_rows(
             DailyRollup.objects.all(), lambda r: (r.local_date, r.channel, r.category), fields
         ),

@@ -1,10 +1,5 @@
-"""Live chat writes: start, FAQ deflection, offline messages, routing, messages, transfer, end.
-
-Every chat that reaches an agent is a helpdesk ticket with channel `chat` (created with
-`route=False`: live chat routes its own tickets) and its thread is the transcript. Messages are
-stored through helpdesk's `ticket_reply` / `ticket_requester_reply` (idempotent on the client's
-message id) before anyone is told about them; websocket broadcasts go out on commit.
-"""
+"""A chat's life: start (or FAQ deflection, or an offline message), messages, transfer, end,
+idle close and the inline rating."""
 
 from __future__ import annotations
 
@@ -12,133 +7,32 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from prakerja.core.errors import Conflict, DomainError, ValidationFailed
 from prakerja.core.ratelimit import rate_limit
-from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
 
-from . import realtime, selectors
-from .models import OPEN_STATES, Chat, ChatAgent, ChatState, EndReason
+from .. import realtime, selectors
+from ..models import OPEN_STATES, Chat, ChatState, EndReason
+from ._common import (
+    _broadcast_message,
+    _broadcast_state,
+    _check_agent_access,
+    _clean_body,
+    _clean_client_id,
+    _lock,
+    _requester_fields,
+    _subject,
+    _system_message,
+    broadcast_queue,
+    dispatch_on_commit,
+)
+from .routing import _assign, _lock_agent_with_capacity
 
 logger = logging.getLogger(__name__)
-
-SUBJECT_CHARS = 80
-CLIENT_ID_MAX = 64
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _clean_body(body) -> str:
-    body = (body or "").strip() if isinstance(body, str) else ""
-    if not body:
-        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
-    if len(body) > settings.LIVECHAT_MAX_MESSAGE_CHARS:
-        raise ValidationFailed(
-            errors={
-                "body": [
-                    _("At most %(n)d characters.") % {"n": settings.LIVECHAT_MAX_MESSAGE_CHARS}
-                ]
-            }
-        )
-    return body
-
-
-def _clean_client_id(client_msg_id) -> str | None:
-    if client_msg_id in (None, ""):
-        return None
-    if not isinstance(client_msg_id, str) or len(client_msg_id) > CLIENT_ID_MAX:
-        raise ValidationFailed(errors={"id": [_("Invalid message id.")]})
-    return client_msg_id
-
-
-def _subject(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[: SUBJECT_CHARS - 1] + "…" if len(line) > SUBJECT_CHARS else line
-
-
-def _lock(chat: Chat) -> Chat:
-    return (
-        Chat.objects.select_for_update(of=("self",))
-        .select_related("ticket", "agent")
-        .get(pk=chat.pk)
-    )
-
-
-def _system_message(*, chat: Chat, text: str):
-    """A notice in the transcript (agent joined, transfer, end), stored in the site language."""
-    from prakerja.helpdesk.models import Message, MessageKind
-
-    return Message.objects.create(
-        ticket_id=chat.ticket_id,
-        kind=MessageKind.SYSTEM,
-        body=text,
-        created_at=clock.now(),
-    )
-
-
-def _broadcast_message(chat: Chat, message) -> None:
-    realtime.group_send_on_commit(
-        realtime.chat_group(chat.pk),
-        {"type": "chat.message", "chat": chat.pk, "message": selectors.message_payload(message)},
-    )
-
-
-def _broadcast_state(chat: Chat) -> None:
-    position, eta = selectors.queue_position(chat=chat)
-    realtime.group_send_on_commit(
-        realtime.chat_group(chat.pk),
-        {"type": "chat.state", "chat": selectors.chat_payload(chat, position=position, eta=eta)},
-    )
-
-
-def broadcast_queue() -> None:
-    """Send the queue order to every waiting participant and to supervisors (after commit)."""
-
-    def send():
-        snapshot = selectors.queue_snapshot()
-        realtime.group_send(realtime.QUEUE_GROUP, {"type": "queue.changed", **snapshot})
-        realtime.group_send(realtime.SUPERVISORS_GROUP, {"type": "queue.changed", **snapshot})
-
-    transaction.on_commit(send)
-
-
-def dispatch_on_commit() -> None:
-    """Offer waiting chats to free agents once the current transaction has committed."""
-    transaction.on_commit(chats_dispatch)
-
-
-# --- start: FAQ deflection, offline message, queueing -----------------------------------------
-
-
-def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
-    name = (name or "").strip()[:150]
-    email = (email or "").strip().lower()[:254]
-    if requester is not None and requester.is_authenticated:
-        return (name or requester.get_full_name() or requester.get_username()), (
-            email or requester.email or ""
-        )
-    errors = {}
-    if not name:
-        errors["name"] = [_("Please enter your name.")]
-    if not email:
-        errors["email"] = [_("Please enter your e-mail address.")]
-    else:
-        from django.core.exceptions import ValidationError
-        from django.core.validators import validate_email
-
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = [_("Enter a valid e-mail address.")]
-    if errors:
-        raise ValidationFailed(errors=errors)
-    return name, email
 
 
 @transaction.atomic
@@ -247,145 +141,6 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
     return chat
 
 
-# --- routing ------------------------------------------------------------------------------------
-
-
-def _ensure_chat_agents(agent_ids: list[int]) -> None:
-    known = set(ChatAgent.objects.filter(agent_id__in=agent_ids).values_list("agent_id", flat=True))
-    missing = [pk for pk in agent_ids if pk not in known]
-    if missing:
-        ChatAgent.objects.bulk_create(
-            [
-                ChatAgent(agent_id=pk, max_concurrent_chats=settings.LIVECHAT_MAX_CHATS_PER_AGENT)
-                for pk in missing
-            ],
-            ignore_conflicts=True,
-        )
-
-
-def _active_load(agent_ids) -> dict[int, int]:
-    rows = (
-        Chat.objects.filter(agent_id__in=agent_ids, state=ChatState.ACTIVE)
-        .values("agent_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["agent_id"]: row["n"] for row in rows}
-
-
-def _lock_agent_with_capacity(agent_ids: list[int], *, skip_locked: bool) -> ChatAgent | None:
-    """Lock the least-loaded agent (then longest since their last chat) who is under their
-    limit. Rows locked by a concurrent dispatcher are skipped: that dispatcher is using them."""
-    if not agent_ids:
-        return None
-    _ensure_chat_agents(agent_ids)
-    load = _active_load(agent_ids)
-    rows = list(
-        ChatAgent.objects.filter(agent_id__in=agent_ids).values_list(
-            "pk", "agent_id", "max_concurrent_chats", "last_assigned_at"
-        )
-    )
-    rows = [r for r in rows if load.get(r[1], 0) < r[2]]
-    epoch = clock.now().replace(year=2000)
-    rows.sort(key=lambda r: (load.get(r[1], 0), r[3] or epoch, r[1]))
-    for pk, agent_id, _limit, _last in rows:
-        locked = (
-            ChatAgent.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-            .select_related("agent")
-            .filter(pk=pk)
-            .first()
-        )
-        if locked is None:
-            continue
-        # Re-count under the lock: a concurrent claim may have committed meanwhile.
-        current = Chat.objects.filter(agent_id=agent_id, state=ChatState.ACTIVE).count()
-        if current < locked.max_concurrent_chats:
-            return locked
-    return None
-
-
-def _assign(*, chat: Chat, chat_agent: ChatAgent, actor, now) -> None:
-    from prakerja.helpdesk.services import ticket_assign
-
-    agent = chat_agent.agent
-    chat.state = ChatState.ACTIVE
-    chat.agent = agent
-    chat.assigned_at = now
-    chat.last_activity_at = now
-    chat.save(update_fields=["state", "agent", "assigned_at", "last_activity_at"])
-    chat_agent.last_assigned_at = now
-    chat_agent.save(update_fields=["last_assigned_at"])
-    ticket_assign(ticket=chat.ticket, agent=agent, actor=actor)
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(name)s joined the chat.") % {"name": agent.get_short_name()}
-    message = _system_message(chat=chat, text=text)
-    _broadcast_message(chat, message)
-    _broadcast_state(chat)
-    realtime.group_send_on_commit(
-        realtime.agent_group(agent.pk),
-        {"type": "chat.assigned", "chat": _agent_chat_summary(chat)},
-    )
-
-
-def _agent_chat_summary(chat: Chat) -> dict:
-    return {
-        **selectors.chat_payload(chat),
-        "question": chat.question,
-        "requester_email": chat.requester_email,
-        "requester_id": chat.requester_id,
-        "panel": selectors.requester_panel(chat=chat),
-    }
-
-
-@transaction.atomic
-def chat_claim_next() -> Chat | None:
-    """Give the oldest waiting chat to the least-loaded available agent under their limit.
-
-    The claim is decided by row locks: the agent's `ChatAgent` row and the chat row, both taken
-    with SKIP LOCKED, so concurrent dispatchers (several server processes) never assign one chat
-    twice nor push an agent over the limit; a dispatcher that finds every free agent locked stops
-    (the one holding the lock keeps going). An agent is locked before a chat, so a locked chat
-    always belongs to a dispatcher that has an agent for it: none is skipped.
-    """
-    now = clock.now()
-    agent_ids = selectors.available_agent_ids(at=now)
-    chat_agent = _lock_agent_with_capacity(agent_ids, skip_locked=True)
-    if chat_agent is None:
-        return None
-    chat = (
-        Chat.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("ticket")
-        .filter(state=ChatState.QUEUED)
-        .order_by("queued_at", "id")
-        .first()
-    )
-    if chat is None:
-        return None
-    _assign(chat=chat, chat_agent=chat_agent, actor=None, now=now)
-    return chat
-
-
-def chats_dispatch(*, max_assign: int = 200) -> int:
-    """Assign waiting chats while there are free agents; one transaction per assignment.
-    Returns how many were assigned. Safe to run anywhere, any number of times at once."""
-    assigned = 0
-    while assigned < max_assign:
-        try:
-            chat = chat_claim_next()
-        except Exception:
-            logger.exception("livechat.dispatch_failed")
-            break
-        if chat is None:
-            break
-        assigned += 1
-    if assigned:
-        with transaction.atomic():
-            broadcast_queue()
-    return assigned
-
-
-# --- conversation ---------------------------------------------------------------------------------
-
-
 def _existing_message(chat: Chat, client_msg_id: str | None):
     if not client_msg_id:
         return None
@@ -433,13 +188,6 @@ def chat_participant_message(*, chat: Chat, body, client_msg_id=None, user=None)
     chat.save(update_fields=["last_activity_at"])
     _broadcast_message(chat, message)
     return message, True
-
-
-def _check_agent_access(chat: Chat, agent) -> None:
-    if has_role(agent, Role.SUPERVISOR):
-        return
-    if not (has_role(agent, Role.AGENT) and chat.agent_id == agent.pk):
-        raise NotFound
 
 
 @transaction.atomic
@@ -614,9 +362,6 @@ def chats_close_idle(*, now=None) -> int:
             _end(chat, actor=None, reason=EndReason.IDLE, notice=notice)
             closed += 1
     return closed
-
-
-# --- end-of-chat rating ---------------------------------------------------------------------------
 
 
 @transaction.atomic
