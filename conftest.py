@@ -64,15 +64,24 @@ def _fresh_cache():
     cache.clear()
 
 
+SEED_MIGRATIONS = [
+    ("prakerja.core.migrations.0002_roles", "create_roles"),
+    ("prakerja.helpdesk.migrations.0002_seed", "seed"),
+    ("prakerja.helpdesk.migrations.0003_seed_knowledge_base", "seed"),
+]
+
+
 @pytest.fixture
 def seeded(transactional_db):
-    """Re-run the idempotent data-migration seeds (roles, helpdesk categories/hours/shifts)."""
+    """Re-run the idempotent data-migration seeds (roles; helpdesk categories, hours, shifts,
+    knowledge base). Browser tests need it too: with Playwright's event loop in the test thread,
+    Django's per-context connection lacks the serialized copy `serialized_rollback` restores."""
     from importlib import import_module
 
     from django.apps import apps
 
-    import_module("prakerja.core.migrations.0002_roles").create_roles(apps, None)
-    import_module("prakerja.helpdesk.migrations.0002_seed").seed(apps, None)
+    for module, function in SEED_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +42,24 @@ def audit_record(
         after=after,
         request_id=request_id_var.get() if request_id_var.get() != "-" else "",
     )
+
+
+def audited_save(*, obj: Model, actor, entity: str, snapshot: Callable[[Model], dict]) -> Model:
+    """Save a created or edited object and audit `<entity>.create` or `<entity>.update` with
+    `snapshot()` of the stored row before and of the object after. Caller holds the transaction."""
+    before = None
+    if obj.pk:
+        old = type(obj)._default_manager.filter(pk=obj.pk).first()
+        before = snapshot(old) if old else None
+    obj.save()
+    audit_record(
+        actor=actor,
+        action=f"{entity}.update" if before else f"{entity}.create",
+        obj=obj,
+        before=before,
+        after=snapshot(obj),
+    )
+    return obj
 
 
 def hash_token(raw: str) -> str:

@@ -14,7 +14,7 @@ from prakerja.accounts.phones import normalize_phone
 from prakerja.accounts.services import otp_send, otp_verify
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from prakerja.core.services import audit_record
+from prakerja.core.services import audit_record, audited_save
 from prakerja.programs.models import SwitchName
 from prakerja.programs.services import switch_require_active
 
@@ -210,16 +210,4 @@ def provider_save(*, provider: Provider, actor) -> Provider:
             re.compile(provider.number_pattern)
         except re.error as exc:
             raise ValidationFailed(errors={"number_pattern": [str(exc)]}) from exc
-    before = None
-    if provider.pk:
-        old = Provider.objects.filter(pk=provider.pk).first()
-        before = _provider_dict(old) if old else None
-    provider.save()
-    audit_record(
-        actor=actor,
-        action="provider.update" if before else "provider.create",
-        obj=provider,
-        before=before,
-        after=_provider_dict(provider),
-    )
-    return provider
+    return audited_save(obj=provider, actor=actor, entity="provider", snapshot=_provider_dict)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from prakerja.core.services import audit_record
+from prakerja.core.services import audit_record, audited_save
 
 from .models import (
     Announcement,
@@ -143,19 +143,9 @@ def announcement_save(*, announcement: Announcement, actor) -> Announcement:
     """Create or update an announcement; audits `announcement.create`/`announcement.update`."""
     if announcement.expires_at and announcement.expires_at <= announcement.publish_at:
         raise ValidationFailed(errors={"expires_at": [_("Must be after the publish time.")]})
-    before = None
-    if announcement.pk:
-        old = Announcement.objects.filter(pk=announcement.pk).first()
-        before = _announcement_dict(old) if old else None
-    announcement.save()
-    audit_record(
-        actor=actor,
-        action="announcement.update" if before else "announcement.create",
-        obj=announcement,
-        before=before,
-        after=_announcement_dict(announcement),
+    return audited_save(
+        obj=announcement, actor=actor, entity="announcement", snapshot=_announcement_dict
     )
-    return announcement
 
 
 @transaction.atomic
@@ -186,19 +176,7 @@ def wave_save(*, wave: Wave, actor) -> Wave:
     """Create or update a wave; audits `wave.create`/`wave.update`."""
     if wave.opens_at and wave.closes_at and wave.opens_at >= wave.closes_at:
         raise ValidationFailed(errors={"closes_at": [_("Must be after the opening time.")]})
-    before = None
-    if wave.pk:
-        old = Wave.objects.filter(pk=wave.pk).first()
-        before = _wave_dict(old) if old else None
-    wave.save()
-    audit_record(
-        actor=actor,
-        action="wave.update" if before else "wave.create",
-        obj=wave,
-        before=before,
-        after=_wave_dict(wave),
-    )
-    return wave
+    return audited_save(obj=wave, actor=actor, entity="wave", snapshot=_wave_dict)
 
 
 @transaction.atomic

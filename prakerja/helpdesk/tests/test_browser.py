@@ -13,7 +13,7 @@ from .factories import agent
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("reseeded"),
+    pytest.mark.usefixtures("seeded"),
 ]
 
 

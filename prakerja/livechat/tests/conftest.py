@@ -15,18 +15,3 @@ def open_hours():
 def frozen_open_hours():
     with time_machine.travel(clock.local_datetime(2026, 3, 10, 10, 0), tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    """Data migrations' rows (roles, categories, hours, shifts) for transactional tests.
-
-    A transactional test's flush empties them; `serialized_rollback` cannot restore them after
-    another app's transactional test re-created content types. The seed functions are idempotent.
-    """
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("prakerja.core.migrations.0002_roles").create_roles(apps, None)
-    import_module("prakerja.helpdesk.migrations.0002_seed").seed(apps, None)
