@@ -40,7 +40,7 @@ format: $(STAMP)
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (tests marked `postgres` then run
 # only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 turn skips into failures.
 test: $(STAMP) lint
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	env -u TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite"
 	env -u TEST_DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) $(if $(TEST_DATABASE_URL),-m "not postgres") $(PYTEST_ARGS)
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
