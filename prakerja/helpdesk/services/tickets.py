@@ -111,11 +111,21 @@ def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt
     )
 
 
+# Ticket fields a report fact is derived from (reports.services.ticket_fact_values). A change that
+# touches none of them (most chat and thread messages) needs no report work.
+REPORTED_FIELDS = frozenset({"status", "first_response_at", "resolved_at", "category", "assignee"})
+
+
 def _report(ticket: Ticket) -> None:
     """Keep the report facts and rollups (issue 7) in step, inside this transaction."""
     from prakerja.reports.services import ticket_fact_sync
 
     ticket_fact_sync(ticket=ticket)
+
+
+def _report_if_changed(ticket: Ticket, fields: list[str]) -> None:
+    if REPORTED_FIELDS.intersection(fields):
+        _report(ticket)
 
 
 def _snapshot(ticket: Ticket) -> dict:
@@ -317,7 +327,7 @@ def ticket_reply(
         if ticket.status == TicketStatus.NEW:
             _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
     ticket.save(update_fields=fields)
-    _report(ticket)
+    _report_if_changed(ticket, fields)
     if not internal and ticket.requester_email and ticket.channel != Channel.CHAT:
         from ..notifications import notify_requester
 
@@ -372,7 +382,7 @@ def ticket_requester_reply(
     if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
     ticket.save(update_fields=fields)
-    _report(ticket)
+    _report_if_changed(ticket, fields)
     return message
 
 
