@@ -110,10 +110,16 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # Pub/sub layer (no per-process polling loop); consumers close and the browsers replay the
+    # history if the subscriber connection had to reconnect. See prakerja/livechat/layers.py.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": "prakerja.livechat.layers.PubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "health_check_interval": 30, "socket_keepalive": True}
+                ]
+            },
         }
     }
 else:

@@ -91,6 +91,11 @@ class _BaseChatSocket(AsyncJsonWebsocketConsumer):
             extra["errors"] = {k: [str(m) for m in v] for k, v in exc.errors.items()}
         await self.send_error(exc.code, exc.message, client_id=client_id, **extra)
 
+    async def layer_reconnected(self, event):
+        """The channel layer lost and re-made its Redis subscription: events may have been missed
+        meanwhile. Close with 1012 (service restart) so the browser reconnects and replays."""
+        await self.close(code=1012)
+
     def _typing_allowed(self) -> bool:
         now = time.monotonic()
         if now - getattr(self, "_last_typing", 0.0) < TYPING_MIN_INTERVAL:
@@ -281,12 +286,15 @@ def _agent_history(user, chat_id, after_id=0):
     }
 
 
-def _store_agent_message(*, user, chat_id, body, client_msg_id):
-    chat = selectors.chat_get_for_agent(chat_id=chat_id, user=user)
+def _store_agent_message(*, user, chat_id, body, client_msg_id, chat=None):
+    """`chat` is the instance this socket loaded for an earlier message, if any: the service
+    checks again in the database that the chat is active and the agent's (or a supervisor's)."""
+    if chat is None:
+        chat = selectors.chat_get_for_agent(chat_id=chat_id, user=user)
     message, _created = services.chat_agent_message(
         chat=chat, agent=user, body=body, client_msg_id=client_msg_id
     )
-    return selectors.message_payload(message)
+    return selectors.message_payload(message), chat
 
 
 def _end_for_agent(*, user, chat_id):
@@ -332,6 +340,7 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
     async def connect(self):
         self.user = self.scope.get("user")
         self.joined: set[int] = set()
+        self.loaded: dict[int, object] = {}  # chat id -> Chat, for the message path
         self.accepted = False
         allowed = await database_sync_to_async(
             lambda: self.user is not None and has_role(self.user, Role.AGENT, Role.SUPERVISOR)
@@ -369,6 +378,7 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
             await self.channel_layer.group_add(realtime.chat_group(chat_id), self.channel_name)
 
     async def leave_chat(self, chat_id: int) -> None:
+        self.loaded.pop(chat_id, None)
         if chat_id in self.joined:
             self.joined.discard(chat_id)
             await self.channel_layer.group_discard(realtime.chat_group(chat_id), self.channel_name)
@@ -416,10 +426,12 @@ class AgentWorkspaceConsumer(_BaseChatSocket):
                 chat_id=chat_id,
                 body=content.get("body"),
                 client_msg_id=client_id,
+                chat=self.loaded.get(chat_id),
             )
             if result is not None:
+                payload, self.loaded[chat_id] = result
                 await self.send_json(
-                    {"type": "ack", "id": client_id, "chat": chat_id, "message": result}
+                    {"type": "ack", "id": client_id, "chat": chat_id, "message": payload}
                 )
         elif kind in ("typing", "seen"):
             if chat_id not in self.joined:

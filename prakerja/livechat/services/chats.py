@@ -11,8 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, DomainError, ValidationFailed
+from prakerja.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from prakerja.core.ratelimit import rate_limit
+from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
 
 from .. import realtime, selectors
@@ -160,62 +161,88 @@ def chat_participant_message(*, chat: Chat, body, client_msg_id=None, user=None)
     Returns `(message, created)`; a resend of a stored client id returns the stored message
     with created False and broadcasts nothing. Refused with `chat_ended` once the chat ended,
     `rate_limited` past LIVECHAT_MESSAGES_PER_10S.
+
+    `chat` is the instance the socket loaded at connect (with its ticket); the database decides
+    the rest: one UPDATE checks that the chat is open and marks the activity (its row lock
+    orders this message against `chat_end`), then helpdesk's `ticket_chat_message_add` (one
+    UPDATE, one INSERT on the usual path). No SELECT ... FOR UPDATE, no savepoint.
     """
-    from prakerja.helpdesk.services import ticket_requester_reply
+    from prakerja.helpdesk.services import ticket_chat_message_add
 
     client_msg_id = _clean_client_id(client_msg_id)
-    existing = _existing_message(chat, client_msg_id)
-    if existing is not None:
-        return existing, False
     body = _clean_body(body)
-    chat = _lock(chat)
-    if chat.state not in OPEN_STATES:
+    now = clock.now()
+    if not Chat.objects.filter(pk=chat.pk, state__in=OPEN_STATES).update(last_activity_at=now):
+        existing = _existing_message(chat, client_msg_id)
+        if existing is not None:
+            return existing, False
         raise Conflict(_("This chat has ended."), code="chat_ended")
-    rate_limit(
-        key=f"livechat:msg:{chat.pk}:participant",
-        limit=settings.LIVECHAT_MESSAGES_PER_10S,
-        period=10,
-    )
     author = (
         user
         if user is not None and user.is_authenticated and user.pk == chat.requester_id
         else None
     )
-    message = ticket_requester_reply(
-        ticket=chat.ticket, body=body, client_msg_id=client_msg_id, author=author
+    message, created = ticket_chat_message_add(
+        ticket=chat.ticket,
+        body=body,
+        from_requester=True,
+        author=author,
+        client_msg_id=client_msg_id,
+        at=now,
     )
-    chat.last_activity_at = message.created_at
-    chat.save(update_fields=["last_activity_at"])
-    _broadcast_message(chat, message)
-    return message, True
+    if created:
+        # after the insert: a refusal rolls it back; a resend is never refused
+        rate_limit(
+            key=f"livechat:msg:{chat.pk}:participant",
+            limit=settings.LIVECHAT_MESSAGES_PER_10S,
+            period=10,
+        )
+        _broadcast_message(chat, message)
+    return message, created
 
 
 @transaction.atomic
 def chat_agent_message(*, chat: Chat, agent, body, client_msg_id=None):
     """Store an agent's (or supervisor's) reply, then broadcast it. `(message, created)` as for
     the participant. Precondition checked here: the chat is assigned to the agent (supervisors
-    may write in any active chat)."""
-    from prakerja.helpdesk.services import ticket_reply
+    may write in any active chat); `chat` may be an instance the socket holds, the database
+    decides: one UPDATE matches only an active chat of this agent (any active chat for a
+    supervisor); when it matches nothing the chat is locked and the precise refusal (not found,
+    not active) or the stored resend is returned."""
+    from prakerja.helpdesk.services import ticket_chat_message_add
 
     client_msg_id = _clean_client_id(client_msg_id)
-    chat = _lock(chat)
-    _check_agent_access(chat, agent)
-    existing = _existing_message(chat, client_msg_id)
-    if existing is not None:
-        return existing, False
-    body = _clean_body(body)
-    if chat.state != ChatState.ACTIVE:
+    now = clock.now()
+    rows = Chat.objects.filter(pk=chat.pk, state=ChatState.ACTIVE)
+    if not has_role(agent, Role.SUPERVISOR):
+        if not has_role(agent, Role.AGENT):
+            raise NotFound
+        rows = rows.filter(agent=agent)
+    if not rows.update(last_activity_at=now):
+        chat = _lock(chat)
+        _check_agent_access(chat, agent)
+        existing = _existing_message(chat, client_msg_id)
+        if existing is not None:
+            return existing, False
+        _clean_body(body)
         raise Conflict(_("This chat is not active."), code="chat_not_active")
-    rate_limit(
-        key=f"livechat:msg:{chat.pk}:agent:{agent.pk}",
-        limit=settings.LIVECHAT_MESSAGES_PER_10S,
-        period=10,
+    body = _clean_body(body)
+    message, created = ticket_chat_message_add(
+        ticket=chat.ticket,
+        body=body,
+        from_requester=False,
+        author=agent,
+        client_msg_id=client_msg_id,
+        at=now,
     )
-    message = ticket_reply(ticket=chat.ticket, author=agent, body=body, client_msg_id=client_msg_id)
-    chat.last_activity_at = message.created_at
-    chat.save(update_fields=["last_activity_at"])
-    _broadcast_message(chat, message)
-    return message, True
+    if created:
+        rate_limit(
+            key=f"livechat:msg:{chat.pk}:agent:{agent.pk}",
+            limit=settings.LIVECHAT_MESSAGES_PER_10S,
+            period=10,
+        )
+        _broadcast_message(chat, message)
+    return message, created
 
 
 def _end(chat: Chat, *, actor, reason: str, notice: str) -> Chat:

@@ -116,3 +116,65 @@ def test_ending_and_dispatching_at_once_never_exceeds_the_limit(frozen_open_hour
     assert Chat.objects.filter(agent=agent, state=ChatState.ACTIVE).count() == 3
     waiting = list(Chat.objects.filter(state=ChatState.QUEUED).order_by("queued_at"))
     assert [c.pk for c in waiting] == [c.pk for c in chats[6:]]
+
+
+def test_the_same_message_sent_at_once_on_several_sockets_is_stored_once(frozen_open_hours):
+    # The unique (ticket, client id) constraint decides, with no lock taken before the insert.
+    on_shift_agent()
+    chat = queued_chat()
+    services.chats_dispatch()
+    chat = Chat.objects.select_related("ticket").get(pk=chat.pk)
+
+    def send():
+        return services.chat_participant_message(chat=chat, body="Halo", client_msg_id="dup-1")
+
+    results = run_in_threads(send, 6)
+
+    assert sorted(created for _message, created in results) == [False] * 5 + [True]
+    assert len({message.pk for message, _created in results}) == 1
+    assert Message.objects.filter(ticket=chat.ticket, client_msg_id="dup-1").count() == 1
+
+
+def test_a_message_racing_the_end_of_the_chat_is_stored_before_it_or_refused(frozen_open_hours):
+    from prakerja.core.errors import Conflict
+
+    agent = on_shift_agent()
+    chats = _queue(frozen_open_hours, 3)
+    services.chats_dispatch()
+    barrier = threading.Barrier(6)
+    outcomes, errors = [], []
+
+    def end(chat):
+        try:
+            barrier.wait()
+            services.chat_end(chat=chat, actor=agent, by_participant=False)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def write(chat):
+        try:
+            barrier.wait()
+            services.chat_participant_message(chat=chat, body="Masih di sana?", client_msg_id="w")
+            outcomes.append("stored")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    loaded = [Chat.objects.select_related("ticket").get(pk=c.pk) for c in chats]
+    threads = [threading.Thread(target=end, args=(c,)) for c in loaded]
+    threads += [threading.Thread(target=write, args=(c,)) for c in loaded]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert set(outcomes) <= {"stored", "chat_ended", "ticket_closed"}
+    for chat in loaded:
+        thread = list(Message.objects.filter(ticket=chat.ticket).order_by("created_at", "id"))
+        # the end notice is the last message: nothing is stored after the chat ended
+        assert thread[-1].kind == "system"

@@ -205,6 +205,66 @@ def test_only_the_assigned_agent_or_a_supervisor_may_write(frozen_open_hours):
     assert message.author == boss
 
 
+def test_message_path_query_budget(frozen_open_hours, django_assert_max_num_queries):
+    # Once the chat is answered, a message is: UPDATE chat (open? + activity), UPDATE ticket
+    # (activity; skips a stored client id), INSERT ... ON CONFLICT DO NOTHING. The test's
+    # transaction turns the service's own transaction into a savepoint (+2 statements).
+    chat, agent = _active_chat(frozen_open_hours)
+    services.chat_agent_message(chat=chat, agent=agent, body="Halo, saya Rina", client_msg_id="a0")
+    chat = Chat.objects.select_related("ticket").get(pk=chat.pk)
+    with django_assert_max_num_queries(3 + 2):
+        message, created = services.chat_participant_message(
+            chat=chat, body="Saldo saya", client_msg_id="p1"
+        )
+    assert created
+    with django_assert_max_num_queries(3 + 2):  # the agent's roles are cached on the user
+        reply, created = services.chat_agent_message(
+            chat=chat, agent=agent, body="Saya cek", client_msg_id="a1"
+        )
+    assert created
+    with django_assert_max_num_queries(3 + 2):  # a resend: the stored message, nothing written
+        again, created = services.chat_participant_message(
+            chat=chat, body="Saldo saya", client_msg_id="p1"
+        )
+    assert (again.pk, created) == (message.pk, False)
+    chat.ticket.refresh_from_db()
+    assert chat.ticket.status == TicketStatus.OPEN
+    assert chat.ticket.last_message_at == reply.created_at
+    assert list(chat.ticket.messages.values_list("client_msg_id", flat=True)) == [
+        None,
+        None,
+        "a0",
+        "p1",
+        "a1",
+    ]
+
+
+def test_a_message_on_a_pending_chat_ticket_reopens_it(frozen_open_hours):
+    from prakerja.helpdesk.services import ticket_set_status
+
+    chat, agent = _active_chat(frozen_open_hours)
+    services.chat_agent_message(chat=chat, agent=agent, body="Tunggu ya", client_msg_id="a0")
+    ticket_set_status(ticket=chat.ticket, status=TicketStatus.PENDING, actor=agent)
+    chat = Chat.objects.select_related("ticket").get(pk=chat.pk)
+    services.chat_participant_message(chat=chat, body="Sudah?", client_msg_id="p1")
+    chat.ticket.refresh_from_db()
+    assert chat.ticket.status == TicketStatus.OPEN
+
+
+def test_messages_after_the_end_are_refused_but_resends_acknowledged(frozen_open_hours):
+    chat, agent = _active_chat(frozen_open_hours)
+    stored, _ = services.chat_participant_message(chat=chat, body="Halo", client_msg_id="p1")
+    services.chat_end(chat=chat, actor=agent, by_participant=False)
+    with pytest.raises(Conflict) as exc:
+        services.chat_participant_message(chat=chat, body="Lagi", client_msg_id="p2")
+    assert exc.value.code == "chat_ended"
+    again, created = services.chat_participant_message(chat=chat, body="Halo", client_msg_id="p1")
+    assert (again.pk, created) == (stored.pk, False)
+    with pytest.raises(Conflict) as exc:
+        services.chat_agent_message(chat=chat, agent=agent, body="Halo", client_msg_id="a9")
+    assert exc.value.code == "chat_not_active"
+
+
 def test_participant_message_rate_limit(frozen_open_hours):
     chat, _agent = _active_chat(frozen_open_hours)
     with override_settings(LIVECHAT_MESSAGES_PER_10S=3):
