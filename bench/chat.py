@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import math
+import multiprocessing
 import os
 import random
 import subprocess
@@ -88,7 +89,8 @@ def server_env(args) -> dict:
 def start_uvicorn(app: str, args, *, app_dir: str | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(args.port),
            "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
-           "--lifespan", "off", "--ws-max-queue", "64", "--backlog", "4096"]  # fmt: skip
+           "--lifespan", "off", "--ws-max-queue", "64", "--backlog", "4096",
+           "--ws-ping-interval", str(args.ws_ping_interval)]  # fmt: skip
     if app_dir:
         cmd += ["--app-dir", app_dir]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(args))  # noqa: S603
@@ -190,7 +192,7 @@ def create_chats(args) -> tuple[list[tuple[int, str]], list[str]]:
     from django.contrib.sessions.backends.db import SessionStore
 
     from prakerja.core import clock
-    from prakerja.helpdesk.models import Category, Channel, Message, Ticket
+    from prakerja.helpdesk.models import Category, Channel, Message, Ticket, TicketStatus
     from prakerja.livechat.models import Chat, ChatState
 
     user_model = get_user_model()
@@ -250,6 +252,25 @@ def create_chats(args) -> tuple[list[tuple[int, str]], list[str]]:
             for t in tickets
         ]
     )
+    if not args.unanswered:
+        # Mid-conversation, as most of 2,000 open chats are: the agent has answered once (ticket
+        # open, first response set), so the run measures ordinary messages, not 2,000 first
+        # responses (status change, audit, report fact) in one minute. --unanswered for those.
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+            status=TicketStatus.OPEN, first_response_at=now
+        )
+        Message.objects.bulk_create(
+            [
+                Message(
+                    ticket=t,
+                    author=t.assignee,
+                    author_name=t.assignee.full_name,
+                    body="Halo, ada yang bisa dibantu?",
+                    created_at=now,
+                )  # fmt: skip
+                for t in tickets
+            ]
+        )
     later = now + dt.timedelta(hours=1)  # not idle during the run
     rows = Chat.objects.bulk_create(
         [
@@ -308,11 +329,34 @@ async def open_all(factories, concurrency=100):
     return await asyncio.gather(*(one(f) for f in factories))
 
 
-async def run_echo(args, results: dict) -> None:
+# The load generator: --clients processes, each with its own event loop and a share of the
+# sockets (one process with 2,667 sockets on a 2-core machine adds its own queueing to every
+# figure). They connect, meet at a barrier (the main process samples memory and starts the CPU
+# count), run for --duration and send their samples back.
+
+BARRIER_TIMEOUT = 600
+
+
+def _share(items: list, k: int, n: int) -> list:
+    return items[k::n]
+
+
+def client_process(kind: str, args: argparse.Namespace, share: dict, barrier, results) -> None:
+    coro = (
+        _echo_client(args, share, barrier) if kind == "echo" else _chat_client(args, share, barrier)
+    )
+    results.put(asyncio.run(coro))
+
+
+async def _meet(barrier) -> None:
+    await asyncio.to_thread(barrier.wait, BARRIER_TIMEOUT)
+
+
+async def _echo_client(args, share, barrier) -> dict:
     origin = f"http://127.0.0.1:{args.port}"
     url = f"ws://127.0.0.1:{args.port}/ws/echo"
-    conns = await open_all([lambda: connect(url, None, origin)] * args.chats)
-    results["connected"] = len(conns)
+    conns = await open_all([lambda: connect(url, None, origin)] * share["sockets"])
+    await _meet(barrier)  # every process connected: memory sampled, CPU count starts
     rtts: list[float] = []
     stop_at = time.monotonic() + args.duration
 
@@ -325,36 +369,25 @@ async def run_echo(args, results: dict) -> None:
             rtts.append((time.perf_counter() - t0) * 1000)
             await asyncio.sleep(args.interval)
 
-    await asyncio.sleep(1)  # the RSS sample is taken meanwhile
     t0 = time.monotonic()
-    cpu0 = workers_cpu_s(results["proc"])
     await asyncio.gather(*(client(ws) for ws in conns))
-    results["elapsed"] = time.monotonic() - t0
-    results["cpu_s"] = workers_cpu_s(results["proc"]) - cpu0
-    results["stored"] = len(rtts)
-    results["rtt"] = rtts
+    elapsed = time.monotonic() - t0
     await asyncio.gather(*(ws.close() for ws in conns), return_exceptions=True)
+    return {"connected": len(conns), "rtt": rtts, "elapsed": elapsed}
 
 
-async def run_chat(args, chats, agent_cookies, results: dict, proc) -> None:
+async def _chat_client(args, share, barrier) -> dict:
     origin = f"http://127.0.0.1:{args.port}"
     base = f"ws://127.0.0.1:{args.port}/ws/livechat"
-    # warm each worker up (imports, DB and Redis connections) before the memory baseline
-    for _ in range(args.workers * 2):
-        ws = await connect(f"{base}/chat/{chats[0][0]}/", chats[0][1], origin)
-        await ws.recv()
-        await ws.close()
-    await asyncio.sleep(1)
-    rss_before = workers_rss_kib(proc)
     agents = await open_all(
-        [lambda c=c: connect(f"{base}/agent/", c, origin) for c in agent_cookies]
+        [lambda c=c: connect(f"{base}/agent/", c, origin) for c in share["agents"]]
     )
+    await _meet(barrier)  # every agent of every process is in its chats' groups
     participants = await open_all(
-        [lambda c=c, i=i: connect(f"{base}/chat/{i}/", c, origin) for i, c in chats]
+        [lambda c=c, i=i: connect(f"{base}/chat/{i}/", c, origin) for i, c in share["chats"]]
     )
     await asyncio.sleep(2)
-    results["connected"] = len(participants) + len(agents)
-    results["rss_before"], results["rss_connected"] = rss_before, workers_rss_kib(proc)
+    await _meet(barrier)  # everything connected: memory sampled, CPU count starts
     stop_at = time.monotonic() + args.duration
     acks: list[float] = []
     rtts: list[float] = []
@@ -397,15 +430,65 @@ async def run_chat(args, chats, agent_cookies, results: dict, proc) -> None:
 
     bots = [asyncio.create_task(agent_bot(ws)) for ws in agents]
     t0 = time.monotonic()
-    cpu0 = workers_cpu_s(proc)
     await asyncio.gather(*(participant(ws) for ws in participants))
-    results["elapsed"] = time.monotonic() - t0
-    results["cpu_s"] = workers_cpu_s(proc) - cpu0
-    results["stored"] = len(acks) + len(rtts)  # participant messages acked + agent replies seen
+    elapsed = time.monotonic() - t0
     for bot in bots:
         bot.cancel()
-    results.update(ack=acks, rtt=rtts, errors=errors["count"], lost=len(sent_at))
+    closed = sum(1 for ws in participants + agents if ws.close_code is not None)
     await asyncio.gather(*(ws.close() for ws in participants + agents), return_exceptions=True)
+    return {
+        "connected": len(participants) + len(agents),
+        "ack": acks,
+        "rtt": rtts,
+        "errors": errors["count"],
+        "lost": len(sent_at),
+        "dropped": closed,
+        "elapsed": elapsed,
+    }
+
+
+def run_phase(kind: str, args, shares: list[dict], proc, *, meetings: int) -> dict:
+    """Start the client processes, meet them at each barrier, sample the server, merge results."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(shares) + 1)
+    queue = ctx.Queue()
+    clients = [
+        ctx.Process(target=client_process, args=(kind, args, share, barrier, queue))
+        for share in shares
+    ]
+    for client in clients:
+        client.start()
+    try:
+        for _ in range(meetings):
+            barrier.wait(BARRIER_TIMEOUT)
+        merged: dict = {"rss_connected": workers_rss_kib(proc)}
+        cpu0 = workers_cpu_s(proc)
+        parts = [queue.get(timeout=args.duration + BARRIER_TIMEOUT) for _ in clients]
+        merged["cpu_s"] = workers_cpu_s(proc) - cpu0
+    finally:
+        for client in clients:
+            client.join(30)
+            if client.is_alive():
+                client.kill()
+    for key in ("connected", "errors", "lost", "dropped"):
+        if key in parts[0]:
+            merged[key] = sum(part[key] for part in parts)
+    for key in ("rtt", "ack"):
+        if key in parts[0]:
+            merged[key] = [value for part in parts for value in part[key]]
+    merged["elapsed"] = max(part["elapsed"] for part in parts)
+    return merged
+
+
+async def warm_up(args, chats) -> None:
+    """Each worker imports, connects to the database and Redis before the memory baseline."""
+    origin = f"http://127.0.0.1:{args.port}"
+    base = f"ws://127.0.0.1:{args.port}/ws/livechat"
+    for _ in range(args.workers * 2):
+        ws = await connect(f"{base}/chat/{chats[0][0]}/", chats[0][1], origin)
+        await ws.recv()
+        await ws.close()
+    await asyncio.sleep(1)
 
 
 def summary(name: str, res: dict, n_conn: int, sent_key="rtt") -> dict:
@@ -426,7 +509,7 @@ def summary(name: str, res: dict, n_conn: int, sent_key="rtt") -> dict:
         out["rss_mib_total"] = round(res["rss_connected"] / 1024, 1)
     if res.get("cpu_s") and res.get("stored"):
         out["server_cpu_ms_per_msg"] = round(1000 * res["cpu_s"] / res["stored"], 2)
-    for key in ("errors", "lost"):
+    for key in ("errors", "lost", "dropped"):
         if key in res:
             out[key] = res[key]
     return out
@@ -446,6 +529,20 @@ def main() -> None:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/prakerja_bench_chat"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="load-generator processes (sockets split evenly)"
+    )
+    parser.add_argument(
+        "--ws-ping-interval",
+        type=float,
+        default=20.0,
+        help="uvicorn's keepalive ping, both runs (20 = uvicorn's default; 0 = off)",
+    )
+    parser.add_argument(
+        "--unanswered",
+        action="store_true",
+        help="chats the agent has not answered yet: every reply is a first response",
+    )
     args = parser.parse_args()
     if not 8300 <= args.port <= 8399:
         raise SystemExit("use a port in 8300-8399 (livechat's range)")
@@ -462,20 +559,32 @@ def main() -> None:
         flush=True,
     )
 
-    print("ceiling: bare websocket echo ...", flush=True)
-    echo_results: dict = {}
+    n = args.clients
+    print(f"ceiling: bare websocket echo ({n} client processes) ...", flush=True)
     proc = start_uvicorn("chat:echo_app", args, app_dir=str(ROOT / "bench"))
     try:
-        echo_results["rss_before"] = workers_rss_kib(proc)
-        asyncio.run(run_echo_with_rss(args, echo_results, proc))
+        rss_before = workers_rss_kib(proc)
+        sizes = [len(_share(chats, k, n)) for k in range(n)]
+        echo_results = run_phase(
+            "echo", args, [{"sockets": size} for size in sizes], proc, meetings=1
+        )
+        echo_results["rss_before"] = rss_before
+        echo_results["stored"] = len(echo_results["rtt"])
     finally:
         stop(proc)
 
-    print("live chat with the Redis channel layer ...", flush=True)
-    chat_results: dict = {}
+    print(f"live chat with the Redis channel layer ({n} client processes) ...", flush=True)
     proc = start_uvicorn("config.asgi:application", args)
     try:
-        asyncio.run(run_chat(args, chats, agent_cookies, chat_results, proc))
+        asyncio.run(warm_up(args, chats))
+        rss_before = workers_rss_kib(proc)
+        shares = [
+            {"chats": _share(chats, k, n), "agents": _share(agent_cookies, k, n)} for k in range(n)
+        ]
+        chat_results = run_phase("chat", args, shares, proc, meetings=2)
+        chat_results["rss_before"] = rss_before
+        # participant messages acked + agent replies seen
+        chat_results["stored"] = len(chat_results["ack"]) + len(chat_results["rtt"])
     finally:
         stop(proc)
 
@@ -491,16 +600,6 @@ def main() -> None:
         f"({chat['rtt_p99_ms'] / echo['rtt_p99_ms']:.1f}x); p50 {chat['rtt_p50_ms']} vs "
         f"{echo['rtt_p50_ms']} ms; load average at end {os.getloadavg()[0]:.1f}"
     )
-
-
-async def run_echo_with_rss(args, results, proc):
-    results["proc"] = proc
-    task = asyncio.create_task(run_echo(args, results))
-    # sample RSS once every connection is open (run_echo sets `connected` when they are)
-    while "connected" not in results and not task.done():  # noqa: ASYNC110
-        await asyncio.sleep(0.2)
-    results["rss_connected"] = workers_rss_kib(proc)
-    await task
 
 
 if __name__ == "__main__":
