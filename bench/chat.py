@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import multiprocessing
@@ -356,6 +357,7 @@ async def _echo_client(args, share, barrier) -> dict:
     origin = f"http://127.0.0.1:{args.port}"
     url = f"ws://127.0.0.1:{args.port}/ws/echo"
     conns = await open_all([lambda: connect(url, None, origin)] * share["sockets"])
+    gc.freeze()  # see _chat_client
     await _meet(barrier)  # every process connected: memory sampled, CPU count starts
     rtts: list[float] = []
     stop_at = time.monotonic() + args.duration
@@ -387,6 +389,10 @@ async def _chat_client(args, share, barrier) -> dict:
         [lambda c=c, i=i: connect(f"{base}/chat/{i}/", c, origin) for i, c in share["chats"]]
     )
     await asyncio.sleep(2)
+    # The sockets' objects live for the whole run: out of the GC's full collections, which
+    # otherwise stall this process for 50-90 ms with 1,300 sockets and show up as round-trip
+    # latency the server did not cause (done in the echo run too).
+    gc.freeze()
     await _meet(barrier)  # everything connected: memory sampled, CPU count starts
     stop_at = time.monotonic() + args.duration
     acks: list[float] = []
