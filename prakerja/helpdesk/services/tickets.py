@@ -213,9 +213,14 @@ def ticket_create(
 
     Validates input (ValidationFailed with field errors), gives the ticket a random readable
     reference (unique; retried on the rare collision), sets the SLA due times in business hours,
-    writes the description as the first public message from the requester, audits creation, and,
-    when `route` is true, assigns it to an available agent (routing.ticket_route). On commit: the
-    acknowledgement e-mail when the requester has an e-mail address.
+    writes the description as the first public message from the requester and audits creation.
+
+    Everything the requester's answer does not need happens after commit, in one background
+    task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
+    development and tests): routing to an available agent when `route` is true
+    (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
+    when the requester has an e-mail address. A caller that must assign the ticket itself
+    (telephony's answer) passes `route=False` and calls `ticket_assign` in its own transaction.
     """
     subject, description, category, name, email, phone = _validate_contact(
         channel=channel,
@@ -272,15 +277,13 @@ def ticket_create(
         obj=ticket,
         after={"channel": channel, **_snapshot(ticket)},
     )
-    if route:
-        from .routing import route_new_ticket
+    from ..tasks import ticket_intake_enqueue
 
-        route_new_ticket(ticket)
-    _report(ticket)
-    if ticket.requester_email and channel != Channel.CHAT:
-        from ..notifications import notify_requester
-
-        notify_requester(ticket=ticket, kind="acknowledgement")
+    ticket_intake_enqueue(
+        ticket=ticket,
+        route=route and channel != Channel.CHAT,
+        acknowledge=bool(ticket.requester_email) and channel != Channel.CHAT,
+    )
     return ticket
 
 
