@@ -212,7 +212,6 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 NIK_RE = r"^\d{16}$"
-TEXT_SEARCH_WINDOW = 50_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
@@ -239,8 +238,7 @@ def _users_for_nik(nik: str) -> list[int]:
 
 def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
     """Search by reference, e-mail, phone, NIK (16 digits) or text in the subject or the
-    requester's name. Exact lookups use indexes; text search scans newest first and stops at
-    `limit` matches."""
+    requester's name. Exact lookups use their indexes; text uses the full-text index."""
     import re
 
     from django.db.models import Q
@@ -270,15 +268,49 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
         found = list(qs.filter(reference=reference)[:1])
         if found:
             return found
-    # Free text scans; it is bounded to the most recent TEXT_SEARCH_WINDOW tickets (by id) so a
-    # rare word cannot scan the whole history. Older tickets are found by exact lookups.
-    newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return list(
-        qs.filter(
-            Q(subject__icontains=query) | Q(requester_name__icontains=query),
-            id__gt=newest - TEXT_SEARCH_WINDOW,
-        ).order_by("-id")[:limit]
-    )
+    return list(_text_search(qs, query)[:limit])
+
+
+# Must stay identical to the indexed expression of migration 0005 (tk_search).
+TEXT_SEARCH_PG = (
+    "to_tsvector('simple', \"helpdesk_ticket\".\"subject\" || ' ' || "
+    "\"helpdesk_ticket\".\"requester_name\") @@ to_tsquery('simple', %s)"
+)
+TEXT_SEARCH_SQLITE = (
+    "\"helpdesk_ticket\".\"id\" IN (SELECT rowid FROM helpdesk_ticket_fts "
+    "WHERE helpdesk_ticket_fts MATCH %s)"
+)
+TEXT_SEARCH_WORDS = 8
+
+
+def _text_search(qs, query: str):
+    """Tickets whose subject or requester's name has every word of `query` (each as a word
+    prefix: "serti" finds "Sertifikat"), newest first, through the full-text index (PostgreSQL
+    GIN over to_tsvector, SQLite FTS5): every ticket is searched, not a recent window."""
+    import re
+
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    words = re.findall(r"\w+", query.lower())[:TEXT_SEARCH_WORDS]
+    if not words:
+        return qs.none()
+    if connection.vendor == "postgresql":
+        condition = RawSQL(
+            TEXT_SEARCH_PG, [" & ".join(f"{w}:*" for w in words)], output_field=BooleanField()
+        )
+    elif connection.vendor == "sqlite":
+        # Each word quoted (FTS5 syntax characters are literal inside quotes), as a prefix.
+        fts_query = " ".join(f'"{w}"*' for w in words)
+        condition = RawSQL(TEXT_SEARCH_SQLITE, [fts_query], output_field=BooleanField())
+    else:  # pragma: no cover - other databases: a scan
+        from django.db.models import Q
+
+        condition = Q()
+        for word in words:
+            condition &= Q(subject__icontains=word) | Q(requester_name__icontains=word)
+    return qs.filter(condition).order_by("-id")
 
 
 def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:

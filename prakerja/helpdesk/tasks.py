@@ -9,7 +9,7 @@ tests) then routes the ticket, keeps the reports in step and sends the acknowled
 import logging
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, router, transaction
 from django.utils import translation
 from django_tasks import task
 
@@ -48,10 +48,30 @@ def ticket_intake(
     return ticket.assignee_id
 
 
-def ticket_intake_enqueue(*, ticket, route: bool, acknowledge: bool) -> None:
-    """Enqueue `ticket_intake` for a ticket created in the current transaction, on commit."""
-    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    ticket_id = ticket.pk
-    transaction.on_commit(
-        lambda: ticket_intake.enqueue(ticket_id, route, acknowledge, language)
+def _enqueues_in_transaction(backend) -> bool:
+    """True when the backend stores tasks as rows of the database the ticket is written to
+    (django-tasks-db): the row is then written in the ticket's own transaction."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is a dependency
+        return False
+    return isinstance(backend, DatabaseBackend) and (
+        router.db_for_write(DBTaskResult) == transaction.get_connection().alias
     )
+
+
+def ticket_intake_enqueue(*, ticket, route: bool, acknowledge: bool) -> None:
+    """Enqueue `ticket_intake` for a ticket created in the current transaction.
+
+    With the database task backend the task row is inserted in this transaction (an outbox:
+    the ticket and its follow-up work commit, or roll back, together, in one commit, and no
+    worker can see the row before the ticket). Any other backend is called on commit, so a
+    rolled-back ticket starts nothing and the ImmediateBackend runs the task after the commit.
+    """
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    args = (ticket.pk, route, acknowledge, language)
+    if _enqueues_in_transaction(ticket_intake.get_backend()):
+        ticket_intake.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: ticket_intake.enqueue(*args))
