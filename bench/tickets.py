@@ -16,7 +16,8 @@ default) and measures, in the same run:
    tasks and tickets routed per second;
 3. agent pages with `--tickets` tickets bulk-loaded (SQL, spread over a year, 60 agents, most
    closed): the workspace queues (mine, unassigned, waiting, all open, all, by channel), the
-   second page of a queue (keyset cursor), searches (reference, e-mail, phone, text), a ticket
+   second page of a queue (keyset cursor), searches (reference, e-mail, phone, text: a word in
+   no ticket and a word in every ticket), a ticket
    page, and the agent queue API; sequential requests, p50/p95, against GET /healthz (a bare
    view) as the latency baseline.
 
@@ -449,6 +450,7 @@ def latencies(port, cookie, token, repeat, n):
         "search: e-mail": (f"/agen/?q=p{n // 3}%40example.test", auth),
         "search: phone": (f"/agen/?q=0812{n // 3:08d}", auth),
         "search: text (rare word)": ("/agen/?q=tidakada", auth),
+        "search: text (word in every ticket)": ("/agen/?q=keluhan", auth),
         "ticket page": (f"/agen/tiket/Z{n - 1:08d}/", auth),
         "API: agent queue (open)": (
             "/api/v1/agent/tickets?queue=open",

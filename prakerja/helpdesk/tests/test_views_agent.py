@@ -238,9 +238,11 @@ def test_supervisor_page_and_roster_import(client, open_hours):
     assert RosterEntry.objects.count() == 2  # nothing imported
 
 
-def test_text_search_uses_the_index_over_every_ticket_by_word_prefix():
+@pytest.mark.parametrize("recent", [2_000, 1])  # PostgreSQL: from the newest rows / the index
+def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(monkeypatch, recent):
     from prakerja.helpdesk import selectors
 
+    monkeypatch.setattr(selectors, "TEXT_SEARCH_PG_RECENT", recent)
     staff = agent()
     old = new_ticket(subject="Kata langka lama", email="lama@example.test")
     for n in range(3):
