@@ -352,9 +352,10 @@ def backlog(env) -> tuple[int, int, int]:
     return ready, assigned, total
 
 
-def drain(env, workers: int) -> dict:
+def drain(env, workers: int, seconds: int) -> dict:
     """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
-    the backlog that intake left, and time them: routing, report sync and e-mail per ticket."""
+    the backlog that intake left, for at most `seconds`, and time them: routing, report sync and
+    e-mail per ticket."""
     ready, assigned_before, _total = backlog(env)
     t0 = time.perf_counter()
     procs = [
@@ -367,6 +368,12 @@ def drain(env, workers: int) -> dict:
         )
         for _ in range(workers)
     ]
+    deadline = t0 + seconds
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGTERM)  # graceful: the running task finishes first
     for p in procs:
         p.wait()
     elapsed = time.perf_counter() - t0
@@ -502,7 +509,7 @@ def run_database(kind, args, workdir):
                 report[f"intake {name}"] = intake(args.port, name, args.seconds, args.clients)
                 print(kind, name, report[f"intake {name}"], flush=True)
         if not args.skip_intake:
-            report["drain"] = drain(env, args.workers)
+            report["drain"] = drain(env, args.workers, args.drain_seconds)
             print(kind, "drain", report["drain"], flush=True)
         report["bulk_load_s"] = bulk_load(env, args.tickets, first, last)
         print(kind, "loaded", args.tickets, "in", report["bulk_load_s"], "s", flush=True)
@@ -534,6 +541,9 @@ def main():
     parser.add_argument("--skip-intake", action="store_true", help="only the agent pages")
     parser.add_argument(
         "--workers", type=int, default=1, help="task workers draining the intake backlog"
+    )
+    parser.add_argument(
+        "--drain-seconds", type=int, default=45, help="at most this long draining the backlog"
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
