@@ -241,8 +241,6 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
     requester's name. Exact lookups use their indexes; text uses the full-text index."""
     import re
 
-    from django.db.models import Q
-
     from .services.tickets import normalize_phone, normalize_reference
 
     if not has_role(user, *CONTACT_CENTER_ROLES):
@@ -274,12 +272,12 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
 # Must stay identical to the indexed expression of migration 0005 (tk_search).
 TEXT_SEARCH_PG = (
     "to_tsvector('simple', \"helpdesk_ticket\".\"subject\" || ' ' || "
-    "\"helpdesk_ticket\".\"requester_name\") @@ to_tsquery('simple', %s)"
+    '"helpdesk_ticket"."requester_name") @@ to_tsquery(\'simple\', %s)'
 )
 # The newest matches straight from the index (FTS5 walks its rowids backwards), so a word that
 # is in every ticket costs what a rare one does.
 TEXT_SEARCH_SQLITE = (
-    "\"helpdesk_ticket\".\"id\" IN (SELECT rowid FROM helpdesk_ticket_fts "
+    '"helpdesk_ticket"."id" IN (SELECT rowid FROM helpdesk_ticket_fts '
     "WHERE helpdesk_ticket_fts MATCH %s ORDER BY rowid DESC LIMIT %s)"
 )
 TEXT_SEARCH_WORDS = 8
@@ -310,7 +308,7 @@ def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
     if not words:
         return []
     if connection.vendor == "postgresql":
-        condition = RawSQL(
+        condition = RawSQL(  # noqa: S611 - constant SQL; the words are parameters
             TEXT_SEARCH_PG, [" & ".join(f"{w}:*" for w in words)], output_field=BooleanField()
         )
         newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -324,7 +322,9 @@ def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
     if connection.vendor == "sqlite":
         # Each word quoted (FTS5 syntax characters are literal inside quotes), as a prefix.
         fts_query = " ".join(f'"{w}"*' for w in words)
-        condition = RawSQL(TEXT_SEARCH_SQLITE, [fts_query, limit], output_field=BooleanField())
+        condition = RawSQL(  # noqa: S611 - constant SQL; the words are parameters
+            TEXT_SEARCH_SQLITE, [fts_query, limit], output_field=BooleanField()
+        )
         return list(qs.filter(condition).order_by("-id")[:limit])
     from django.db.models import Q  # pragma: no cover - other databases: a scan
 
