@@ -209,3 +209,28 @@ def test_concurrent_routing_never_exceeds_the_limit():
     loads = {a.pk: Ticket.objects.filter(assignee=a).count() for a in agents}
     assert all(n <= 2 for n in loads.values()), loads
     assert sum(loads.values()) == 6
+
+
+@pytest.mark.django_db
+def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_ticket(
+    open_hours, settings
+):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def create(email):
+        return services.ticket_create(
+            channel=Channel.WEB, subject="Sertifikat", description="x", name="W", email=email
+        )
+
+    ticket = create("a@example.test")
+    row = DBTaskResult.objects.get()  # written by ticket_create itself, not on commit
+    assert row.task_path == "prakerja.helpdesk.tasks.ticket_intake"
+    assert row.args_kwargs["args"][0] == ticket.pk
+    with pytest.raises(RuntimeError), transaction.atomic():
+        create("b@example.test")
+        raise RuntimeError
+    assert DBTaskResult.objects.count() == 1
+    assert Ticket.objects.count() == 1
