@@ -1,7 +1,7 @@
 """Background work of the helpdesk (Django Tasks API).
 
 A new ticket's request writes only what the requester's answer needs (the ticket, its first
-message, the audit entry) and enqueues one `ticket_intake` task on commit. The worker
+message, the audit entry) and enqueues one `ticket_intake` task (`ticket_intake_enqueue`). The worker
 (`manage.py db_worker` in production; the ImmediateBackend runs it at commit in development and
 tests) then routes the ticket, keeps the reports in step and sends the acknowledgement e-mail.
 """
