@@ -229,8 +229,13 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_t
     row = DBTaskResult.objects.get()  # written by ticket_create itself, not on commit
     assert row.task_path == "prakerja.helpdesk.tasks.ticket_intake"
     assert row.args_kwargs["args"][0] == ticket.pk
-    with pytest.raises(RuntimeError), transaction.atomic():
-        create("b@example.test")
-        raise RuntimeError
+
+    def create_then_fail():
+        with transaction.atomic():
+            create("b@example.test")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
     assert DBTaskResult.objects.count() == 1
     assert Ticket.objects.count() == 1
