@@ -29,6 +29,7 @@ class SessionStore(DatabaseSessionStore):
         """A new key, inserted by the next `save()` (the session middleware's)."""
         self._session_key = self._get_new_session_key()
         self._insert_pending = True
+        self._get_session(no_load=True)  # the key is not stored yet: nothing to load
         self.modified = True
 
     def save(self, must_create=False):

@@ -94,6 +94,8 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
                 phone=phone,
                 password=password_hash,
                 date_joined=now,
+                # Sign-up logs the session in at once: recorded here, not by a second UPDATE.
+                last_login=now,
             )
         except IntegrityError as exc:
             # username and e-mail are the user table's only unique keys; both hold the e-mail.
@@ -105,6 +107,7 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
         audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
         language = translation.get_language() or settings.LANGUAGE_CODE
         transaction.on_commit(lambda: account_welcome_send.enqueue(user.pk, language))
+    user.last_login_fresh = True  # accounts.backends.last_login_record skips its UPDATE
     return user
 
 
