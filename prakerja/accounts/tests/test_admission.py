@@ -7,7 +7,9 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 import time_machine
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from prakerja.accounts.admission import ADMITTED_KEY, SignupAdmission
 from prakerja.accounts.models import User
@@ -169,7 +171,19 @@ def test_other_requests_pass_straight_through(settings, moment):
     assert all(ADMITTED_KEY not in env for env in inner.calls)
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The real WSGI handler closes the database connection when a request finishes; the test's
+    transaction lives on it (Django's test client disconnects the same receivers)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("keep_test_connection")
 def test_admitted_sign_up_is_not_counted_again_by_the_django_middleware(settings, moment):
     settings.SIGNUP_ADMISSION_RATE = 1
     app = SignupAdmission(get_wsgi_application(), max_in_flight=2)
