@@ -9,10 +9,15 @@ default) and measures, in the same run:
 
 1. intake: POST /pengaduan/ (the web form, with CSRF, redirect not followed) and
    POST /api/v1/tickets, each for `--seconds` with `--clients` concurrent clients, against the
-   baseline: a bare Django view doing one INSERT per POST under the same server;
-2. agent pages with `--tickets` tickets bulk-loaded (SQL, spread over a year, 60 agents, most
+   baseline: a bare Django view doing one INSERT per POST under the same server. No task
+   worker runs meanwhile: intake is what a requester waits for;
+2. the backlog intake left (one `ticket_intake` task per ticket: routing, report sync,
+   acknowledgement e-mail), drained by `--workers` `manage.py db_worker --batch` processes:
+   tasks and tickets routed per second;
+3. agent pages with `--tickets` tickets bulk-loaded (SQL, spread over a year, 60 agents, most
    closed): the workspace queues (mine, unassigned, waiting, all open, all, by channel), the
-   second page of a queue (keyset cursor), searches (reference, e-mail, phone, text), a ticket
+   second page of a queue (keyset cursor), searches (reference, e-mail, phone, text: a word in
+   no ticket and a word in every ticket), a ticket
    page, and the agent queue API; sequential requests, p50/p95, against GET /healthz (a bare
    view) as the latency baseline.
 
@@ -252,7 +257,9 @@ shift, _ = Shift.objects.get_or_create(code="bench", defaults={"name": "Bench", 
 today = clock.local_now().date()
 for a in agents[:30]:
     RosterEntry.objects.get_or_create(agent=a, shift=shift, date=today)
-    AgentPresence.objects.update_or_create(agent=a, defaults={"status": "online", "last_seen_at": clock.now() + dt.timedelta(days=1)})
+    # A limit high enough that the drain below routes every ticket it is given (routing's cost,
+    # not the "everyone is full" shortcut, is what it measures).
+    AgentPresence.objects.update_or_create(agent=a, defaults={"status": "online", "last_seen_at": clock.now() + dt.timedelta(days=1), "ticket_limit": 30_000})
 _token, raw = api_token_create(user=agents[0], name="bench")
 print("TOKEN", raw)
 print("AGENT_IDS", agents[0].pk, agents[-1].pk)
@@ -328,6 +335,60 @@ def bulk_load(env, n, first, last):
     return float(out.split("LOADED", 1)[1].split()[1])
 
 
+# --- Background work -----------------------------------------------------------------------------
+
+BACKLOG = r"""
+from django_tasks_db.models import DBTaskResult
+from prakerja.helpdesk.models import Ticket
+ready = DBTaskResult.objects.ready().filter(task_path="prakerja.helpdesk.tasks.ticket_intake").count()
+print("BACKLOG", ready, Ticket.objects.filter(assignee__isnull=False).count(), Ticket.objects.count())
+"""
+
+
+def backlog(env) -> tuple[int, int, int]:
+    """(intake tasks waiting, tickets assigned, tickets)."""
+    out = manage(env, "shell", stdin=BACKLOG)
+    ready, assigned, total = (int(x) for x in out.split("BACKLOG", 1)[1].split()[:3])
+    return ready, assigned, total
+
+
+def drain(env, workers: int, seconds: int) -> dict:
+    """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
+    the backlog that intake left, for at most `seconds`, and time them: routing, report sync and
+    e-mail per ticket."""
+    ready, assigned_before, _total = backlog(env)
+    t0 = time.perf_counter()
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            [PY, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    deadline = t0 + seconds
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGTERM)  # graceful: the running task finishes first
+    for p in procs:
+        p.wait()
+    elapsed = time.perf_counter() - t0
+    left, assigned_after, _total = backlog(env)
+    done = ready - left
+    return {
+        "tasks": done,
+        "left": left,
+        "routed": assigned_after - assigned_before,
+        "seconds": round(elapsed, 1),
+        "tasks_per_s": done / elapsed if elapsed else None,
+        "routed_per_s": (assigned_after - assigned_before) / elapsed if elapsed else None,
+    }
+
+
 # --- Latency --------------------------------------------------------------------------------------
 
 
@@ -396,6 +457,7 @@ def latencies(port, cookie, token, repeat, n):
         "search: e-mail": (f"/agen/?q=p{n // 3}%40example.test", auth),
         "search: phone": (f"/agen/?q=0812{n // 3:08d}", auth),
         "search: text (rare word)": ("/agen/?q=tidakada", auth),
+        "search: text (word in every ticket)": ("/agen/?q=keluhan", auth),
         "ticket page": (f"/agen/tiket/Z{n - 1:08d}/", auth),
         "API: agent queue (open)": (
             "/api/v1/agent/tickets?queue=open",
@@ -441,9 +503,14 @@ def run_database(kind, args, workdir):
         first, last = (int(x) for x in out.split("AGENT_IDS ", 1)[1].split()[:2])
         report = {"database": kind}
         with Server(env, args.port) as _server:
+            # Intake is the request rate with no task worker running: what the requester waits
+            # for. The work the requests left behind is timed separately below.
             for name in () if args.skip_intake else ("baseline", "form", "api"):
                 report[f"intake {name}"] = intake(args.port, name, args.seconds, args.clients)
                 print(kind, name, report[f"intake {name}"], flush=True)
+        if not args.skip_intake:
+            report["drain"] = drain(env, args.workers, args.drain_seconds)
+            print(kind, "drain", report["drain"], flush=True)
         report["bulk_load_s"] = bulk_load(env, args.tickets, first, last)
         print(kind, "loaded", args.tickets, "in", report["bulk_load_s"], "s", flush=True)
         with Server(env, args.port) as _server:
@@ -472,6 +539,12 @@ def main():
     )
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--skip-intake", action="store_true", help="only the agent pages")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="task workers draining the intake backlog"
+    )
+    parser.add_argument(
+        "--drain-seconds", type=int, default=45, help="at most this long draining the backlog"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     reports = []
@@ -487,7 +560,9 @@ def main():
         print(
             f"{r['database']}: one-INSERT baseline {base:.0f} req/s; form "
             f"{r['intake form']['rps']:.0f}/s ({r['intake form']['rps'] / base:.2f}x); API "
-            f"{r['intake api']['rps']:.0f}/s ({r['intake api']['rps'] / base:.2f}x); worst agent "
+            f"{r['intake api']['rps']:.0f}/s ({r['intake api']['rps'] / base:.2f}x); worker "
+            f"drained {r['drain']['tasks']} tickets at {r['drain']['tasks_per_s']:.0f}/s "
+            f"({r['drain']['routed']} routed, {r['drain']['left']} left); worst agent "
             f"page p95 {max(v['p95_ms'] for k, v in r['latency'].items() if not k.startswith('baseline')):.1f} ms"
         )
     if args.json:

@@ -1,5 +1,7 @@
 """Settings shared by every mode. Modes: local (default), production, test."""
 
+import os
+
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, VAR_DIR, env
@@ -91,6 +93,10 @@ def database_from_url(url: str) -> dict:
     config = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        if config["NAME"] not in ("", ":memory:"):
+            # Keep the file open between requests: opening runs the PRAGMAs, and closing the last
+            # connection checkpoints the WAL; both per request cost more CPU than a sign-up's SQL.
+            config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     else:
         config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
         config["CONN_HEALTH_CHECKS"] = True
@@ -203,8 +209,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Waiting room: sign-ups admitted per second (all servers together when the cache is Redis);
 # 0 turns it off. Measured capacity and the reasoning: docs/PERFORMANCE.md (bench/registration.py).
 SIGNUP_ADMISSION_RATE = env.int("SIGNUP_ADMISSION_RATE", default=40)
+# Sign-ups in progress at once per process (config/wsgi.py); past that, 503 + Retry-After at once.
+# About one per core: the hash is CPU-bound, more in flight only queues them. 0 turns it off.
+SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or 2)
 # Behind a load balancer, trust the first X-Forwarded-For hop for per-IP rate limits.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Sessions ---------------------------------------------------------------------------------
+# Database sessions (revocable on the server) with one write per log-in; docs/DECISIONS.md.
+SESSION_ENGINE = "prakerja.core.sessions"
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -69,7 +69,9 @@ class Category(LocalizedNameMixin):
 
 
 class Ticket(models.Model):
-    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    # Unique through Meta.constraints (a plain unique index: `unique=True` would add a second,
+    # LIKE-pattern index on PostgreSQL that no query uses and every INSERT pays for).
+    reference = models.CharField(_("reference"), max_length=12, editable=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
@@ -89,6 +91,7 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="helpdesk_tickets",
         verbose_name=_("requester"),
+        db_index=False,  # tk_by_requester leads with it
     )
     requester_name = models.CharField(_("requester name"), max_length=150, blank=True)
     requester_email = models.EmailField(_("requester e-mail"), blank=True)
@@ -100,6 +103,7 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
         verbose_name=_("assignee"),
+        db_index=False,  # tk_q_assignee leads with it
     )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
@@ -149,7 +153,10 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="tk_by_requester"),
             models.Index(fields=["requester_email", "-created_at"], name="tk_by_email"),
             models.Index(fields=["requester_phone", "-created_at"], name="tk_by_phone"),
+            # Free-text search has its own index, made per database by migration 0005
+            # (PostgreSQL: GIN over to_tsvector; SQLite: an FTS5 table kept by triggers).
         ]
+        constraints = [models.UniqueConstraint(fields=["reference"], name="tk_reference_unique")]
 
     def __str__(self) -> str:
         return self.reference
@@ -167,7 +174,11 @@ class MessageKind(models.TextChoices):
 
 class Message(models.Model):
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("ticket"),
+        db_index=False,  # msg_thread leads with it
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

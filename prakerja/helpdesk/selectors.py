@@ -212,7 +212,6 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 NIK_RE = r"^\d{16}$"
-TEXT_SEARCH_WINDOW = 50_000
 
 
 def _users_for_nik(nik: str) -> list[int]:
@@ -239,11 +238,8 @@ def _users_for_nik(nik: str) -> list[int]:
 
 def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
     """Search by reference, e-mail, phone, NIK (16 digits) or text in the subject or the
-    requester's name. Exact lookups use indexes; text search scans newest first and stops at
-    `limit` matches."""
+    requester's name. Exact lookups use their indexes; text uses the full-text index."""
     import re
-
-    from django.db.models import Q
 
     from .services.tickets import normalize_phone, normalize_reference
 
@@ -270,46 +266,106 @@ def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
         found = list(qs.filter(reference=reference)[:1])
         if found:
             return found
-    # Free text scans; it is bounded to the most recent TEXT_SEARCH_WINDOW tickets (by id) so a
-    # rare word cannot scan the whole history. Older tickets are found by exact lookups.
-    newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return list(
-        qs.filter(
-            Q(subject__icontains=query) | Q(requester_name__icontains=query),
-            id__gt=newest - TEXT_SEARCH_WINDOW,
-        ).order_by("-id")[:limit]
-    )
+    return _text_search(qs, query, limit=limit)
+
+
+# Must stay identical to the indexed expression of migration 0005 (tk_search).
+TEXT_SEARCH_PG = (
+    "to_tsvector('simple', \"helpdesk_ticket\".\"subject\" || ' ' || "
+    '"helpdesk_ticket"."requester_name") @@ to_tsquery(\'simple\', %s)'
+)
+# The newest matches straight from the index (FTS5 walks its rowids backwards), so a word that
+# is in every ticket costs what a rare one does.
+TEXT_SEARCH_SQLITE = (
+    '"helpdesk_ticket"."id" IN (SELECT rowid FROM helpdesk_ticket_fts '
+    "WHERE helpdesk_ticket_fts MATCH %s ORDER BY rowid DESC LIMIT %s)"
+)
+TEXT_SEARCH_WORDS = 8
+
+
+# PostgreSQL: the newest rows checked directly before the index is asked (see _text_search).
+TEXT_SEARCH_PG_RECENT = 2_000
+
+
+def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
+    """Tickets whose subject or requester's name has every word of `query` (each as a word
+    prefix: "serti" finds "Sertifikat"), newest first, through the full-text index (PostgreSQL
+    GIN over to_tsvector, SQLite FTS5): every ticket is searched, not a recent window.
+
+    SQLite's FTS5 hands out the newest matches itself. A GIN index returns matches unordered,
+    and PostgreSQL's estimate for a word prefix cannot tell a word in every ticket from one in
+    none, so it may walk all tickets newest first testing each (seconds for a rare word). So:
+    first the newest TEXT_SEARCH_PG_RECENT tickets (a common word fills the page there), then,
+    when the page is not full, the index (a rare word: few matches), sorted by the database.
+    """
+    import re
+
+    from django.db import connection
+    from django.db.models import BooleanField, F
+    from django.db.models.expressions import RawSQL
+
+    words = re.findall(r"\w+", query.lower())[:TEXT_SEARCH_WORDS]
+    if not words:
+        return []
+    if connection.vendor == "postgresql":
+        condition = RawSQL(  # noqa: S611 - constant SQL; the words are parameters
+            TEXT_SEARCH_PG, [" & ".join(f"{w}:*" for w in words)], output_field=BooleanField()
+        )
+        newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        recent = list(
+            qs.filter(condition, id__gt=newest - TEXT_SEARCH_PG_RECENT).order_by("-id")[:limit]
+        )
+        if len(recent) >= limit:
+            return recent
+        # `id + 0`: an order no index gives, so the plan is the GIN index, then a sort.
+        return list(qs.filter(condition).order_by((F("id") + 0).desc())[:limit])
+    if connection.vendor == "sqlite":
+        # Each word quoted (FTS5 syntax characters are literal inside quotes), as a prefix.
+        fts_query = " ".join(f'"{w}"*' for w in words)
+        condition = RawSQL(  # noqa: S611 - constant SQL; the words are parameters
+            TEXT_SEARCH_SQLITE, [fts_query, limit], output_field=BooleanField()
+        )
+        return list(qs.filter(condition).order_by("-id")[:limit])
+    from django.db.models import Q  # pragma: no cover - other databases: a scan
+
+    condition = Q()
+    for word in words:
+        condition &= Q(subject__icontains=word) | Q(requester_name__icontains=word)
+    return list(qs.filter(condition).order_by("-id")[:limit])
 
 
 def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
-    """Earlier tickets of the same requester on any channel (account, e-mail or phone)."""
-    from django.db.models import Q
+    """Earlier tickets of the same requester on any channel (account, e-mail or phone).
 
-    condition = Q()
-    if ticket.requester_id:
-        condition |= Q(requester_id=ticket.requester_id)
-    if ticket.requester_email:
-        condition |= Q(requester_email=ticket.requester_email)
-    if ticket.requester_phone:
-        condition |= Q(requester_phone=ticket.requester_phone)
-    if not condition:
-        return []
-    return list(
-        Ticket.objects.filter(condition)
-        .exclude(pk=ticket.pk)
-        .select_related("category")
-        .only(
-            "reference",
-            "channel",
-            "subject",
-            "status",
-            "created_at",
-            "category__slug",
-            "category__name_id",
-            "category__name_en",
-        )
-        .order_by("-created_at")[:limit]
-    )
+    One query per identifier, each a short range of its own index (tk_by_requester,
+    tk_by_email, tk_by_phone), merged here: an OR of the three makes SQLite scan."""
+    lookups = [
+        ("requester_id", ticket.requester_id),
+        ("requester_email", ticket.requester_email),
+        ("requester_phone", ticket.requester_phone),
+    ]
+    found: dict[int, Ticket] = {}
+    for field, value in lookups:
+        if not value:
+            continue
+        for row in (
+            Ticket.objects.filter(**{field: value})
+            .select_related("category")
+            .only(
+                "reference",
+                "channel",
+                "subject",
+                "status",
+                "created_at",
+                "category__slug",
+                "category__name_id",
+                "category__name_en",
+            )
+            .order_by("-created_at")[: limit + 1]
+        ):
+            if row.pk != ticket.pk:
+                found.setdefault(row.pk, row)
+    return sorted(found.values(), key=lambda t: (t.created_at, t.pk), reverse=True)[:limit]
 
 
 def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:

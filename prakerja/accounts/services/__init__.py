@@ -10,6 +10,7 @@ from .identity import (
 from .otp import otp_send, otp_verify
 from .registration import (
     account_register,
+    account_welcome_send,
     email_confirm,
     email_confirmation_send,
     email_confirmation_token,
@@ -19,6 +20,7 @@ from .registration import (
 
 __all__ = [
     "account_register",
+    "account_welcome_send",
     "email_confirm",
     "email_confirmation_send",
     "email_confirmation_token",

@@ -47,8 +47,8 @@ def otp_send(*, user, purpose: str, phone: str, text: str, first: bool = False) 
     """Issue a new code for (user, purpose), replacing any earlier one, and SMS it on commit.
     `text` has a `{code}` placeholder. Raises RateLimited (with Retry-After seconds) within a minute
     of the last send, after five sends in an hour, or while the codes are locked after wrong tries.
-    `first=True` (a user created in this same transaction) skips the throttle look-ups: there is
-    nothing to throttle yet, and sign-up is the hot path at a wave opening."""
+    `first=True` (a brand-new account's first code, sent by the task that follows sign-up) skips
+    the throttle look-ups: there is nothing to throttle yet, and a wave opening sends many."""
     now = clock.now()
     latest = None
     if not first:

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
@@ -66,41 +67,58 @@ def _clean_signup(*, full_name: str, email: str, password: str, phone: str) -> t
 def account_register(*, full_name: str, email: str, password: str, phone: str):
     """Create a participant account. Preconditions: none (anonymous). Refuses with
     `registration_closed` (403) while the registration switch is off (checked at this second),
-    `already_registered` (409) for a taken e-mail (also under races: the database's unique
-    index decides), 422 with field errors. The password is hashed before the transaction opens so
-    the write lock is held for milliseconds, not for the hash. Side effects on commit: the
-    confirmation e-mail and the SMS code. Audits `account.register`."""
+    `already_registered` (409) for a taken e-mail (the database's case-insensitive unique index
+    decides, also under races; no look-up first), 422 with field errors. The password is hashed
+    before the transaction opens so the write lock is held for milliseconds, not for the hash.
+    Writes the user, its participant group row and the audit entry `account.register`; on commit it
+    enqueues `account_welcome_send` (the SMS code and the confirmation e-mail), so neither the SMS
+    gateway nor the mail server is waited for in the request. `last_login` is set in the insert:
+    both callers (the API and the web form) log the new account in straight away."""
     from prakerja.programs.models import SwitchName
     from prakerja.programs.services import switch_require_active
+
+    from ..tasks import account_welcome_send
 
     switch_require_active(SwitchName.REGISTRATION)
     full_name, email, phone = _clean_signup(
         full_name=full_name, email=email, password=password, phone=phone
     )
     User = get_user_model()
-    if User.objects.filter(email__iexact=email).exists():
-        raise AlreadyRegistered(_("An account with this e-mail already exists. Log in instead."))
     password_hash = make_password(password)
-    try:
-        with transaction.atomic():
+    now = clock.now()
+    with transaction.atomic():
+        try:
             user = User.objects.create(
                 username=email,
                 email=email,
                 full_name=full_name,
                 phone=phone,
                 password=password_hash,
-                date_joined=clock.now(),
+                date_joined=now,
+                # Sign-up logs the session in at once: recorded here, not by a second UPDATE.
+                last_login=now,
             )
-            # One insert instead of add()'s look-ups: this is the hot path at a wave opening.
-            User.groups.through.objects.create(user_id=user.pk, group_id=_participant_group_id())
-            audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
-            email_confirmation_send(user=user)
-            phone_verification_send(user=user, first=True)
-    except IntegrityError as exc:
-        raise AlreadyRegistered(
-            _("An account with this e-mail already exists. Log in instead.")
-        ) from exc
+        except IntegrityError as exc:
+            # username and e-mail are the user table's only unique keys; both hold the e-mail.
+            raise AlreadyRegistered(
+                _("An account with this e-mail already exists. Log in instead.")
+            ) from exc
+        # One insert instead of add()'s look-ups: this is the hot path at a wave opening.
+        User.groups.through.objects.create(user_id=user.pk, group_id=_participant_group_id())
+        audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        transaction.on_commit(lambda: account_welcome_send.enqueue(user.pk, language))
+    user.last_login_fresh = True  # accounts.backends.last_login_record skips its UPDATE
     return user
+
+
+def account_welcome_send(*, user, language: str) -> None:
+    """The new account's first SMS code and confirmation e-mail, in the language the participant
+    signed up in (run by the `account_welcome_send` task after sign-up commits). Preconditions:
+    the account exists and was just created. One transaction; both are sent on its commit."""
+    with translation.override(language), transaction.atomic():
+        phone_verification_send(user=user, first=True)
+        email_confirmation_send(user=user)
 
 
 _group_ids: dict[str, int] = {}

@@ -168,7 +168,8 @@ def test_resend_is_throttled_to_once_a_minute_and_five_an_hour(
 ):
     start = clock.now()
     with time_machine.travel(start, tick=False):
-        signup(client)
+        with django_capture_on_commit_callbacks(execute=True):  # the first code goes on commit
+            signup(client)
         response = client.post("/api/v1/accounts/me/phone/resend")
         assert response.status_code == 429
         assert 1 <= int(response["Retry-After"]) <= 60
@@ -285,3 +286,50 @@ def test_web_signup_with_missing_fields_shows_errors(client):
     response = client.post("/daftar/", {"email": "x@example.test"})
     assert response.status_code == 422
     assert response.content.decode().count('class="field-error"') >= 3
+
+
+def test_signup_query_budget(client, django_assert_max_num_queries):
+    """Regression guard for the hot path at a wave opening. In the request: the user, its group
+    row and the audit entry in one transaction, and the session (one insert; `last_login` is part
+    of the user's insert). The SMS code and the e-mail are a task enqueued on commit (one insert
+    with the database backend; not run here). The switch schedule is cached after the first
+    request, and no look-up precedes the insert: the unique index answers 409."""
+    assert signup(client, email="first@example.test", phone="081200000001").status_code == 201
+    client.logout()
+    # test transaction: savepoint + 3 inserts + release, session savepoint + insert + release
+    with django_assert_max_num_queries(8) as queries:
+        assert signup(client).status_code == 201
+    writes = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert writes.count("INSERT") == 4
+    assert "SELECT" not in writes
+    assert "UPDATE" not in writes
+
+
+def test_duplicate_email_under_the_unique_index_leaves_nothing_half_saved(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signup(client).status_code == 201
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = signup(client, email="SITI@example.test", phone="081299998888")
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_registered"
+    assert callbacks == []  # nothing enqueued
+    assert User.objects.count() == 1
+    assert AuditLog.objects.filter(action="account.register").count() == 1
+    assert SmsOutbox.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_signup_records_last_login_once_and_later_log_ins_update_it(client):
+    moment = clock.now().replace(microsecond=0)
+    with time_machine.travel(moment, tick=False):
+        assert signup(client).status_code == 201
+    user = User.objects.get()
+    assert user.last_login == moment == user.date_joined
+    client.logout()
+    with time_machine.travel(moment + dt.timedelta(hours=1), tick=False):
+        assert client.login(username="siti@example.test", password=SIGNUP["password"])
+    user.refresh_from_db()
+    assert user.last_login == moment + dt.timedelta(hours=1)

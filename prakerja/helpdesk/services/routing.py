@@ -113,12 +113,37 @@ def _give(
     return ticket
 
 
-def route_new_ticket(ticket: Ticket) -> Ticket:
-    """Routing inside `ticket_create`'s transaction: the row is not visible to anyone else yet,
-    so it needs no lock of its own; only the chosen agent's presence row is locked."""
-    presence = _lock_agent_with_capacity()
-    if presence is not None:
-        _give(ticket, presence, via="routing", report=False)
+@transaction.atomic
+def ticket_intake_finish(*, ticket_id: int, route: bool = True) -> Ticket | None:
+    """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
+    route it to the least-loaded available agent when `route` is true and it is still waiting
+    (an agent may have claimed it, or a drain taken it, in the meantime), then bring its report
+    fact and rollups in line. Returns the ticket, or None when it no longer exists.
+
+    Locks the ticket row (waiting, not skipping: the report must follow every ticket), then the
+    chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
+    row lock too, so the fact row is created exactly once.
+    """
+    from .tickets import _report
+
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("category", "assignee")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return None
+    if (
+        route
+        and ticket.assignee_id is None
+        and ticket.status in ACTIVE_STATUSES
+        and ticket.channel != Channel.CHAT  # live chat routes its own (livechat.services)
+    ):
+        presence = _lock_agent_with_capacity()
+        if presence is not None:
+            _give(ticket, presence, via="routing", report=False)
+    _report(ticket)
     return ticket
 
 

@@ -195,7 +195,6 @@ def _validate_contact(
     return subject, description, category, name, email, phone
 
 
-@transaction.atomic
 def ticket_create(
     *,
     channel: str,
@@ -214,9 +213,15 @@ def ticket_create(
 
     Validates input (ValidationFailed with field errors), gives the ticket a random readable
     reference (unique; retried on the rare collision), sets the SLA due times in business hours,
-    writes the description as the first public message from the requester, audits creation, and,
-    when `route` is true, assigns it to an available agent (routing.ticket_route). On commit: the
-    acknowledgement e-mail when the requester has an e-mail address.
+    writes the description as the first public message from the requester and audits creation,
+    in one transaction (the caller's, when there is one).
+
+    Everything the requester's answer does not need happens after commit, in one background
+    task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
+    development and tests): routing to an available agent when `route` is true
+    (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
+    when the requester has an e-mail address. A caller that must assign the ticket itself
+    (telephony's answer) passes `route=False` and calls `ticket_assign` in its own transaction.
     """
     subject, description, category, name, email, phone = _validate_contact(
         channel=channel,
@@ -232,39 +237,62 @@ def ticket_create(
         raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
     now = clock.now()
     first_due, resolution_due = sla_due_times(priority=priority, start=now)
+    fields = {
+        "channel": channel,
+        "category": category,
+        "subject": subject,
+        "description": description,
+        "priority": priority,
+        "status": TicketStatus.NEW,
+        "requester": requester,
+        "requester_name": name,
+        "requester_email": email,
+        "requester_phone": phone,
+        "created_at": now,
+        "updated_at": now,
+        "last_message_at": now if description else None,
+        "first_response_due_at": first_due,
+        "resolution_due_at": resolution_due,
+    }
+    # A reference collision (rare: 23**8 values) is retried with a new reference. In its own
+    # transaction the whole transaction is retried (no savepoint round trips on the intake
+    # path); inside a caller's transaction a savepoint around the INSERT is needed instead.
+    nested = transaction.get_connection().in_atomic_block
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _ticket_create_rows(fields=fields, actor=actor, route=route, nested=nested)
+        except IntegrityError as exc:
+            if nested or attempt == REFERENCE_ATTEMPTS - 1 or "reference" not in str(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _insert_with_reference(fields: dict, *, savepoint: bool) -> Ticket:
+    if not savepoint:
+        return Ticket.objects.create(reference=generate_reference(), **fields)
     for attempt in range(REFERENCE_ATTEMPTS):
         try:
             with transaction.atomic():  # savepoint: a collision rolls back only this insert
-                ticket = Ticket.objects.create(
-                    reference=generate_reference(),
-                    channel=channel,
-                    category=category,
-                    subject=subject,
-                    description=description,
-                    priority=priority,
-                    status=TicketStatus.NEW,
-                    requester=requester,
-                    requester_name=name,
-                    requester_email=email,
-                    requester_phone=phone,
-                    created_at=now,
-                    updated_at=now,
-                    last_message_at=now if description else None,
-                    first_response_due_at=first_due,
-                    resolution_due_at=resolution_due,
-                )
-            break
+                return Ticket.objects.create(reference=generate_reference(), **fields)
         except IntegrityError:
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
-    if description:
+    raise AssertionError("unreachable")
+
+
+def _ticket_create_rows(*, fields: dict, actor, route: bool, nested: bool) -> Ticket:
+    """The writes of `ticket_create`, inside its transaction."""
+    ticket = _insert_with_reference(fields, savepoint=nested)
+    channel, requester, now = fields["channel"], fields["requester"], fields["created_at"]
+    if fields["description"]:
         Message.objects.create(
             ticket=ticket,
             author=requester,
-            author_name=name,
+            author_name=fields["requester_name"],
             from_requester=True,
             kind=MessageKind.PUBLIC,
-            body=description,
+            body=fields["description"],
             created_at=now,
         )
     audit_record(
@@ -273,15 +301,13 @@ def ticket_create(
         obj=ticket,
         after={"channel": channel, **_snapshot(ticket)},
     )
-    if route:
-        from .routing import route_new_ticket
+    from ..tasks import ticket_intake_enqueue
 
-        route_new_ticket(ticket)
-    _report(ticket)
-    if ticket.requester_email and channel != Channel.CHAT:
-        from ..notifications import notify_requester
-
-        notify_requester(ticket=ticket, kind="acknowledgement")
+    ticket_intake_enqueue(
+        ticket=ticket,
+        route=route and channel != Channel.CHAT,
+        acknowledge=bool(ticket.requester_email) and channel != Channel.CHAT,
+    )
     return ticket
 
 

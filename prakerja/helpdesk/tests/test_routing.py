@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections
+from django.test import TestCase
 
 from prakerja.core import clock
 from prakerja.helpdesk import services
@@ -13,9 +14,11 @@ from .factories import agent, on_shift_agent
 
 
 def make_ticket(route=True):
-    return services.ticket_create(
-        channel=Channel.PHONE, subject="Telepon", description="", name="Penelepon", route=route
-    )
+    """Create a ticket and run what its commit starts (the intake task routes it)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.ticket_create(
+            channel=Channel.PHONE, subject="Telepon", description="", name="Penelepon", route=route
+        )
 
 
 @pytest.mark.django_db
@@ -63,6 +66,55 @@ def test_resolving_frees_capacity_for_the_queue(open_hours, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_resolve(ticket=first, actor=a)
     assert Ticket.objects.get(pk=second.pk).assignee == a
+
+
+@pytest.mark.django_db
+def test_intake_request_writes_little_and_the_task_routes_reports_and_acknowledges(
+    open_hours, django_capture_on_commit_callbacks, django_assert_max_num_queries, mailoutbox
+):
+    from prakerja.reports.models import TicketFact
+
+    a = on_shift_agent()
+    services.ticket_create(  # warm the category and SLA caches, as a running server has them
+        channel=Channel.WEB, subject="Pemanasan", description="x", name="W", email="w@example.test"
+    )
+    # Ticket, message, audit and the savepoints of this test's transaction: no routing, no
+    # report rows, no task row yet (under the database backend it would be one more INSERT).
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        django_assert_max_num_queries(7),
+    ):
+        ticket = services.ticket_create(
+            channel=Channel.WEB,
+            subject="Sertifikat",
+            description="Belum muncul",
+            name="Warga",
+            email="warga@example.test",
+        )
+    assert len(callbacks) == 1  # one task enqueued, on commit
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
+    assert not TicketFact.objects.filter(ticket=ticket).exists()
+    assert not mailoutbox
+    callbacks[0]()  # the worker runs the task
+    assert Ticket.objects.get(pk=ticket.pk).assignee == a
+    assert TicketFact.objects.get(ticket=ticket).agent == a.get_username()
+    assert [m.to for m in mailoutbox] == [["warga@example.test"]]
+    assert ticket.reference in mailoutbox[0].subject
+
+
+@pytest.mark.django_db
+def test_intake_task_leaves_a_ticket_claimed_before_it_ran(
+    open_hours, django_capture_on_commit_callbacks
+):
+    on_shift_agent()
+    quick = agent()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ticket = services.ticket_create(
+            channel=Channel.PHONE, subject="Telepon", description="", name="Penelepon"
+        )
+    services.ticket_claim(ticket=ticket, agent=quick)
+    callbacks[0]()
+    assert Ticket.objects.get(pk=ticket.pk).assignee == quick
 
 
 @pytest.mark.django_db
@@ -157,3 +209,33 @@ def test_concurrent_routing_never_exceeds_the_limit():
     loads = {a.pk: Ticket.objects.filter(assignee=a).count() for a in agents}
     assert all(n <= 2 for n in loads.values()), loads
     assert sum(loads.values()) == 6
+
+
+@pytest.mark.django_db
+def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_ticket(
+    open_hours, settings
+):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def create(email):
+        return services.ticket_create(
+            channel=Channel.WEB, subject="Sertifikat", description="x", name="W", email=email
+        )
+
+    ticket = create("a@example.test")
+    row = DBTaskResult.objects.get()  # written by ticket_create itself, not on commit
+    assert row.task_path == "prakerja.helpdesk.tasks.ticket_intake"
+    assert row.args_kwargs["args"][0] == ticket.pk
+
+    def create_then_fail():
+        with transaction.atomic():
+            create("b@example.test")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
+    assert DBTaskResult.objects.count() == 1
+    assert Ticket.objects.count() == 1

@@ -64,6 +64,23 @@ def test_reference_collision_is_retried(monkeypatch, open_hours):
     assert second.reference == "AAAA-CCCC"
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
+def test_reference_collision_in_its_own_transaction_retries_the_whole_transaction(
+    monkeypatch, open_hours
+):
+    from prakerja.core.models import AuditLog
+
+    first = web_ticket()
+    produced = iter([first.reference, "AAAA-CCCC"])
+    monkeypatch.setattr(services.tickets, "generate_reference", lambda: next(produced))
+    second = web_ticket()
+    assert second.reference == "AAAA-CCCC"
+    # Nothing of the failed attempt was kept: one message and one creation entry per ticket.
+    assert Message.objects.filter(ticket=second).count() == 1
+    assert AuditLog.objects.filter(action="ticket.create").count() == 2
+
+
 def test_normalize_reference_forgives_case_and_spacing():
     assert services.normalize_reference(" ac3d  e4f7 ") == "AC3D-E4F7"
     assert services.normalize_reference("ac3d-e4f7") == "AC3D-E4F7"

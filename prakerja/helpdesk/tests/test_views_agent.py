@@ -238,15 +238,38 @@ def test_supervisor_page_and_roster_import(client, open_hours):
     assert RosterEntry.objects.count() == 2  # nothing imported
 
 
-def test_text_search_is_bounded_to_recent_tickets(monkeypatch):
+@pytest.mark.parametrize("recent", [2_000, 1])  # PostgreSQL: from the newest rows / the index
+def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(monkeypatch, recent):
     from prakerja.helpdesk import selectors
 
+    monkeypatch.setattr(selectors, "TEXT_SEARCH_PG_RECENT", recent)
     staff = agent()
     old = new_ticket(subject="Kata langka lama", email="lama@example.test")
-    new_ticket(subject="Baru")
-    monkeypatch.setattr(selectors, "TEXT_SEARCH_WINDOW", 1)
-    assert selectors.ticket_search(user=staff, query="langka") == []
-    assert selectors.ticket_search(user=staff, query="lama@example.test") == [old]
+    for n in range(3):
+        new_ticket(subject=f"Baru {n}")
+    newer = new_ticket(subject="Sertifikat langka", name="Budi Santoso")
+    assert selectors.ticket_search(user=staff, query="langka") == [newer, old]  # newest first
+    assert selectors.ticket_search(user=staff, query="LANG") == [newer, old]  # word prefix
+    assert selectors.ticket_search(user=staff, query="langka lama") == [old]  # every word
+    assert selectors.ticket_search(user=staff, query="budi sant") == [newer]  # requester's name
+    assert selectors.ticket_search(user=staff, query="angka") == []  # words, not substrings
+    # Syntax of the index's query language is taken literally, never an error.
+    for hostile in ('"', "lama*", "a & (b", "NEAR(lama langka)", "'lama'", "-", "*"):
+        selectors.ticket_search(user=staff, query=hostile)
+    assert selectors.ticket_search(user=staff, query="lama:*") == [old]
+
+
+def test_text_search_follows_changes_to_the_indexed_fields():
+    from prakerja.helpdesk import selectors
+    from prakerja.helpdesk.models import Ticket
+
+    staff = agent()
+    ticket = new_ticket(subject="Akun terkunci")
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Pencairan insentif")
+    assert selectors.ticket_search(user=staff, query="terkunci") == []
+    assert selectors.ticket_search(user=staff, query="insentif") == [ticket]
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    assert selectors.ticket_search(user=staff, query="insentif") == []
 
 
 def test_requester_panel_shows_program_status_masked(client, monkeypatch):

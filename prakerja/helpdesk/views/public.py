@@ -2,6 +2,7 @@
 the knowledge base, and access-checked attachment downloads."""
 
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -93,8 +94,9 @@ def complaint_form(request):
                 ip=client_ip(request), email=data["email"] or (user.email if user else "")
             )
             try:
-                # One transaction: a bad attachment leaves no ticket behind.
-                with transaction.atomic():
+                # One transaction: a bad attachment leaves no ticket behind. (Without one,
+                # ticket_create's own transaction is the whole action.)
+                with transaction.atomic() if data["attachment"] else nullcontext():
                     ticket = services.ticket_create(
                         channel=Channel.WEB,
                         subject=data["subject"],
