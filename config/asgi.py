@@ -23,8 +23,11 @@ application = ProtocolTypeRouter(
     }
 )
 
-# Move the start-up heap (Django, URL conf, templates, ~30 ms of every full collection with the
-# chat load) out of the cyclic GC's reach. Full collections still walk every open websocket's
-# objects: ~200 ms per process at 1,300 sockets, the main cause of the remaining p99 round-trip
-# tail (docs/PERFORMANCE.md, live chat).
-gc.freeze()
+# Fewer full collections. The ASGI processes hold thousands of long-lived websockets, each with
+# on the order of a thousand objects the cyclic GC tracks; a full collection walks them all and no
+# socket of the process is served meanwhile (~200 ms at 1,300 sockets per process in
+# bench/chat.py, the main cause of the p99 round-trip tail). CPython considers one every 10
+# young-generation-1 collections (then only if the old generation grew by 25%); under chat load
+# that was every few seconds. Every 100 makes it ten times rarer; cyclic garbage of ended
+# connections waits longer for it (memory per socket is measured by the bench).
+gc.set_threshold(700, 10, 100)
