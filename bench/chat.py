@@ -5,8 +5,8 @@
 
 What it does, all on 127.0.0.1 in livechat's port range (8300-8399):
 1. A throwaway PostgreSQL database (`--database-url`, dropped and re-created, migrated) with
-   N participants, N/`--per-agent` agents and N active chats (chat tickets assigned round-robin),
-   and a session per user.
+   N participants, N/`--per-agent` agents and N active chats (chat tickets assigned round-robin,
+   the agent's greeting already in the thread), and a session per user.
 2. The ceiling: a bare ASGI websocket echo app under the same uvicorn (same worker count); N
    connections each send one message every `--interval` s; round trip = send -> echo.
 3. The real thing: `config.asgi:application` under uvicorn with the Redis channel layer
@@ -15,6 +15,10 @@ What it does, all on 127.0.0.1 in livechat's port range (8300-8399):
    Measured per participant message: **ack** (stored and acknowledged) and **round trip**
    (participant -> stored -> agent's socket -> agent's reply stored -> participant's socket).
 4. Server memory: the workers' RSS (from /proc) before and after the connections opened.
+
+The load generator is `--clients` processes (default 2) with an even share of the sockets each,
+used the same way for the echo and the chat runs. The chats are mid-conversation (the agent has
+answered once) unless `--unanswered`.
 
 Bounded in count and time; the servers are stopped at the end. The load generator runs on the same
 machine, so on a 2-core box it competes with the servers for CPU: read the ratios.

@@ -2,8 +2,9 @@
 
 Every chat that reaches an agent is a helpdesk ticket with channel `chat` (created with
 `route=False`: live chat routes its own tickets) and its thread is the transcript. Messages are
-stored through helpdesk's `ticket_reply` / `ticket_requester_reply` (idempotent on the client's
-message id) before anyone is told about them; websocket broadcasts go out on commit.
+stored through helpdesk's `ticket_chat_message_add` (three statements on the usual path; it falls
+back to `ticket_reply` / `ticket_requester_reply`; idempotent on the client's message id) before
+anyone is told about them; websocket broadcasts go out on commit.
 """
 
 from ._common import broadcast_queue, dispatch_on_commit
