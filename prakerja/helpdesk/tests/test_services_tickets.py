@@ -51,9 +51,12 @@ def test_create_sets_reference_sla_first_message_and_acknowledges(
 
 
 def test_references_are_random_not_sequential(open_hours):
-    refs = [web_ticket().reference for _ in range(5)]
-    assert len(set(refs)) == 5
-    assert refs != sorted(refs)  # probability of sorted by chance: 1/120
+    refs = [web_ticket().reference for _ in range(20)]
+    assert len(set(refs)) == 20
+    # In creation order by chance: 1 in 20! (about 4e-19); a counter would always be sorted.
+    assert refs != sorted(refs)
+    alphabet = set(services.tickets.REFERENCE_ALPHABET)
+    assert all(len(r) == 9 and r[4] == "-" and set(r.replace("-", "")) <= alphabet for r in refs)
 
 
 def test_reference_collision_is_retried(monkeypatch, open_hours):
