@@ -167,40 +167,39 @@ def server(
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc, grace=10)
 
 
-def worker_cpu_seconds(master_pid: int) -> float:
-    """utime+stime of the gunicorn master's worker processes (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+def stop(proc: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM the process group, SIGKILL it after `grace` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
     try:
-        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    except OSError:
-        return float("nan")
-    for pid in children:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """utime+stime of one process and its reaped children (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+def process_cpu_seconds(pid: int, *, reaped_children: bool = True) -> float:
+    """utime+stime of one process, and of its reaped children unless told not (Linux /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return sum(int(f) for f in fields[11:15]) / ticks
+    return sum(int(f) for f in fields[11 : 15 if reaped_children else 13]) / os.sysconf(
+        "SC_CLK_TCK"
+    )
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """utime+stime of the gunicorn master's worker processes (Linux /proc)."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    cpu = (process_cpu_seconds(int(pid), reaped_children=False) for pid in children)
+    return sum(c for c in cpu if c == c)  # a worker that just exited (nan) is skipped
 
 
 @contextlib.contextmanager
@@ -217,13 +216,7 @@ def task_worker(database_url: str, redis_url: str):
     try:
         yield proc.pid
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc, grace=15)
 
 
 def migrate(database_url: str) -> None:

@@ -167,8 +167,6 @@ def chat_participant_message(*, chat: Chat, body, client_msg_id=None, user=None)
     orders this message against `chat_end`), then helpdesk's `ticket_chat_message_add` (one
     UPDATE, one INSERT on the usual path). No SELECT ... FOR UPDATE, no savepoint.
     """
-    from prakerja.helpdesk.services import ticket_chat_message_add
-
     client_msg_id = _clean_client_id(client_msg_id)
     body = _clean_body(body)
     now = clock.now()
@@ -182,21 +180,34 @@ def chat_participant_message(*, chat: Chat, body, client_msg_id=None, user=None)
         if user is not None and user.is_authenticated and user.pk == chat.requester_id
         else None
     )
-    message, created = ticket_chat_message_add(
-        ticket=chat.ticket,
+    return _message_store(
+        chat,
         body=body,
         from_requester=True,
         author=author,
         client_msg_id=client_msg_id,
         at=now,
+        rate_key=f"livechat:msg:{chat.pk}:participant",
+    )
+
+
+def _message_store(chat: Chat, *, body, from_requester, author, client_msg_id, at, rate_key):
+    """Store a message of an open chat in its ticket's thread (helpdesk's
+    `ticket_chat_message_add`: one UPDATE, one INSERT on the usual path), rate-limit the sender
+    and broadcast the message on commit. `(message, created)`."""
+    from prakerja.helpdesk.services import ticket_chat_message_add
+
+    message, created = ticket_chat_message_add(
+        ticket=chat.ticket,
+        body=body,
+        from_requester=from_requester,
+        author=author,
+        client_msg_id=client_msg_id,
+        at=at,
     )
     if created:
         # after the insert: a refusal rolls it back; a resend is never refused
-        rate_limit(
-            key=f"livechat:msg:{chat.pk}:participant",
-            limit=settings.LIVECHAT_MESSAGES_PER_10S,
-            period=10,
-        )
+        rate_limit(key=rate_key, limit=settings.LIVECHAT_MESSAGES_PER_10S, period=10)
         _broadcast_message(chat, message)
     return message, created
 
@@ -209,8 +220,6 @@ def chat_agent_message(*, chat: Chat, agent, body, client_msg_id=None):
     decides: one UPDATE matches only an active chat of this agent (any active chat for a
     supervisor); when it matches nothing the chat is locked and the precise refusal (not found,
     not active) or the stored resend is returned."""
-    from prakerja.helpdesk.services import ticket_chat_message_add
-
     client_msg_id = _clean_client_id(client_msg_id)
     now = clock.now()
     rows = Chat.objects.filter(pk=chat.pk, state=ChatState.ACTIVE)
@@ -226,23 +235,15 @@ def chat_agent_message(*, chat: Chat, agent, body, client_msg_id=None):
             return existing, False
         _clean_body(body)
         raise Conflict(_("This chat is not active."), code="chat_not_active")
-    body = _clean_body(body)
-    message, created = ticket_chat_message_add(
-        ticket=chat.ticket,
-        body=body,
+    return _message_store(
+        chat,
+        body=_clean_body(body),
         from_requester=False,
         author=agent,
         client_msg_id=client_msg_id,
         at=now,
+        rate_key=f"livechat:msg:{chat.pk}:agent:{agent.pk}",
     )
-    if created:
-        rate_limit(
-            key=f"livechat:msg:{chat.pk}:agent:{agent.pk}",
-            limit=settings.LIVECHAT_MESSAGES_PER_10S,
-            period=10,
-        )
-        _broadcast_message(chat, message)
-    return message, created
 
 
 def _end(chat: Chat, *, actor, reason: str, notice: str) -> Chat:
