@@ -11,7 +11,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Forbidden, NotFound
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
-from .models import PresenceStatus, RosterEntry, Shift, Ticket
+from .models import Message, PresenceStatus, RosterEntry, Shift, Ticket
 
 
 def presence_ttl() -> dt.timedelta:
@@ -108,6 +108,17 @@ def tickets_for_requester(*, user, limit: int = 50) -> QuerySet[Ticket]:
         Ticket.objects.filter(requester=user)
         .select_related("category")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def message_resent(*, ticket_id: int, client_msg_id: str | None) -> Message | None:
+    """The message of this ticket already stored under the client's id (a resend), if any."""
+    if not client_msg_id:
+        return None
+    return (
+        Message.objects.select_related("author")
+        .filter(ticket_id=ticket_id, client_msg_id=client_msg_id)
+        .first()
     )
 
 

@@ -15,6 +15,7 @@ from .routing import (
 from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
 from .tickets import (
     generate_reference,
+    message_body_clean,
     normalize_reference,
     sla_due_times,
     ticket_assign,
@@ -42,6 +43,7 @@ __all__ = [
     "sla_due_times",
     "ticket_assign",
     "ticket_chat_message_add",
+    "message_body_clean",
     "ticket_claim",
     "ticket_claim_next",
     "ticket_create",

@@ -30,6 +30,7 @@ from ..models import (
     Ticket,
     TicketStatus,
 )
+from ..selectors import message_resent
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V: safe to read out on the phone and to type back.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
@@ -61,6 +62,16 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     TicketStatus.RESOLVED: {TicketStatus.OPEN, TicketStatus.CLOSED},
     TicketStatus.CLOSED: set(),
 }
+
+
+def message_body_clean(body, *, max_chars: int = BODY_MAX) -> str:
+    """A message's text, stripped; ValidationFailed (`body`) when empty or too long."""
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if not body:
+        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
+    if len(body) > max_chars:
+        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": max_chars}]})
+    return body
 
 
 def generate_reference() -> str:
@@ -321,16 +332,11 @@ def ticket_reply(
     sets `first_response_at`; a public reply to a new ticket opens it. Refused on closed tickets.
     On commit: an e-mail to the requester for public replies.
     """
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
-    if len(body) > BODY_MAX:
-        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": BODY_MAX}]})
+    body = message_body_clean(body)
     ticket = _lock(ticket)
-    if client_msg_id:
-        existing = Message.objects.filter(ticket=ticket, client_msg_id=client_msg_id).first()
-        if existing is not None:
-            return existing
+    existing = message_resent(ticket_id=ticket.pk, client_msg_id=client_msg_id)
+    if existing is not None:
+        return existing
     if ticket.status == TicketStatus.CLOSED:
         raise Conflict(_("This ticket is closed."), code="ticket_closed")
     now = clock.now()
@@ -374,16 +380,11 @@ def ticket_requester_reply(
     """
     if author is not None and not getattr(author, "is_authenticated", False):
         author = None
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
-    if len(body) > BODY_MAX:
-        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": BODY_MAX}]})
+    body = message_body_clean(body)
     ticket = _lock(ticket)
-    if client_msg_id:
-        existing = Message.objects.filter(ticket=ticket, client_msg_id=client_msg_id).first()
-        if existing is not None:
-            return existing
+    existing = message_resent(ticket_id=ticket.pk, client_msg_id=client_msg_id)
+    if existing is not None:
+        return existing
     now = clock.now()
     if ticket.status == TicketStatus.CLOSED or (
         ticket.status == TicketStatus.RESOLVED
@@ -434,11 +435,7 @@ def ticket_chat_message_add(
     lock taken up front, no savepoint, no report sync (no reported field changes). Anything
     else (first response, reopening, closed tickets, a resend) goes through the full service.
     """
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
-    if len(body) > BODY_MAX:
-        raise ValidationFailed(errors={"body": [_("At most %(n)d characters.") % {"n": BODY_MAX}]})
+    body = message_body_clean(body)
     now = at or clock.now()
     if from_requester:
         quiet = Q(status__in=(TicketStatus.NEW, TicketStatus.OPEN))
@@ -469,10 +466,9 @@ def ticket_chat_message_add(
         if _insert_unless_duplicate(message):
             return message, True
         # a concurrent resend of the same id won the insert
-    if client_msg_id:
-        existing = Message.objects.filter(ticket_id=ticket.pk, client_msg_id=client_msg_id).first()
-        if existing is not None:
-            return existing, False
+    existing = message_resent(ticket_id=ticket.pk, client_msg_id=client_msg_id)
+    if existing is not None:
+        return existing, False
     if from_requester:
         message = ticket_requester_reply(
             ticket=ticket, body=body, client_msg_id=client_msg_id, author=author

@@ -23,18 +23,9 @@ CLIENT_ID_MAX = 64
 
 
 def _clean_body(body) -> str:
-    body = (body or "").strip() if isinstance(body, str) else ""
-    if not body:
-        raise ValidationFailed(errors={"body": [_("Write a message first.")]})
-    if len(body) > settings.LIVECHAT_MAX_MESSAGE_CHARS:
-        raise ValidationFailed(
-            errors={
-                "body": [
-                    _("At most %(n)d characters.") % {"n": settings.LIVECHAT_MAX_MESSAGE_CHARS}
-                ]
-            }
-        )
-    return body
+    from prakerja.helpdesk.services import message_body_clean
+
+    return message_body_clean(body, max_chars=settings.LIVECHAT_MAX_MESSAGE_CHARS)
 
 
 def _clean_client_id(client_msg_id) -> str | None:

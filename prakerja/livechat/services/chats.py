@@ -143,15 +143,9 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
 
 
 def _existing_message(chat: Chat, client_msg_id: str | None):
-    if not client_msg_id:
-        return None
-    from prakerja.helpdesk.models import Message
+    from prakerja.helpdesk.selectors import message_resent
 
-    return (
-        Message.objects.select_related("author")
-        .filter(ticket_id=chat.ticket_id, client_msg_id=client_msg_id)
-        .first()
-    )
+    return message_resent(ticket_id=chat.ticket_id, client_msg_id=client_msg_id)
 
 
 @transaction.atomic
