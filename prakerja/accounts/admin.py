@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core.admin import ReadOnlyModelAdmin
+
 from .models import Identity, IdentityStatus, SmsOutbox, User
 
 
@@ -33,7 +35,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(SmsOutbox)
-class SmsOutboxAdmin(admin.ModelAdmin):
+class SmsOutboxAdmin(ReadOnlyModelAdmin):
     """Read-only: support staff look up what was sent (OTP texts included, for the outbox demo)."""
 
     list_display = ["created_at", "to", "status", "gateway", "short_text"]
@@ -45,15 +47,6 @@ class SmsOutboxAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"))
     def short_text(self, obj):
         return obj.text[:80]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Identity)

@@ -5,8 +5,22 @@ from .models import ApiToken, AuditLog
 from .services import api_token_create, api_token_revoke
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """A back-office list of rows the application writes (audit, outbox, tickets, links): the
+    PMO can look and search, never add, edit or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyModelAdmin):
     list_display = [
         "at",
         "actor_label",
@@ -21,15 +35,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ["actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

@@ -3,6 +3,8 @@ the agent workspace, so the admin shows them read-only."""
 
 from django.contrib import admin
 
+from prakerja.core.admin import ReadOnlyModelAdmin
+
 from . import hours
 from .models import (
     AgentPresence,
@@ -106,7 +108,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyModelAdmin):
     list_display = [
         "reference",
         "channel",
@@ -120,12 +122,3 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["=reference", "requester_email"]
     list_select_related = ["category", "assignee"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from prakerja.core.admin import ReadOnlyModelAdmin
+
 from . import services
 from .models import LinkedAccount, Provider
 
@@ -17,7 +19,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkedAccount)
-class LinkedAccountAdmin(admin.ModelAdmin):
+class LinkedAccountAdmin(ReadOnlyModelAdmin):
     list_display = ["user", "provider", "masked_number", "status", "requested_at", "confirmed_at"]
     list_filter = ["status", "provider"]
     list_select_related = ["user", "provider"]
@@ -25,12 +27,3 @@ class LinkedAccountAdmin(admin.ModelAdmin):
     exclude = ["account_number"]
     readonly_fields = ["masked_number"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.core import clock
+from prakerja.core.admin import ReadOnlyModelAdmin
 from prakerja.core.errors import DomainError
 
 from . import selectors, services
@@ -147,18 +148,9 @@ class WaveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyModelAdmin):
     list_display = ["wave", "participant", "status", "joined_at", "decided_at"]
     list_filter = ["wave", "status"]
     list_select_related = ["wave", "participant"]
     search_fields = ["participant__email"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

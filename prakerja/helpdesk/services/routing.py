@@ -167,6 +167,18 @@ def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
 
 
 @transaction.atomic
+def _lock_oldest_unassigned() -> Ticket | None:
+    """The oldest unassigned active ticket, locked; rows another claimant holds are skipped.
+    Live chat routes its own chats (livechat.services)."""
+    return (
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .exclude(channel=Channel.CHAT)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def ticket_claim_next(*, agent) -> Ticket | None:
     """The agent takes the oldest unassigned ticket, within their limit. None when the queue is
     empty or the agent is at their limit. Rows locked by another claimant are skipped."""
@@ -175,13 +187,7 @@ def ticket_claim_next(*, agent) -> Ticket | None:
     load = Ticket.objects.filter(assignee=agent, status__in=ACTIVE_STATUSES).count()
     if load >= (presence.ticket_limit or default_limit()):
         return None
-    ticket = (
-        Ticket.objects.select_for_update(skip_locked=True)
-        .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
-        .exclude(channel=Channel.CHAT)  # live chat routes its own (livechat.services)
-        .order_by("created_at", "id")
-        .first()
-    )
+    ticket = _lock_oldest_unassigned()
     if ticket is None:
         return None
     return _give(ticket, presence, actor=agent, via="claim")
@@ -207,13 +213,7 @@ def routing_drain(*, limit: int = 50, at=None) -> int:
     assigned = 0
     for _i in range(limit):
         with transaction.atomic():
-            ticket = (
-                Ticket.objects.select_for_update(skip_locked=True)
-                .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
-                .exclude(channel=Channel.CHAT)  # live chat routes its own (livechat.services)
-                .order_by("created_at", "id")
-                .first()
-            )
+            ticket = _lock_oldest_unassigned()
             if ticket is None:
                 return assigned
             presence = _lock_agent_with_capacity(at=at)
