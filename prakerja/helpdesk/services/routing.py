@@ -166,7 +166,6 @@ def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
     return locked
 
 
-@transaction.atomic
 def _lock_oldest_unassigned() -> Ticket | None:
     """The oldest unassigned active ticket, locked; rows another claimant holds are skipped.
     Live chat routes its own chats (livechat.services)."""
@@ -179,6 +178,7 @@ def _lock_oldest_unassigned() -> Ticket | None:
     )
 
 
+@transaction.atomic
 def ticket_claim_next(*, agent) -> Ticket | None:
     """The agent takes the oldest unassigned ticket, within their limit. None when the queue is
     empty or the agent is at their limit. Rows locked by another claimant are skipped."""
