@@ -83,7 +83,7 @@ TEMPLATES = [
 # writers queue instead of failing with "database is locked". Production: DATABASE_URL.
 VAR_DIR.mkdir(exist_ok=True)
 SQLITE_OPTIONS = {
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }

@@ -28,5 +28,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = False
 TASKS = {
-    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="prakerja.core.tasks_backend.RowInsertDatabaseBackend"
+        )
+    }
 }

@@ -8,6 +8,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from . import clock
+from .db import row_insert
 from .logging import request_id_var
 from .models import ApiToken, AuditLog
 
@@ -30,17 +31,21 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
-        at=timezone.now(),
-        actor=user,
-        actor_label=(user.get_username() if user else (str(actor) if actor else "system"))[:150],
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_label=str(obj)[:200] if obj is not None else "",
-        before=before,
-        after=after,
-        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    return row_insert(
+        AuditLog(
+            at=timezone.now(),
+            actor=user,
+            actor_label=(user.get_username() if user else (str(actor) if actor else "system"))[
+                :150
+            ],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_label=str(obj)[:200] if obj is not None else "",
+            before=before,
+            after=after,
+            request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+        )
     )
 
 

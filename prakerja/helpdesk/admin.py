@@ -4,6 +4,7 @@ the agent workspace, so the admin shows them read-only."""
 from django.contrib import admin
 
 from prakerja.core.admin import ReadOnlyModelAdmin
+from prakerja.core.memo import setting_forget
 
 from . import hours
 from .models import (
@@ -26,12 +27,10 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["position", "is_active"]
 
     def save_model(self, request, obj, form, change):
-        from django.core.cache import cache
-
         from .selectors import CATEGORIES_CACHE_KEY
 
         super().save_model(request, obj, form, change)
-        cache.delete(CATEGORIES_CACHE_KEY)
+        setting_forget(CATEGORIES_CACHE_KEY)
 
 
 @admin.register(SlaTarget)
@@ -39,12 +38,10 @@ class SlaTargetAdmin(admin.ModelAdmin):
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
 
     def save_model(self, request, obj, form, change):
-        from django.core.cache import cache
-
         from .services.tickets import SLA_CACHE_KEY
 
         super().save_model(request, obj, form, change)
-        cache.delete(SLA_CACHE_KEY)
+        setting_forget(SLA_CACHE_KEY)
 
 
 class HoursAdminMixin:

@@ -9,9 +9,8 @@ SLA clocks count business seconds only: the time inside these windows.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-
 from prakerja.core.clock import JAKARTA
+from prakerja.core.memo import setting_cached, setting_forget
 
 DEFAULT_OPENS = dt.time(8, 0)
 DEFAULT_CLOSES = dt.time(20, 0)
@@ -65,15 +64,11 @@ def load_schedule() -> Schedule:
 
 
 def current_schedule() -> Schedule:
-    schedule = cache.get(CACHE_KEY)
-    if schedule is None:
-        schedule = load_schedule()
-        cache.set(CACHE_KEY, schedule, CACHE_SECONDS)
-    return schedule
+    return setting_cached(CACHE_KEY, load_schedule, seconds=CACHE_SECONDS)
 
 
 def invalidate_schedule() -> None:
-    cache.delete(CACHE_KEY)
+    setting_forget(CACHE_KEY)
 
 
 def _local(at: dt.datetime) -> dt.datetime:

@@ -122,14 +122,20 @@ class Ticket(models.Model):
         indexes = [
             # Every queue is keyset-paginated on (-updated_at, -id) or, for the unassigned
             # queue, (created_at, id); each has an index that returns rows in that order.
+            # Indexes that only serve lookups by assignee or by requester account leave out the
+            # rows without one: a new ticket (unassigned, usually a guest's) skips them at intake.
             # "Mine" (new or open), in order, without walking the agent's closed history.
             models.Index(
                 fields=["assignee", "-updated_at", "-id"],
-                condition=Q(status__in=["new", "open"]),
+                condition=Q(assignee__isnull=False, status__in=["new", "open"]),
                 name="tk_q_mine",
             ),
             # "Waiting on requester" (one status) and per-agent loads.
-            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at", "-id"],
+                condition=Q(assignee__isnull=False),
+                name="tk_q_assignee",
+            ),
             # "All open" and "all open on a channel": partial, so closed history costs nothing.
             models.Index(
                 fields=["-updated_at", "-id"],
@@ -150,11 +156,16 @@ class Ticket(models.Model):
                 name="tk_unassigned_oldest",
             ),
             # Search and the requester panel's history.
-            models.Index(fields=["requester", "-created_at"], name="tk_by_requester"),
+            models.Index(
+                fields=["requester", "-created_at"],
+                condition=Q(requester__isnull=False),
+                name="tk_by_requester",
+            ),
             models.Index(fields=["requester_email", "-created_at"], name="tk_by_email"),
             models.Index(fields=["requester_phone", "-created_at"], name="tk_by_phone"),
-            # Free-text search has its own index, made per database by migration 0005
-            # (PostgreSQL: GIN over to_tsvector; SQLite: an FTS5 table kept by triggers).
+            # Free-text search has its own index, made per database by migrations 0005 and 0006
+            # (PostgreSQL: GIN over to_tsvector; SQLite: an FTS5 table that the intake task
+            # fills from a queue of new rows, kept in step by triggers afterwards).
         ]
         constraints = [models.UniqueConstraint(fields=["reference"], name="tk_reference_unique")]
 

@@ -545,15 +545,13 @@ CATEGORIES_CACHE_KEY = "helpdesk:categories:v1"
 def active_categories() -> list:
     """The active categories in order, cached for a minute (every form render and intake
     needs them; the taxonomy changes rarely, in the back office)."""
-    from django.core.cache import cache
+    from prakerja.core.memo import setting_cached
 
     from .models import Category
 
-    categories = cache.get(CATEGORIES_CACHE_KEY)
-    if categories is None:
-        categories = list(Category.objects.filter(is_active=True))
-        cache.set(CATEGORIES_CACHE_KEY, categories, 60)
-    return categories
+    return setting_cached(
+        CATEGORIES_CACHE_KEY, lambda: list(Category.objects.filter(is_active=True))
+    )
 
 
 def active_category(slug: str):

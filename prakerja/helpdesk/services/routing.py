@@ -118,14 +118,16 @@ def ticket_intake_finish(*, ticket_id: int, route: bool = True) -> Ticket | None
     """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
     route it to the least-loaded available agent when `route` is true and it is still waiting
     (an agent may have claimed it, or a drain taken it, in the meantime), then bring its report
-    fact and rollups in line. Returns the ticket, or None when it no longer exists.
+    fact and rollups in line. First it indexes the tickets waiting for the free-text index
+    (SQLite; `ticket_search_index_flush`). Returns the ticket, or None when it no longer exists.
 
     Locks the ticket row (waiting, not skipping: the report must follow every ticket), then the
     chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
     row lock too, so the fact row is created exactly once.
     """
-    from .tickets import _report
+    from .tickets import _report, ticket_search_index_flush
 
+    ticket_search_index_flush()
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("category", "assignee")

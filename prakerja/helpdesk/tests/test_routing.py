@@ -218,7 +218,9 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_t
     from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "prakerja.core.tasks_backend.RowInsertDatabaseBackend"}
+    }
 
     def create(email):
         return services.ticket_create(
