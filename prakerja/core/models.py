@@ -15,6 +15,7 @@ class AuditLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("actor"),
+        db_index=False,  # audit_by_actor leads with it
     )
     actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=80)

@@ -21,12 +21,15 @@ def test_row_insert_stores_the_row_save_would():
     )
     slow = AuditLog(at=at, action="thing.create", object_type="x", object_id="2", after={"a": [1]})
     slow.save()
-    assert fast.pk is not None and fast.pk != slow.pk
+    assert fast.pk is not None
+    assert fast.pk != slow.pk
     assert not fast._state.adding
     stored = AuditLog.objects.values().get(pk=fast.pk)
     expected = AuditLog.objects.values().get(pk=slow.pk)
     assert {**stored, "id": None, "object_id": None} == {**expected, "id": None, "object_id": None}
-    assert stored["at"] == at and stored["after"] == {"a": [1]} and stored["actor_id"] is None
+    assert stored["at"] == at
+    assert stored["after"] == {"a": [1]}
+    assert stored["actor_id"] is None
 
 
 @pytest.mark.django_db(transaction=True)
