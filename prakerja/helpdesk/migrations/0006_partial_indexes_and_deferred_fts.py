@@ -2,6 +2,7 @@
 
 import importlib
 
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
@@ -87,6 +88,23 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(condition=models.Q(('requester__isnull', False)), fields=['requester', '-created_at'], name='tk_by_requester'),
+        ),
+        # Only the index goes: an AlterField would make SQLite rebuild the table (and lose the
+        # triggers above with the old table).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='category',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='helpdesk.category', verbose_name='category'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "helpdesk_ticket_category_id_f691e911"',
+                    'CREATE INDEX "helpdesk_ticket_category_id_f691e911" ON "helpdesk_ticket" ("category_id")',
+                ),
+            ],
         ),
         migrations.RunPython(defer_fts, index_at_insert),
     ]
