@@ -129,20 +129,17 @@ class Ticket(models.Model):
         indexes = [
             # Every queue is keyset-paginated on (-updated_at, -id) or, for the unassigned
             # queue, (created_at, id); each has an index that returns rows in that order.
-            # Indexes that only serve lookups by assignee or by requester account leave out the
-            # rows without one: a new ticket (unassigned, usually a guest's) skips them at intake.
-            # "Mine" (new or open), in order, without walking the agent's closed history.
+            # "Mine" (new or open), in order, without walking the agent's closed history. Leaves
+            # out unassigned rows, so a new ticket skips it at intake.
             models.Index(
                 fields=["assignee", "-updated_at", "-id"],
                 condition=Q(assignee__isnull=False, status__in=["new", "open"]),
                 name="tk_q_mine",
             ),
-            # "Waiting on requester" (one status) and per-agent loads.
-            models.Index(
-                fields=["assignee", "status", "-updated_at", "-id"],
-                condition=Q(assignee__isnull=False),
-                name="tk_q_assignee",
-            ),
+            # "Waiting on requester" (one status) and per-agent loads. Not partial: SQLite never
+            # uses a partial index whose condition has a list of values (Django binds them as
+            # parameters), so the unassigned queue finds its rows here (assignee IS NULL).
+            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
             # "All open" and "all open on a channel": partial, so closed history costs nothing.
             models.Index(
                 fields=["-updated_at", "-id"],
@@ -163,6 +160,7 @@ class Ticket(models.Model):
                 name="tk_unassigned_oldest",
             ),
             # Search and the requester panel's history.
+            # Leaves out guests' tickets (no account), which skip it at intake.
             models.Index(
                 fields=["requester", "-created_at"],
                 condition=Q(requester__isnull=False),

@@ -67,10 +67,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RemoveIndex(
             model_name='ticket',
-            name='tk_q_assignee',
-        ),
-        migrations.RemoveIndex(
-            model_name='ticket',
             name='tk_by_requester',
         ),
         migrations.RemoveIndex(
@@ -80,10 +76,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(condition=models.Q(('assignee__isnull', False), ('status__in', ['new', 'open'])), fields=['assignee', '-updated_at', '-id'], name='tk_q_mine'),
-        ),
-        migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee', 'status', '-updated_at', '-id'], name='tk_q_assignee'),
         ),
         migrations.AddIndex(
             model_name='ticket',

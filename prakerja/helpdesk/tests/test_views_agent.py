@@ -311,6 +311,27 @@ def test_text_search_finds_a_ticket_once_its_intake_ran_even_if_changed_before(
             assert cursor.fetchone()[0] == 0
 
 
+def test_the_unassigned_queue_is_read_through_an_index():
+    """SQLite never uses a partial index whose condition lists values (Django binds them as
+    parameters): the unassigned queue must find a full index (tk_q_assignee) to read."""
+    from django.db import connection
+
+    from prakerja.helpdesk import selectors
+    from prakerja.helpdesk.models import ACTIVE_STATUSES, Ticket
+
+    new_ticket()
+    plan = (
+        Ticket.objects.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        .order_by("created_at", "id")
+        .explain()
+    )
+    if connection.vendor == "sqlite":
+        assert "USING INDEX tk_q_assignee" in plan, plan
+    assert [t.status for t in selectors.ticket_queue(user=agent(), queue="unassigned")[0]] == [
+        "new"
+    ]
+
+
 def test_requester_panel_shows_program_status_masked(client, monkeypatch):
     from prakerja.accounts import selectors as account_selectors
 
