@@ -24,16 +24,20 @@ def audit_record(
     object_id: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    at=None,
+    request_id: str | None = None,
 ) -> AuditLog:
     """Append one audit entry inside the caller's transaction (so a rolled-back action leaves
-    no entry). `action` is `<entity>.<verb>`, e.g. `switch.update`."""
+    no entry). `action` is `<entity>.<verb>`, e.g. `switch.update`. `at` and `request_id`
+    default to now and the current request's id; background work recording an action of an
+    earlier request passes that request's."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return row_insert(
         AuditLog(
-            at=timezone.now(),
+            at=at or timezone.now(),
             actor=user,
             actor_label=(user.get_username() if user else (str(actor) if actor else "system"))[
                 :150
@@ -44,9 +48,15 @@ def audit_record(
             object_label=str(obj)[:200] if obj is not None else "",
             before=before,
             after=after,
-            request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+            request_id=current_request_id() if request_id is None else request_id,
         )
     )
+
+
+def current_request_id() -> str:
+    """The id of the request being served ("" outside one)."""
+    value = request_id_var.get()
+    return "" if value == "-" else value
 
 
 def audited_save(*, obj: Model, actor, entity: str, snapshot: Callable[[Model], dict]) -> Model:

@@ -1,9 +1,10 @@
 """Background work of the helpdesk (Django Tasks API).
 
-A new ticket's request writes only what the requester's answer needs (the ticket, its first
-message, the audit entry) and enqueues one `ticket_intake` task (`ticket_intake_enqueue`). The worker
+A new ticket's request writes only what the requester's answer needs (the ticket and its first
+message) and enqueues one `ticket_intake` task (`ticket_intake_enqueue`). The worker
 (`manage.py db_worker` in production; the ImmediateBackend runs it at commit in development and
-tests) then routes the ticket, keeps the reports in step and sends the acknowledgement e-mail.
+tests) then audits the creation, routes the ticket, keeps the reports in step and sends the
+acknowledgement e-mail.
 """
 
 import logging
@@ -22,14 +23,25 @@ ATTEMPTS = 3
 
 @task()
 def ticket_intake(
-    ticket_id: int, route: bool = True, acknowledge: bool = False, language: str = "id"
+    ticket_id: int,
+    route: bool = True,
+    acknowledge: bool = False,
+    language: str = "id",
+    created_by_id: int | None = None,
+    request_id: str = "",
 ) -> int | None:
-    """Route (when asked), report, then acknowledge by e-mail. Returns the assignee's id."""
+    """Audit the creation, route (when asked), report, then acknowledge by e-mail. Returns the
+    assignee's id."""
     from .services.routing import ticket_intake_finish
 
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            ticket = ticket_intake_finish(ticket_id=ticket_id, route=route)
+            ticket = ticket_intake_finish(
+                ticket_id=ticket_id,
+                route=route,
+                created_by_id=created_by_id,
+                request_id=request_id,
+            )
             break
         except OperationalError as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
@@ -61,7 +73,9 @@ def _enqueues_in_transaction(backend) -> bool:
     )
 
 
-def ticket_intake_enqueue(*, ticket, route: bool, acknowledge: bool) -> None:
+def ticket_intake_enqueue(
+    *, ticket, route: bool, acknowledge: bool, created_by_id: int | None
+) -> None:
     """Enqueue `ticket_intake` for a ticket created in the current transaction.
 
     With the database task backend the task row is inserted in this transaction (an outbox:
@@ -69,8 +83,10 @@ def ticket_intake_enqueue(*, ticket, route: bool, acknowledge: bool) -> None:
     worker can see the row before the ticket). Any other backend is called on commit, so a
     rolled-back ticket starts nothing and the ImmediateBackend runs the task after the commit.
     """
+    from prakerja.core.services import current_request_id
+
     language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    args = (ticket.pk, route, acknowledge, language)
+    args = (ticket.pk, route, acknowledge, language, created_by_id, current_request_id())
     if _enqueues_in_transaction(ticket_intake.get_backend()):
         ticket_intake.enqueue(*args)
     else:

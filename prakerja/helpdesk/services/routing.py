@@ -10,6 +10,7 @@ ticket and an agent never goes over their limit through automatic assignment.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict
 from prakerja.core.services import audit_record
 
-from ..models import ACTIVE_STATUSES, AgentPresence, Channel, Ticket
+from ..models import ACTIVE_STATUSES, AgentPresence, Channel, Ticket, TicketStatus
 
 
 def default_limit() -> int:
@@ -114,9 +115,16 @@ def _give(
 
 
 @transaction.atomic
-def ticket_intake_finish(*, ticket_id: int, route: bool = True) -> Ticket | None:
+def ticket_intake_finish(
+    *,
+    ticket_id: int,
+    route: bool = True,
+    created_by_id: int | None = None,
+    request_id: str = "",
+) -> Ticket | None:
     """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
-    route it to the least-loaded available agent when `route` is true and it is still waiting
+    record the creation in the audit log (at the ticket's creation time, by `created_by_id`,
+    with the creating request's id; new and unassigned, as every ticket starts), route it to the least-loaded available agent when `route` is true and it is still waiting
     (an agent may have claimed it, or a drain taken it, in the meantime), then bring its report
     fact and rollups in line. First it indexes the tickets waiting for the free-text index
     (SQLite; `ticket_search_index_flush`). Returns the ticket, or None when it no longer exists.
@@ -136,6 +144,20 @@ def ticket_intake_finish(*, ticket_id: int, route: bool = True) -> Ticket | None
     )
     if ticket is None:
         return None
+    audit_record(
+        actor=get_user_model().objects.filter(pk=created_by_id).first() if created_by_id else None,
+        action="ticket.create",
+        obj=ticket,
+        after={
+            "channel": ticket.channel,
+            "status": TicketStatus.NEW,
+            "assignee": None,
+            "category": ticket.category.slug,
+            "priority": ticket.priority,
+        },
+        at=ticket.created_at,
+        request_id=request_id,
+    )
     if (
         route
         and ticket.assignee_id is None

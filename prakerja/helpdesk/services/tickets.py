@@ -252,13 +252,14 @@ def ticket_create(
     """Open a ticket on any channel.
 
     Validates input (ValidationFailed with field errors), gives the ticket a random readable
-    reference (unique; retried on the rare collision), sets the SLA due times in business hours,
-    writes the description as the first public message from the requester and audits creation,
-    in one transaction (the caller's, when there is one).
+    reference (unique; retried on the rare collision), sets the SLA due times in business hours
+    and writes the description as the first public message from the requester, in one
+    transaction (the caller's, when there is one).
 
     Everything the requester's answer does not need happens after commit, in one background
     task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
-    development and tests): routing to an available agent when `route` is true
+    development and tests): the audit entry of the creation (with the creation's time, actor
+    and request id), routing to an available agent when `route` is true
     (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
     when the requester has an e-mail address. A caller that must assign the ticket itself
     (telephony's answer) passes `route=False` and calls `ticket_assign` in its own transaction.
@@ -337,18 +338,14 @@ def _ticket_create_rows(*, fields: dict, actor, route: bool, nested: bool) -> Ti
                 created_at=now,
             )
         )
-    audit_record(
-        actor=actor or requester,
-        action="ticket.create",
-        obj=ticket,
-        after={"channel": channel, **_snapshot(ticket)},
-    )
     from ..tasks import ticket_intake_enqueue
 
+    created_by = actor or requester
     ticket_intake_enqueue(
         ticket=ticket,
         route=route and channel != Channel.CHAT,
         acknowledge=bool(ticket.requester_email) and channel != Channel.CHAT,
+        created_by_id=created_by.pk if getattr(created_by, "is_authenticated", False) else None,
     )
     return ticket
 

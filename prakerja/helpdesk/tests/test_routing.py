@@ -78,11 +78,12 @@ def test_intake_request_writes_little_and_the_task_routes_reports_and_acknowledg
     services.ticket_create(  # warm the category and SLA caches, as a running server has them
         channel=Channel.WEB, subject="Pemanasan", description="x", name="W", email="w@example.test"
     )
-    # Ticket, message, audit and the savepoints of this test's transaction: no routing, no
-    # report rows, no task row yet (under the database backend it would be one more INSERT).
+    # Ticket and message, and four savepoint statements because this test holds a transaction
+    # (ticket_create's own and the reference retry's): no audit entry, no routing, no report
+    # rows, no task row yet (under the database backend it would be one more INSERT).
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
-        django_assert_max_num_queries(7),
+        django_assert_max_num_queries(6),
     ):
         ticket = services.ticket_create(
             channel=Channel.WEB,
@@ -100,6 +101,40 @@ def test_intake_request_writes_little_and_the_task_routes_reports_and_acknowledg
     assert TicketFact.objects.get(ticket=ticket).agent == a.get_username()
     assert [m.to for m in mailoutbox] == [["warga@example.test"]]
     assert ticket.reference in mailoutbox[0].subject
+
+
+@pytest.mark.django_db
+def test_the_intake_task_audits_the_creation_as_the_request_made_it(
+    open_hours, django_capture_on_commit_callbacks
+):
+    from prakerja.core.logging import request_id_var
+    from prakerja.core.models import AuditLog
+
+    from .factories import participant
+
+    user = participant()
+    token = request_id_var.set("req-intake-1")
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            ticket = services.ticket_create(
+                channel=Channel.WEB, subject="Insentif", description="Belum cair", requester=user
+            )
+    finally:
+        request_id_var.reset(token)
+    assert not AuditLog.objects.filter(action="ticket.create").exists()
+    callbacks[0]()  # the worker, later and outside the request
+    entry = AuditLog.objects.get(action="ticket.create")
+    assert entry.actor == user
+    assert entry.object_id == str(ticket.pk)
+    assert entry.at == ticket.created_at
+    assert entry.request_id == "req-intake-1"
+    assert entry.after == {
+        "channel": "web",
+        "status": "new",
+        "assignee": None,
+        "category": "other",
+        "priority": "normal",
+    }
 
 
 @pytest.mark.django_db
