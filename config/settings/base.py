@@ -95,6 +95,8 @@ SQLITE_OPTIONS = {
 def database_from_url(url: str) -> dict:
     config = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's SQLite backend with writing transactions queued on a file lock (core/sqlite).
+        config["ENGINE"] = "prakerja.core.sqlite"
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
         if config["NAME"] not in ("", ":memory:"):
             # Keep the file open between requests: opening runs the PRAGMAs, and closing the last
