@@ -150,7 +150,6 @@ SEARCH_FLUSH_SQLITE = (
 )
 
 
-@transaction.atomic
 def ticket_search_index_flush() -> None:
     """Bring the free-text index up to date with the tickets created since the last flush.
 
@@ -164,7 +163,7 @@ def ticket_search_index_flush() -> None:
     connection = transaction.get_connection()
     if connection.vendor != "sqlite":
         return
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         for sql in SEARCH_FLUSH_SQLITE:
             cursor.execute(sql)
 
