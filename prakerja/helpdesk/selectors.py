@@ -148,10 +148,10 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 
 def _queue_filter(qs, *, user, queue: str, channel: str = ""):
-    from .models import ACTIVE_STATUSES, Channel, TicketStatus
+    from .models import ACTIVE_STATUSES, Channel, TicketStatus, unassigned_active
 
     if queue == "unassigned":
-        qs = qs.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        qs = unassigned_active(qs)
     elif queue == "mine":
         qs = qs.filter(assignee=user, status__in=[TicketStatus.NEW, TicketStatus.OPEN])
     elif queue == "pending":
@@ -525,15 +525,13 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
         .annotate(n=Count("id"))
         .order_by("shift__starts_at")
     )
-    from .models import ACTIVE_STATUSES
+    from .models import unassigned_active
 
     return {
         "rows": rows,
         "online": sum(1 for r in rows if r["status"] == PresenceStatus.ONLINE),
         "roster": list(roster),
-        "unassigned": Ticket.objects.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
-        .values("pk")[: COUNT_CAP + 1]
-        .count(),
+        "unassigned": unassigned_active(Ticket.objects.all()).values("pk")[: COUNT_CAP + 1].count(),
         "shifts_now": list(shifts_at(at=at)),
         "at": local,
     }

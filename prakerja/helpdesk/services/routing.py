@@ -19,7 +19,14 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict
 from prakerja.core.services import audit_record
 
-from ..models import ACTIVE_STATUSES, AgentPresence, Channel, Ticket, TicketStatus
+from ..models import (
+    ACTIVE_STATUSES,
+    AgentPresence,
+    Channel,
+    Ticket,
+    TicketStatus,
+    unassigned_active,
+)
 
 
 def default_limit() -> int:
@@ -194,8 +201,7 @@ def _lock_oldest_unassigned() -> Ticket | None:
     """The oldest unassigned active ticket, locked; rows another claimant holds are skipped.
     Live chat routes its own chats (livechat.services)."""
     return (
-        Ticket.objects.select_for_update(skip_locked=True)
-        .filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        unassigned_active(Ticket.objects.select_for_update(skip_locked=True))
         .exclude(channel=Channel.CHAT)
         .order_by("created_at", "id")
         .first()
