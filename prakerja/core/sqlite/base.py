@@ -21,14 +21,21 @@ POLL_SECONDS = 0.0001
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    _gate_path: str | None = None  # of the database this connection opened; None in memory
     _gate_fd: int | None = None
     _gate_held = False
 
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        name = conn_params["database"]
+        self._gate_path = None if self.creation.is_in_memory_db(name) else f"{name}.writers"
+        return connection
+
     def _gate_acquire(self) -> None:
-        if self.is_in_memory_db():
+        if self._gate_path is None:
             return
         if self._gate_fd is None:
-            self._gate_fd = os.open(f"{self.settings_dict['NAME']}.writers", os.O_RDWR | os.O_CREAT)
+            self._gate_fd = os.open(self._gate_path, os.O_RDWR | os.O_CREAT)
         deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
         while True:
             try:
