@@ -34,7 +34,8 @@ def setting_cached(key: str, load: Callable[[], T], *, seconds: int = 60) -> T:
 
 
 def setting_forget(key: str | None = None) -> None:
-    """Drop `key` (every key when None) here and from the shared cache."""
+    """Drop `key` here and from the shared cache; with no key, every key of this process
+    (the shared cache is left alone)."""
     if key is None:
         _local.clear()
         return
