@@ -35,13 +35,12 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    label = user.get_username() if user else (str(actor) if actor else "system")
     return row_insert(
         AuditLog(
             at=at or timezone.now(),
             actor=user,
-            actor_label=(user.get_username() if user else (str(actor) if actor else "system"))[
-                :150
-            ],
+            actor_label=label[:150],
             action=action,
             object_type=object_type,
             object_id=object_id,

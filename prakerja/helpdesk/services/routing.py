@@ -130,11 +130,12 @@ def ticket_intake_finish(
     request_id: str = "",
 ) -> Ticket | None:
     """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
+    index the tickets waiting for the free-text index (SQLite; `ticket_search_index_flush`),
     record the creation in the audit log (at the ticket's creation time, by `created_by_id`,
-    with the creating request's id; new and unassigned, as every ticket starts), route it to the least-loaded available agent when `route` is true and it is still waiting
-    (an agent may have claimed it, or a drain taken it, in the meantime), then bring its report
-    fact and rollups in line. First it indexes the tickets waiting for the free-text index
-    (SQLite; `ticket_search_index_flush`). Returns the ticket, or None when it no longer exists.
+    with the creating request's id; new and unassigned, as every ticket starts), route it to
+    the least-loaded available agent when `route` is true and it is still waiting (an agent may
+    have claimed it, or a drain taken it, in the meantime), then bring its report fact and
+    rollups in line. Returns the ticket, or None when it no longer exists.
 
     Locks the ticket row (waiting, not skipping: the report must follow every ticket), then the
     chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
