@@ -541,8 +541,9 @@ CATEGORIES_CACHE_KEY = "helpdesk:categories:v1"
 
 
 def active_categories() -> list:
-    """The active categories in order, cached for a minute (every form render and intake
-    needs them; the taxonomy changes rarely, in the back office)."""
+    """The active categories in order, kept 5 s in the process and a minute in the shared
+    cache (`core.memo`: every form render and intake needs them; the taxonomy changes rarely,
+    in the back office)."""
     from prakerja.core.memo import setting_cached
 
     from .models import Category
