@@ -10,8 +10,8 @@ default) and measures, in the same run:
 1. intake: POST /pengaduan/ (the web form, with CSRF, redirect not followed) and
    POST /api/v1/tickets, each for `--seconds` with `--clients` concurrent clients, against the
    baseline: a bare Django view doing one INSERT per POST under the same server. Every kind is
-   warmed up first, then measured in `--rounds` interleaved rounds (median round reported). No
-   task worker runs meanwhile: intake is what a requester waits for;
+   warmed up first (`--warmup`), then measured in `--rounds` interleaved rounds (median round
+   reported). No task worker runs meanwhile: intake is what a requester waits for;
 2. the backlog intake left (one `ticket_intake` task per ticket: routing, report sync,
    acknowledgement e-mail), drained by `--workers` `manage.py db_worker --batch` processes:
    tasks and tickets routed per second;
@@ -246,12 +246,13 @@ KINDS = ("baseline", "form", "api")
 
 
 def intake_rounds(args, kind):
-    """Each kind warmed up (2 s, not counted: the workers' first requests import and connect),
-    then `--rounds` rounds of baseline, form, API in turn; each kind's round with the median
-    rate is reported, so a disturbance (autovacuum, a WAL checkpoint) in one round, or running
-    first, counts against no kind in particular."""
+    """Each kind warmed up (`--warmup` s, not counted: the workers' first requests import and
+    connect, and with 2 s the first measured round of tickets still ran 10-25% below the later
+    ones), then `--rounds` rounds of baseline, form, API in turn; each kind's round with the
+    median rate is reported, so a disturbance (autovacuum, a WAL checkpoint) in one round, or
+    running first, counts against no kind in particular."""
     for name in KINDS:
-        intake(args.port, name, 2, args.clients)
+        intake(args.port, name, args.warmup, args.clients)
     rounds = {name: [] for name in KINDS}
     for _round in range(args.rounds):
         for name in KINDS:
@@ -560,6 +561,7 @@ def main():
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10, help="per intake measurement")
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds (median reported)")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of warm-up per kind")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=40, help="requests per page")
     parser.add_argument("--port", type=int, default=8200)

@@ -39,6 +39,8 @@ REFERENCE_LENGTH = 8  # 23**8 ≈ 7.8e10 values: not guessable, collisions rare 
 REFERENCE_ATTEMPTS = 6
 REOPEN_WINDOW = dt.timedelta(days=7)
 SUBJECT_MAX = 200
+NAME_MAX = 150  # Ticket.requester_name
+EMAIL_MAX = 254  # Ticket.requester_email
 BODY_MAX = 10_000
 
 # Default SLA targets in business minutes, used when no SlaTarget row exists for a priority.
@@ -207,14 +209,18 @@ def _validate_contact(
     category = active_category(category_slug or "other")
     if category is None:
         errors["category"] = [_("Choose a category from the list.")]
-    name = (name or "").strip()[:150]
+    name = (name or "").strip()
     email = (email or "").strip().lower()
     phone = (phone or "").strip()
     if requester is not None:
-        name = name or requester.get_full_name()
+        name = name or requester.get_full_name()[:NAME_MAX]
         email = email or (requester.email or "").lower()
         phone = phone or getattr(requester, "phone", "") or ""
-    if email:
+    if len(name) > NAME_MAX:
+        errors["name"] = [_("At most %(n)d characters.") % {"n": NAME_MAX}]
+    if len(email) > EMAIL_MAX:
+        errors["email"] = [_("At most %(n)d characters.") % {"n": EMAIL_MAX}]
+    elif email:
         try:
             validate_email(email)
         except DjangoValidationError:

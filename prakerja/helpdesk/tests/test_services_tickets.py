@@ -99,6 +99,8 @@ def test_normalize_reference_forgives_case_and_spacing():
         ({"email": "not-an-email"}, "email"),
         ({"email": ""}, "email"),
         ({"name": ""}, "name"),
+        ({"name": "x" * 151}, "name"),
+        ({"email": "a" * 250 + "@example.test"}, "email"),  # valid, but longer than the column
         ({"phone": "12"}, "phone"),
         ({"channel": "fax"}, "channel"),
     ],

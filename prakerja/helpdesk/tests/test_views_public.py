@@ -55,6 +55,23 @@ def test_form_shows_field_errors_and_creates_nothing(client):
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"email": "a" * 250 + "@example.test"}, "email"),  # valid, longer than the column
+        ({"name": "x" * 151}, "name"),
+        ({"category": "nope"}, "category"),
+        ({"phone": "12"}, "phone"),
+    ],
+)
+def test_form_shows_the_services_errors_too(client, override, field):
+    """The services decide what a report may be; the form page shows their errors in place."""
+    response = client.post(reverse("helpdesk:complaint"), {**FORM, **override})
+    assert response.status_code == 422
+    assert f'id="id_{field}-error"' in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
 def test_form_rejects_a_disguised_file(client):
     upload = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     response = client.post(reverse("helpdesk:complaint"), {**FORM, "attachment": upload})
