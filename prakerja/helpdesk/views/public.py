@@ -1,6 +1,7 @@
 """Public pages: the complaint form (Formulir Pengaduan), tracking, participants' own tickets,
 the knowledge base, and access-checked attachment downloads."""
 
+import hashlib
 import logging
 from contextlib import nullcontext
 
@@ -63,8 +64,10 @@ def intake_limits(*, ip: str, email: str) -> None:
         period=settings.HELPDESK_INTAKE_PERIOD,
     )
     if email:
+        # Hashed: a bounded key, and no e-mail address in the cache.
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
         rate_limit(
-            key=f"helpdesk:intake:email:{email.strip().lower()}",
+            key=f"helpdesk:intake:email:{digest}",
             limit=settings.HELPDESK_INTAKE_PER_EMAIL,
             period=settings.HELPDESK_INTAKE_PERIOD,
         )
