@@ -10,8 +10,9 @@ default) and measures, in the same run:
 1. intake: POST /pengaduan/ (the web form, with CSRF, redirect not followed) and
    POST /api/v1/tickets, each for `--seconds` with `--clients` concurrent clients, against the
    baseline: a bare Django view doing one INSERT per POST under the same server. Every kind is
-   warmed up first (`--warmup`), then measured in `--rounds` interleaved rounds (median round
-   reported). No task worker runs meanwhile: intake is what a requester waits for;
+   warmed up first (`--warmup`), then measured in `--rounds` rounds of all three; each kind's
+   ratio is the median of its per-round ratios to that round's baseline. No task worker runs
+   meanwhile: intake is what a requester waits for;
 2. the backlog intake left (one `ticket_intake` task per ticket: routing, report sync,
    acknowledgement e-mail), drained by `--workers` `manage.py db_worker --batch` processes:
    tasks and tickets routed per second;
@@ -248,21 +249,29 @@ KINDS = ("baseline", "form", "api")
 def intake_rounds(args, kind):
     """Each kind warmed up (`--warmup` s, not counted: the workers' first requests import and
     connect, and with 2 s the first measured round of tickets still ran 10-25% below the later
-    ones), then `--rounds` rounds of baseline, form, API in turn; each kind's round with the
-    median rate is reported, so a disturbance (autovacuum, a WAL checkpoint) in one round, or
-    running first, counts against no kind in particular."""
+    ones), then `--rounds` rounds, each measuring baseline, form and API back to back (the
+    order rotating from round to round, so no kind always runs first or last).
+
+    A kind's ratio is the median over rounds of its rate divided by the baseline's in the same
+    round: a pair measured seconds apart shares the machine's state (a neighbour's load, a WAL
+    checkpoint, autovacuum), which on a shared machine moved whole rounds by up to 30%, more
+    than the medians of separately sorted rates could hide. The median round's rate is
+    reported alongside."""
     for name in KINDS:
         intake(args.port, name, args.warmup, args.clients)
-    rounds = {name: [] for name in KINDS}
-    for _round in range(args.rounds):
-        for name in KINDS:
-            rounds[name].append(intake(args.port, name, args.seconds, args.clients))
+    rounds = []
+    for n in range(args.rounds):
+        order = KINDS[n % len(KINDS) :] + KINDS[: n % len(KINDS)]
+        rounds.append({name: intake(args.port, name, args.seconds, args.clients) for name in order})
     report = {}
     for name in KINDS:
-        ordered = sorted(rounds[name], key=lambda r: r["rps"])
+        ordered = sorted((r[name] for r in rounds), key=lambda r: r["rps"])
+        ratios = [r[name]["rps"] / r["baseline"]["rps"] for r in rounds]
         report[f"intake {name}"] = {
             **ordered[len(ordered) // 2],
-            "rounds_rps": [round(r["rps"], 1) for r in rounds[name]],
+            "rounds_rps": [round(r[name]["rps"], 1) for r in rounds],
+            "ratio": statistics.median(ratios),
+            "rounds_ratio": [round(x, 3) for x in ratios],
         }
         print(kind, name, report[f"intake {name}"], flush=True)
     return report
@@ -559,8 +568,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=10, help="per intake measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="intake rounds (median reported)")
+    parser.add_argument("--seconds", type=int, default=6, help="per intake measurement")
+    parser.add_argument("--rounds", type=int, default=7, help="intake rounds (median reported)")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of warm-up per kind")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=40, help="requests per page")
@@ -590,8 +599,8 @@ def main():
         base = r["intake baseline"]["rps"]
         print(
             f"{r['database']}: one-INSERT baseline {base:.0f} req/s; form "
-            f"{r['intake form']['rps']:.0f}/s ({r['intake form']['rps'] / base:.2f}x); API "
-            f"{r['intake api']['rps']:.0f}/s ({r['intake api']['rps'] / base:.2f}x); worker "
+            f"{r['intake form']['rps']:.0f}/s ({r['intake form']['ratio']:.2f}x); API "
+            f"{r['intake api']['rps']:.0f}/s ({r['intake api']['ratio']:.2f}x); worker "
             f"drained {r['drain']['tasks']} tickets at {r['drain']['tasks_per_s']:.0f}/s "
             f"({r['drain']['routed']} routed, {r['drain']['left']} left); worst agent "
             f"page p95 {max(v['p95_ms'] for k, v in r['latency'].items() if not k.startswith('baseline')):.1f} ms"

@@ -158,7 +158,7 @@ def _queue_filter(qs, *, user, queue: str, channel: str = ""):
         qs = qs.filter(assignee=user, status=TicketStatus.PENDING)
     elif queue == "open":
         qs = qs.filter(status__in=ACTIVE_STATUSES)
-    if channel in Channel.values:
+    if channel in Channel:
         qs = qs.filter(channel=channel)
     return qs
 

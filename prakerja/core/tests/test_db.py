@@ -1,11 +1,15 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tasks import task
 
-from prakerja.core.db import row_insert
+from prakerja.core.db import row_insert, rows_insert
 from prakerja.core.models import AuditLog
+from prakerja.core.tasks_backend import task_outbox_row
 
 
 @task()
@@ -55,3 +59,72 @@ def test_task_rows_written_by_row_insert_match_the_librarys_and_its_worker_runs_
     assert values[1]["enqueued_at"] is not None  # auto_now_add, as save() sets it
     call_command("db_worker", "--batch", "--no-startup-delay", "--backend", "rows")
     assert double.using(backend="rows").get_result(str(ours.id)).return_value == 42
+
+
+def _user_and_entry(username: str):
+    user = get_user_model()(username=username, email=f"{username}@example.test")
+    entry = AuditLog(at=dt.datetime(2026, 3, 10, 3, tzinfo=dt.UTC), actor=user, action="x.y")
+    return user, entry
+
+
+@pytest.mark.django_db
+def test_rows_insert_gives_a_row_the_key_of_the_earlier_row_it_refers_to():
+    user, entry = _user_and_entry("rina")
+    other = AuditLog(at=entry.at, action="x.z", object_id="free-standing")
+    rows_insert(user, entry, other)
+    assert None not in (user.pk, entry.pk, other.pk)
+    assert (user._state.adding, entry._state.adding) == (False, False)
+    stored = AuditLog.objects.get(pk=entry.pk)
+    assert stored.actor_id == user.pk == entry.actor_id
+    assert stored.at == entry.at
+    assert AuditLog.objects.get(pk=other.pk).object_id == "free-standing"
+    assert get_user_model().objects.get(pk=user.pk).username == "rina"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_insert_writes_all_rows_or_none():
+    get_user_model().objects.create(username="taken")
+    user, entry = _user_and_entry("fresh")
+    taken, _entry = _user_and_entry("taken")
+    with pytest.raises(IntegrityError):
+        rows_insert(user, entry, taken)
+    assert not get_user_model().objects.filter(username="fresh").exists()
+    assert not AuditLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_a_failed_rows_insert_undoes_only_its_rows():
+    with transaction.atomic():
+        kept = AuditLog.objects.create(at=dt.datetime(2026, 3, 10, tzinfo=dt.UTC), action="kept")
+        get_user_model().objects.create(username="taken")
+        with pytest.raises(IntegrityError):
+            rows_insert(*_user_and_entry("taken"))
+        rows_insert(*_user_and_entry("retried"))  # the transaction is still usable
+    assert AuditLog.objects.filter(pk=kept.pk).exists()
+    assert AuditLog.objects.filter(actor__username="retried").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_rows_insert_is_one_statement_with_no_transaction_around_it():
+    user, entry = _user_and_entry("solo")
+    with CaptureQueriesContext(connection) as queries:
+        rows_insert(user, entry)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
+    assert AuditLog.objects.get(pk=entry.pk).actor_id == user.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_outbox_row_is_run_by_the_worker_like_an_enqueued_task(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "prakerja.core.tasks_backend.RowInsertDatabaseBackend"}
+    }
+    row = task_outbox_row(double, (4,))
+    rows_insert(row)
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    assert double.get_result(str(row.pk)).return_value == 8
+
+
+def test_no_task_outbox_row_for_a_backend_that_keeps_no_rows(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert task_outbox_row(double, (4,)) is None

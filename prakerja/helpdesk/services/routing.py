@@ -124,7 +124,7 @@ def _give(
 @transaction.atomic
 def ticket_intake_finish(
     *,
-    ticket_id: int,
+    reference: str,
     route: bool = True,
     created_by_id: int | None = None,
     request_id: str = "",
@@ -147,7 +147,7 @@ def ticket_intake_finish(
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("category", "assignee")
-        .filter(pk=ticket_id)
+        .filter(reference=reference)
         .first()
     )
     if ticket is None:

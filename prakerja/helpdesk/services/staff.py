@@ -22,7 +22,7 @@ ROSTER_MAX_ROWS = 20_000
 def presence_set(*, agent, status: str) -> AgentPresence:
     """The agent sets online/away/offline (also counts as a heartbeat). Going online offers the
     unassigned queue to the agent on commit."""
-    if status not in PresenceStatus.values:
+    if status not in PresenceStatus:
         raise ValidationFailed(errors={"status": [_("Unknown status.")]})
     if not has_role(agent, *CONTACT_CENTER_ROLES):
         raise ValidationFailed(errors={"agent": [_("This user is not an agent.")]})

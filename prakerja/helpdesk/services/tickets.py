@@ -7,18 +7,22 @@ are sent on commit.
 
 import datetime as dt
 import secrets
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
-from prakerja.core.db import row_insert
+from prakerja.core.db import rows_insert
 from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.memo import setting_cached
-from prakerja.core.services import audit_record
+from prakerja.core.services import audit_record, current_request_id
+from prakerja.core.tasks_backend import task_outbox_row
 
 from .. import hours
 from ..models import (
@@ -32,6 +36,7 @@ from ..models import (
     TicketStatus,
 )
 from ..selectors import message_resent
+from ..tasks import ticket_intake
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V: safe to read out on the phone and to type back.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
@@ -192,7 +197,7 @@ def _validate_contact(
     *, channel, subject, description, category_slug, requester, name, email, phone
 ):
     errors: dict[str, list[str]] = {}
-    if channel not in Channel.values:
+    if channel not in Channel:
         errors["channel"] = [_("Unknown channel.")]
     subject = (subject or "").strip()
     description = (description or "").strip()
@@ -259,11 +264,14 @@ def ticket_create(
     Validates input (ValidationFailed with field errors), gives the ticket a random readable
     reference (unique; retried on the rare collision), sets the SLA due times in business hours
     and writes the description as the first public message from the requester, in one
-    transaction (the caller's, when there is one).
+    transaction (in the caller's, when there is one).
 
     Everything the requester's answer does not need happens after commit, in one background
     task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
-    development and tests): the audit entry of the creation (with the creation's time, actor
+    development and tests). With the database task backend its row is written with the ticket
+    and the message, in one statement on PostgreSQL (`core.db.rows_insert`,
+    `core.tasks_backend.task_outbox_row`); any other backend is called on commit. The task
+    does the audit entry of the creation (with the creation's time, actor
     and request id), routing to an available agent when `route` is true
     (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
     when the requester has an e-mail address. A caller that must assign the ticket itself
@@ -279,7 +287,7 @@ def ticket_create(
         email=email,
         phone=phone,
     )
-    if priority not in Priority.values:
+    if priority not in Priority:
         raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
     now = clock.now()
     first_due, resolution_due = sla_due_times(priority=priority, start=now)
@@ -300,59 +308,44 @@ def ticket_create(
         "first_response_due_at": first_due,
         "resolution_due_at": resolution_due,
     }
-    # A reference collision (rare: 23**8 values) is retried with a new reference. In its own
-    # transaction the whole transaction is retried (no savepoint round trips on the intake
-    # path); inside a caller's transaction a savepoint around the INSERT is needed instead.
-    nested = transaction.get_connection().in_atomic_block
-    for attempt in range(REFERENCE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _ticket_create_rows(fields=fields, actor=actor, route=route, nested=nested)
-        except IntegrityError as exc:
-            if nested or attempt == REFERENCE_ATTEMPTS - 1 or "reference" not in str(exc):
-                raise
-    raise AssertionError("unreachable")
-
-
-def _insert_with_reference(fields: dict, *, savepoint: bool) -> Ticket:
-    if not savepoint:
-        return row_insert(Ticket(reference=generate_reference(), **fields))
-    for attempt in range(REFERENCE_ATTEMPTS):
-        try:
-            with transaction.atomic():  # savepoint: a collision rolls back only this insert
-                return row_insert(Ticket(reference=generate_reference(), **fields))
-        except IntegrityError:
-            if attempt == REFERENCE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _ticket_create_rows(*, fields: dict, actor, route: bool, nested: bool) -> Ticket:
-    """The writes of `ticket_create`, inside its transaction."""
-    ticket = _insert_with_reference(fields, savepoint=nested)
-    channel, requester, now = fields["channel"], fields["requester"], fields["created_at"]
-    if fields["description"]:
-        row_insert(
-            Message(
-                ticket=ticket,
-                author=requester,
-                author_name=fields["requester_name"],
-                from_requester=True,
-                kind=MessageKind.PUBLIC,
-                body=fields["description"],
-                created_at=now,
-            )
-        )
-    from ..tasks import ticket_intake_enqueue
-
     created_by = actor or requester
-    ticket_intake_enqueue(
-        ticket=ticket,
-        route=route and channel != Channel.CHAT,
-        acknowledge=bool(ticket.requester_email) and channel != Channel.CHAT,
-        created_by_id=created_by.pk if getattr(created_by, "is_authenticated", False) else None,
-    )
-    return ticket
+    intake = {
+        "route": route and channel != Channel.CHAT,
+        "acknowledge": bool(email) and channel != Channel.CHAT,
+        "language": (translation.get_language() or settings.LANGUAGE_CODE)[:2],
+        "created_by_id": created_by.pk if getattr(created_by, "is_authenticated", False) else None,
+        "request_id": current_request_id(),
+    }
+    using = router.db_for_write(Ticket)
+    # A reference collision (rare: 23**8 values) undoes only the new rows (rows_insert) and is
+    # retried with a new reference.
+    for attempt in range(REFERENCE_ATTEMPTS):
+        ticket = Ticket(reference=generate_reference(), **fields)
+        rows = [ticket]
+        if description:
+            rows.append(
+                Message(
+                    ticket=ticket,
+                    author=requester,
+                    author_name=name,
+                    from_requester=True,
+                    kind=MessageKind.PUBLIC,
+                    body=description,
+                    created_at=now,
+                )
+            )
+        args = (ticket.reference, *intake.values())
+        outbox = task_outbox_row(ticket_intake, args, using=using)
+        try:
+            rows_insert(*rows, *([outbox] if outbox else []), using=using)
+        except IntegrityError as exc:
+            if attempt == REFERENCE_ATTEMPTS - 1 or "reference" not in str(exc):
+                raise
+            continue
+        if outbox is None:
+            transaction.on_commit(partial(ticket_intake.enqueue, *args), using=using)
+        return ticket
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic
@@ -568,7 +561,7 @@ def _set_status(ticket: Ticket, status: str, *, actor, now, fields: list[str]) -
 def ticket_set_status(*, ticket: Ticket, status: str, actor) -> Ticket:
     """Change status along ALLOWED_TRANSITIONS (Conflict otherwise). Resolving goes through
     `ticket_resolve` so its side effects (e-mail, survey) always happen."""
-    if status not in TicketStatus.values:
+    if status not in TicketStatus:
         raise ValidationFailed(errors={"status": [_("Unknown status.")]})
     if status == TicketStatus.RESOLVED:
         return ticket_resolve(ticket=ticket, actor=actor)
@@ -666,7 +659,7 @@ def ticket_update_fields(
         ticket.category = category
         fields.append("category")
     if priority is not None and priority != ticket.priority:
-        if priority not in Priority.values:
+        if priority not in Priority:
             raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
         ticket.priority = priority
         ticket.first_response_due_at, ticket.resolution_due_at = sla_due_times(

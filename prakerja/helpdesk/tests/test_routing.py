@@ -265,7 +265,7 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_t
     ticket = create("a@example.test")
     row = DBTaskResult.objects.get()  # written by ticket_create itself, not on commit
     assert row.task_path == "prakerja.helpdesk.tasks.ticket_intake"
-    assert row.args_kwargs["args"][0] == ticket.pk
+    assert row.args_kwargs["args"][0] == ticket.reference
 
     def create_then_fail():
         with transaction.atomic():
