@@ -1,17 +1,45 @@
 """Database helpers the ORM has no fast form of."""
 
+import datetime as dt
 from contextlib import nullcontext
 from functools import cache
+from typing import NamedTuple
 
 from django.db import connections, router, transaction
 from django.db.models import Model, signals
 from django.db.models.fields import AutoFieldMixin
 
+# Values that Django's conversion chain (`get_db_prep_save`) hands to the driver unchanged, by
+# the field's internal type (a foreign key: its target's): the chain costs 1-15 µs per column,
+# ~0.2 ms for a new ticket's rows. None is NULL for every field Django ships (the project
+# defines no field of its own). An aware datetime goes to the backend's adapter, where the
+# chain ends up.
+_AS_IS = {
+    "CharField": str,
+    "TextField": str,
+    "BooleanField": bool,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "SmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+    "DateTimeField": dt.datetime,
+}
+
+
+class _Plan(NamedTuple):
+    head: str  # INSERT INTO table (columns)
+    sql: str  # the one-row INSERT, with RETURNING the key when it is automatic
+    fields: tuple  # the fields in column order
+    pk_column: str | None  # the automatic key's column, quoted
+    as_is: tuple  # per field: the value type passed on without conversion, or None
+
 
 @cache
-def _insert_plan(model: type[Model], alias: str) -> tuple[str, str, tuple, str | None]:
-    """(INSERT INTO table (columns), the column list's placeholders, the fields in that order,
-    the automatic key's column or None), built once per model and database."""
+def _insert_plan(model: type[Model], alias: str) -> _Plan:
+    """How a row of `model` is inserted on database `alias`, built once."""
     qn = connections[alias].ops.quote_name
     meta = model._meta
     auto_pk = isinstance(meta.pk, AutoFieldMixin)
@@ -20,7 +48,14 @@ def _insert_plan(model: type[Model], alias: str) -> tuple[str, str, tuple, str |
     head = "INSERT INTO {} ({})".format(  # noqa: S608
         qn(meta.db_table), ", ".join(qn(f.column) for f in fields)
     )
-    return head, ", ".join(["%s"] * len(fields)), fields, qn(meta.pk.column) if auto_pk else None
+    pk_column = qn(meta.pk.column) if auto_pk else None
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(fields))})"
+    if pk_column:
+        sql += f" RETURNING {pk_column}"
+    as_is = tuple(
+        _AS_IS.get((f.target_field if f.is_relation else f).get_internal_type()) for f in fields
+    )
+    return _Plan(head, sql, fields, pk_column, as_is)
 
 
 def _pre_save(obj: Model, using: str) -> None:
@@ -37,8 +72,18 @@ def _saved(obj: Model, using: str) -> None:
         )
 
 
-def _value(field, obj: Model, connection):
-    return field.get_db_prep_save(field.pre_save(obj, True), connection)
+def _value(field, obj: Model, connection, as_is: type | None):
+    """`field.get_db_prep_save(value)` of the instance's value, with the same result and the
+    common cases short-cut (`_Plan.as_is`)."""
+    value = field.pre_save(obj, True)
+    if value is None:
+        return None
+    if type(value) is as_is:
+        if as_is is not dt.datetime:
+            return value
+        if value.tzinfo is not None:
+            return connection.ops.adapt_datetimefield_value(value)
+    return field.get_db_prep_save(value, connection)
 
 
 def row_insert(obj: Model, *, using: str | None = None) -> Model:
@@ -47,22 +92,17 @@ def row_insert(obj: Model, *, using: str | None = None) -> Model:
     (defaults and `auto_now_add` included) without the ORM's per-call SQL compilation, which on
     the ticket intake path cost more than the database's own work (docs/PERFORMANCE.md,
     issue 4). `pre_save` and `post_save` are sent as `save()` sends them, when they have
-    receivers (django-tasks-db's task rows do). A foreign key whose related object was saved
-    after being assigned takes that object's key, as with `save()`."""
+    receivers (django-tasks-db's task rows do)."""
     using = using or router.db_for_write(type(obj), instance=obj)
     connection = connections[using]
     _pre_save(obj, using)
-    head, placeholders, fields, pk_column = _insert_plan(type(obj), using)
-    for field in fields:
-        if field.is_relation and getattr(obj, field.attname) is None and field.is_cached(obj):
-            related = field.get_cached_value(obj)
-            setattr(obj, field.attname, related.pk if related is not None else None)
-    sql = f"{head} VALUES ({placeholders})"
-    if pk_column:
-        sql += f" RETURNING {pk_column}"
+    plan = _insert_plan(type(obj), using)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_value(f, obj, connection) for f in fields])
-        if pk_column:
+        values = [
+            _value(f, obj, connection, t) for f, t in zip(plan.fields, plan.as_is, strict=True)
+        ]
+        cursor.execute(plan.sql, values)
+        if plan.pk_column:
             obj.pk = cursor.fetchone()[0]
     _saved(obj, using)
     return obj
@@ -90,7 +130,7 @@ def _chain_sql(alias: str, shape: tuple) -> str:
     models' metadata, quoted by the backend; values are parameters."""
     ctes, keys = [], []
     for n, (model, refs) in enumerate(shape):
-        head, _placeholders, _fields, pk_column = _insert_plan(model, alias)
+        head, _sql, _fields, pk_column, _as_is = _insert_plan(model, alias)
         values = ", ".join(f"r{ref}.k" if ref is not None else "%s" for ref in refs)
         sources = ", ".join(f"r{i}" for i in sorted({ref for ref in refs if ref is not None}))
         body = f"{head} VALUES ({values})"
@@ -116,33 +156,50 @@ def rows_insert(*objs: Model, using: str = "default") -> None:
     one round trip and no BEGIN or COMMIT of its own, where `atomic()` around an INSERT per
     row costs BEGIN, one round trip per row and COMMIT (a new ticket's three rows went from
     five round trips to one; docs/PERFORMANCE.md, issue 4). Elsewhere (SQLite runs in the
-    process: no round trips) it is `atomic()` around a `row_insert` per row. Inside an open
-    transaction the rows are written in a savepoint, so a failure (a unique value taken)
-    undoes only them and the caller may retry."""
+    process: no round trips) one INSERT per row in `atomic()`, every value converted before the
+    transaction opens: SQLite has one writer, and the write lock is held for the INSERTs and
+    the commit only. Inside an open transaction the rows are written in a savepoint, so a
+    failure (a unique value taken) undoes only them and the caller may retry."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            for obj in objs:
-                row_insert(obj, using=using)
-        return
-    shape, params = [], []
+    plans, refs, values = [], [], []
     for n, obj in enumerate(objs):
         _pre_save(obj, using)
-        fields = _insert_plan(type(obj), using)[2]
-        refs = _refers_to(obj, fields, objs[:n])
-        shape.append((type(obj), refs))
-        params += [
-            _value(f, obj, connection) for f, r in zip(fields, refs, strict=True) if r is None
+        plan = _insert_plan(type(obj), using)
+        row_refs = _refers_to(obj, plan.fields, objs[:n])
+        plans.append(plan)
+        refs.append(row_refs)
+        values.append(
+            [
+                _value(f, obj, connection, t) if r is None else None
+                for f, t, r in zip(plan.fields, plan.as_is, row_refs, strict=True)
+            ]
+        )
+    if connection.vendor == "postgresql":
+        params = [
+            v
+            for row, rs in zip(values, refs, strict=True)
+            for v, r in zip(row, rs, strict=True)
+            if r is None
         ]
-    savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
-    with savepoint, connection.cursor() as cursor:
-        cursor.execute(_chain_sql(using, tuple(shape)), params)
-        keys = iter(cursor.fetchone())
-    for obj, (model, refs) in zip(objs, shape, strict=True):
-        head, _placeholders, fields, pk_column = _insert_plan(model, using)
-        if pk_column:
-            obj.pk = next(keys)
-        for field, ref in zip(fields, refs, strict=True):
-            if ref is not None:
-                setattr(obj, field.attname, objs[ref].pk)
+        shape = tuple((type(obj), rs) for obj, rs in zip(objs, refs, strict=True))
+        savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+        with savepoint, connection.cursor() as cursor:
+            cursor.execute(_chain_sql(using, shape), params)
+            keys = iter(cursor.fetchone())
+        for obj, plan in zip(objs, plans, strict=True):
+            if plan.pk_column:
+                obj.pk = next(keys)
+    else:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            for obj, plan, row, rs in zip(objs, plans, values, refs, strict=True):
+                cursor.execute(
+                    plan.sql,
+                    [objs[r].pk if r is not None else v for v, r in zip(row, rs, strict=True)],
+                )
+                if plan.pk_column:
+                    obj.pk = cursor.fetchone()[0]
+    for obj, plan, rs in zip(objs, plans, refs, strict=True):
+        for field, r in zip(plan.fields, rs, strict=True):
+            if r is not None:
+                setattr(obj, field.attname, objs[r].pk)
         _saved(obj, using)

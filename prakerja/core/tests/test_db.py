@@ -81,6 +81,45 @@ def test_rows_insert_gives_a_row_the_key_of_the_earlier_row_it_refers_to():
     assert get_user_model().objects.get(pk=user.pk).username == "rina"
 
 
+@pytest.mark.django_db
+def test_rows_insert_stores_every_kind_of_value_as_save_would():
+    from prakerja.helpdesk.models import Category, Message, Ticket
+
+    at = dt.datetime(2026, 3, 10, 3, 0, 30, 123456, tzinfo=dt.UTC)
+    category = Category.objects.create(slug="c", name_id="C", name_en="C")
+
+    def rows(reference):
+        ticket = Ticket(
+            reference=reference, channel="web", category=category, subject="s", description="d",
+            priority="normal", status="new", requester_name="N", requester_email="n@x.test",
+            created_at=at, updated_at=at, last_message_at=at, first_response_due_at=at,
+        )  # fmt: skip
+        message = Message(
+            ticket=ticket, author_name="N", from_requester=True, body="b", created_at=at
+        )
+        return ticket, message
+
+    fast = rows("FAST-0001")
+    rows_insert(*fast)
+    slow = rows("SLOW-0001")
+    for obj in slow:
+        obj.save()
+    for model, a, b in ((Ticket, fast[0], slow[0]), (Message, fast[1], slow[1])):
+        # As the database holds them (a datetime stored as other text would still read back
+        # equal through the ORM, and sort wrongly).
+        with connection.cursor() as cursor:
+            table = model._meta.db_table
+            cursor.execute(f"SELECT * FROM {table} WHERE id IN (%s, %s)", [a.pk, b.pk])  # noqa: S608
+            names = [c[0] for c in cursor.description]
+            found = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        differ = {"id", "reference", "ticket_id"}
+        assert {k: v for k, v in found[a.pk].items() if k not in differ} == {
+            k: v for k, v in found[b.pk].items() if k not in differ
+        }
+    assert Message.objects.get(pk=fast[1].pk).ticket_id == fast[0].pk
+    assert Ticket.objects.get(pk=fast[0].pk).created_at == at
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rows_insert_writes_all_rows_or_none():
     get_user_model().objects.create(username="taken")
