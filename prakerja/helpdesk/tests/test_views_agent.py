@@ -1,3 +1,5 @@
+from functools import partial
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -263,6 +265,31 @@ def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(
     for hostile in ('"', "lama*", "a & (b", "NEAR(lama langka)", "'lama'", "-", "*"):
         selectors.ticket_search(user=staff, query=hostile)
     assert selectors.ticket_search(user=staff, query="lama:*") == [old]
+
+
+@pytest.mark.parametrize("cap", [8, 2])  # SQLite: words asked one by one / as a prefix
+def test_a_prefix_finds_every_word_it_starts_newest_first(
+    monkeypatch, cap, django_capture_on_commit_callbacks
+):
+    from prakerja.helpdesk import selectors
+
+    monkeypatch.setattr(selectors, "TEXT_SEARCH_SQLITE_TERMS", cap)
+    staff = agent()
+    with django_capture_on_commit_callbacks(execute=True):
+        base = new_ticket(subject="Sertifikat belum ada")
+        longer = new_ticket(subject="Sertifikatnya hilang")
+        other = new_ticket(subject="Serta keluhan lain")
+        new_ticket(subject="Sesi pelatihan")  # "se", not "ser"
+        accented = new_ticket(subject="Café pelatihan", name="Ñoño Sertu")
+    search = partial(selectors.ticket_search, user=staff)
+    assert search(query="sertifikat") == [longer, base]
+    assert search(query="serti") == [longer, base]
+    assert search(query="ser") == [accented, other, longer, base]  # the name's "Sertu" too
+    assert search(query="ser hilang") == [longer]
+    assert search(query="sertifikatnyaa") == []
+    assert search(query="sertifikat zzz") == []
+    assert search(query="café") == [accented]  # not plain ASCII: asked as a prefix
+    assert search(query="ñoño") == [accented]
 
 
 def test_text_search_follows_changes_to_the_indexed_fields(django_capture_on_commit_callbacks):
