@@ -309,13 +309,14 @@ def ticket_create(
         "resolution_due_at": resolution_due,
     }
     created_by = actor or requester
-    intake = {
-        "route": route and channel != Channel.CHAT,
-        "acknowledge": bool(email) and channel != Channel.CHAT,
-        "language": (translation.get_language() or settings.LANGUAGE_CODE)[:2],
-        "created_by_id": created_by.pk if getattr(created_by, "is_authenticated", False) else None,
-        "request_id": current_request_id(),
-    }
+    # `tasks.ticket_intake`'s arguments after the reference.
+    intake = (
+        route and channel != Channel.CHAT,  # route
+        bool(email) and channel != Channel.CHAT,  # acknowledge
+        (translation.get_language() or settings.LANGUAGE_CODE)[:2],  # language
+        created_by.pk if getattr(created_by, "is_authenticated", False) else None,  # created_by_id
+        current_request_id(),  # request_id
+    )
     using = router.db_for_write(Ticket)
     # A reference collision (rare: 23**8 values) undoes only the new rows (rows_insert) and is
     # retried with a new reference.
@@ -334,7 +335,7 @@ def ticket_create(
                     created_at=now,
                 )
             )
-        args = (ticket.reference, *intake.values())
+        args = (ticket.reference, *intake)
         outbox = task_outbox_row(ticket_intake, args, using=using)
         try:
             rows_insert(*rows, *([outbox] if outbox else []), using=using)
