@@ -1,4 +1,4 @@
-from importlib import import_module
+from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib import admin
@@ -13,11 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
-# Each domain app owns its paths (and namespace) in its urls.py.
+# Each domain app that has pages owns its paths (and namespace) in its urls.py.
 urlpatterns += [
-    path("", include(f"{app}.urls"))
-    for app in settings.DOMAIN_APPS
-    if import_module(f"{app}.urls").urlpatterns
+    path("", include(f"{app}.urls")) for app in settings.DOMAIN_APPS if find_spec(f"{app}.urls")
 ]
 
 handler403 = "prakerja.core.views.permission_denied"

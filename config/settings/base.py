@@ -28,6 +28,7 @@ INSTALLED_APPS = [
 # config/urls.py and config/api.py) and may have demo.py (seeded by `manage.py seed_demo`).
 DOMAIN_APPS = [
     "prakerja.core",
+    "prakerja.switches",
     "prakerja.accounts",
     "prakerja.programs",
     "prakerja.payouts",

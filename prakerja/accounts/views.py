@@ -45,8 +45,8 @@ def signup_rate_limits(request) -> None:
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    from prakerja.programs.models import SwitchName
-    from prakerja.programs.selectors import switch_state
+    from prakerja.switches.models import SwitchName
+    from prakerja.switches.selectors import switch_state
 
     state = switch_state(SwitchName.REGISTRATION)
     if request.user.is_authenticated:

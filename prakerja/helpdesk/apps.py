@@ -9,7 +9,9 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from prakerja.core import site_blocks
+        from prakerja.programs.dashboard import panels
 
-        from .blocks import hours_block
+        from .blocks import dashboard_panel, hours_block
 
         site_blocks.register(hours_block)
+        panels.register(dashboard_panel)

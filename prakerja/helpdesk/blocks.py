@@ -4,8 +4,10 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.programs.dashboard import Panel
 
 from . import hours
+from .selectors import tickets_for_requester
 
 
 def schedule_summary(schedule: hours.Schedule) -> str:
@@ -38,3 +40,11 @@ def hours_block(request) -> dict:
         "hours_text": text,
         "home_actions": ["helpdesk/_home_actions.html"],
     }
+
+
+def dashboard_panel(*, user) -> Panel | None:
+    """The participant's latest complaints, when there are any."""
+    tickets = list(tickets_for_requester(user=user, limit=5))
+    if not tickets:
+        return None
+    return Panel(template="helpdesk/_dashboard_panel.html", context={"tickets": tickets}, order=50)

@@ -15,8 +15,8 @@ from prakerja.accounts.services import otp_send, otp_verify
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from prakerja.core.services import audit_record, audited_save
-from prakerja.programs.models import SwitchName
-from prakerja.programs.services import switch_require_active
+from prakerja.switches.models import SwitchName
+from prakerja.switches.services import switch_require_active
 
 from .models import LinkedAccount, LinkStatus, Provider, ProviderKind
 from .verification import get_linking_verifier

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_http_methods
 
 from prakerja.core.errors import DomainError, RateLimited
 from prakerja.core.ratelimit import rate_limit
-from prakerja.programs.models import SwitchName
-from prakerja.programs.selectors import switch_state
+from prakerja.switches.models import SwitchName
+from prakerja.switches.selectors import switch_state
 
 from . import selectors, services
 

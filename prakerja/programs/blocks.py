@@ -6,9 +6,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.switches.models import SwitchName
+from prakerja.switches.selectors import switch_state
 
-from .models import SwitchName
-from .selectors import live_announcements, switch_state
+from .selectors import live_announcements
 
 
 def layout_blocks(request) -> dict:

@@ -1,4 +1,4 @@
-"""Demo waves around today (one open), switches on, an announcement, applications (idempotent)."""
+"""Demo waves around today (one open), an announcement, applications (idempotent)."""
 
 import datetime as dt
 
@@ -11,9 +11,6 @@ from .models import (
     Announcement,
     Application,
     ApplicationStatus,
-    Switch,
-    SwitchName,
-    SwitchWindow,
     Wave,
 )
 
@@ -22,18 +19,6 @@ from .models import (
 def seed(*, stdout) -> None:
     now = clock.now()
     today = clock.local_now().replace(hour=0, minute=0, second=0, microsecond=0)
-    for name in SwitchName.values:
-        switch, created = Switch.objects.get_or_create(
-            name=name,
-            defaults={
-                "message": "Pendaftaran akun baru sedang ditutup dan akan dibuka kembali menjelang "
-                "gelombang berikutnya."
-                if name == SwitchName.REGISTRATION
-                else "Penautan rekening sedang ditutup sementara."
-            },
-        )
-        if created or not switch.windows.exists():
-            SwitchWindow.objects.create(switch=switch, active_from=None, active_until=None)
     waves = [
         (22, today - dt.timedelta(days=20), today - dt.timedelta(days=10), 2),
         (23, today - dt.timedelta(days=2), today + dt.timedelta(days=5, hours=23, minutes=59), 50),
@@ -76,6 +61,4 @@ def seed(*, stdout) -> None:
             publish_at=now - dt.timedelta(hours=1),
             expires_at=now + dt.timedelta(days=7),
         )
-    stdout.write(
-        "programs: waves 22 (announced), 23 (open), 24 (upcoming); switches on; 1 announcement"
-    )
+    stdout.write("programs: waves 22 (announced), 23 (open), 24 (upcoming); 1 announcement")

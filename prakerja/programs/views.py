@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound
 from prakerja.core.roles import Role, role_required
+from prakerja.switches.selectors import all_switch_states
 
 from . import selectors, services
 from .middleware import SESSION_KEY
@@ -76,6 +77,6 @@ def preview(request):
             if current
             else None,
             "error": error,
-            "switches": selectors.all_switch_states(),
+            "switches": all_switch_states(),
         },
     )

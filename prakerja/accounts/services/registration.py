@@ -74,8 +74,8 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
     enqueues `account_welcome_send` (the SMS code and the confirmation e-mail), so neither the SMS
     gateway nor the mail server is waited for in the request. `last_login` is set in the insert:
     both callers (the API and the web form) log the new account in straight away."""
-    from prakerja.programs.models import SwitchName
-    from prakerja.programs.services import switch_require_active
+    from prakerja.switches.models import SwitchName
+    from prakerja.switches.services import switch_require_active
 
     from ..tasks import account_welcome_send
 

@@ -6,7 +6,7 @@ import time_machine
 
 from prakerja.accounts.models import SmsOutbox, User
 from prakerja.core import clock
-from prakerja.programs.services import switch_set_schedule
+from prakerja.switches.services import switch_set_schedule
 
 pytestmark = [
     pytest.mark.browser,

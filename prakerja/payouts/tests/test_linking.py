@@ -5,8 +5,8 @@ import pytest
 from prakerja.accounts.models import IdentityStatus, SmsOutbox
 from prakerja.core.models import AuditLog
 from prakerja.payouts.models import LinkedAccount, LinkStatus
-from prakerja.programs.services import switch_set_schedule
 from prakerja.programs.tests.test_waves import verified_participant
+from prakerja.switches.services import switch_set_schedule
 
 pytestmark = pytest.mark.django_db
 

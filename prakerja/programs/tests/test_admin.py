@@ -6,9 +6,10 @@ import time_machine
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
-from prakerja.programs.models import Application, Switch, SwitchWindow
-from prakerja.programs.selectors import switch_state
+from prakerja.programs.models import Application
 from prakerja.programs.services import wave_join
+from prakerja.switches.models import Switch, SwitchWindow
+from prakerja.switches.selectors import switch_state
 
 from .factories import WaveFactory
 from .test_waves import verified_participant
@@ -38,7 +39,7 @@ def window_form(switch, rows, *, message="Ditutup.", override=""):
 def test_pmo_sets_a_switch_in_wib_in_the_admin_and_it_is_audited(client):
     client.force_login(user_with_role(Role.PMO_ADMIN))
     switch = Switch.objects.get(name="registration")
-    url = f"/admin/programs/switch/{switch.pk}/change/"
+    url = f"/admin/switches/switch/{switch.pk}/change/"
     assert client.get(url).status_code == 200
     response = client.post(url, window_form(switch, [(None, ("2021-12-15", "23:59:00"))]))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -61,7 +62,7 @@ def test_admin_refuses_overlapping_windows(client):
             (("2022-01-05", "00:00:00"), None),
         ],
     )
-    response = client.post(f"/admin/programs/switch/{switch.pk}/change/", data)
+    response = client.post(f"/admin/switches/switch/{switch.pk}/change/", data)
     assert response.status_code == 200
     assert "tumpang tindih" in response.content.decode()
 
@@ -69,7 +70,7 @@ def test_admin_refuses_overlapping_windows(client):
 def test_supervisor_cannot_change_switches(client):
     client.force_login(user_with_role(Role.SUPERVISOR))
     switch = Switch.objects.get(name="registration")
-    assert client.post(f"/admin/programs/switch/{switch.pk}/change/", {}).status_code == 403
+    assert client.post(f"/admin/switches/switch/{switch.pk}/change/", {}).status_code == 403
 
 
 def test_selection_admin_action_and_funnel_page(client):

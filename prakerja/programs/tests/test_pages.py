@@ -43,7 +43,7 @@ def test_participant_pages_render_and_need_login(client, path):
     "path",
     [
         "/pmo/pratinjau/",
-        "/admin/programs/switch/",
+        "/admin/switches/switch/",
         "/admin/programs/wave/",
         "/admin/programs/announcement/add/",
         "/admin/programs/application/",

@@ -7,9 +7,9 @@ from prakerja.core import clock
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
-from prakerja.programs.models import SwitchName
-from prakerja.programs.selectors import evaluate_schedule, switch_state
-from prakerja.programs.services import switch_set_schedule
+from prakerja.switches.models import SwitchName
+from prakerja.switches.selectors import evaluate_schedule, switch_state
+from prakerja.switches.services import switch_set_schedule
 
 pytestmark = pytest.mark.django_db
 WIB = clock.JAKARTA
