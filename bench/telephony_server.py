@@ -23,7 +23,7 @@ def __getattr__(name):
     from django.views.decorators.csrf import csrf_exempt
 
     from config.urls import urlpatterns as project_urls
-    from prakerja.livechat.realtime import agent_group, group_send
+    from prakerja.helpdesk.realtime import agent_group, group_send
 
     @csrf_exempt
     def insert(request):

@@ -6,10 +6,14 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import Forbidden, NotFound
+from prakerja.core.logging import mask_nik
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+from prakerja.payouts.selectors import active_linked_account_for
+from prakerja.programs.selectors import latest_application_for
 
 from .models import Message, PresenceStatus, RosterEntry, Shift, Ticket
 
@@ -417,18 +421,10 @@ def requester_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
 
 
 def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:
-    """The participant's program status for the requester panel (accounts' summary, issue 3)
-    as (label, value) rows, the NIK masked. None for guests or when accounts has no summary."""
+    """The participant's program status for the requester panel as (label, value) rows, the NIK
+    masked. None for guests."""
     if not ticket.requester_id:
         return None
-    try:
-        from prakerja.accounts.selectors import participant_summary_for_agent
-    except ImportError:
-        return None
-    from django.utils.translation import gettext as _
-
-    from prakerja.core.logging import mask_nik
-
     summary = participant_summary_for_agent(user=ticket.requester) or {}
     wave = summary.get("wave") or {}
     linked = summary.get("linked_account") or {}
@@ -592,3 +588,65 @@ def active_categories() -> list:
 
 def active_category(slug: str):
     return next((c for c in active_categories() if c.slug == slug), None)
+
+
+def participant_summary_for_agent(*, user) -> dict:
+    """What a contact-center agent may see about a participant (helpdesk requester panel,
+    telephony screen-pop). Never the full NIK or account number.
+
+    Keys: `user_id`, `full_name`, `email`, `phone`, `email_verified`, `phone_verified`,
+    `nik_masked`, `identity_status`, `identity_rejection_reason`, `wave` (`{"number", "title"}` or
+    None), `selection_result` (`pending` | `selected` | `rejected` | None), `linked_account`
+    (`{"provider", "number_masked"}` or None). Parts not yet known are None.
+    """
+    summary = {
+        "user_id": user.pk,
+        "full_name": user.get_full_name(),
+        "email": user.email,
+        "phone": user.phone,
+        "email_verified": bool(getattr(user, "email_verified_at", None)),
+        "phone_verified": bool(getattr(user, "phone_verified_at", None)),
+        "nik_masked": None,
+        "identity_status": None,
+        "identity_rejection_reason": None,
+        "wave": None,
+        "selection_result": None,
+        "linked_account": None,
+    }
+    summary.update(_identity_part(user))
+    summary.update(_wave_part(user))
+    summary.update(_linking_part(user))
+    return summary
+
+
+def _identity_part(user) -> dict:
+    identity = getattr(user, "identity", None) if hasattr(user, "identity") else None
+    if identity is None:
+        return {}
+    return {
+        "nik_masked": mask_nik(identity.nik),
+        "identity_status": identity.status,
+        "identity_rejection_reason": identity.rejection_reason or None,
+    }
+
+
+def _wave_part(user) -> dict:
+    application = latest_application_for(participant=user)
+    if application is None:
+        return {}
+    return {
+        "wave": {"number": application.wave.number, "title": application.wave.title},
+        "selection_result": application.public_status,
+    }
+
+
+def _linking_part(user) -> dict:
+    account = active_linked_account_for(user=user)
+    if account is None:
+        return {}
+    return {
+        "linked_account": {
+            "provider": account.provider.name,
+            "number_masked": account.masked_number,
+        }
+    }

@@ -32,8 +32,9 @@ from django.contrib.auth import get_user_model
 
 from prakerja.core.errors import DomainError, NotFound, RateLimited
 from prakerja.core.roles import Role, has_role
+from prakerja.helpdesk import realtime
 
-from . import realtime, selectors, services
+from . import selectors, services
 from .models import ChatState
 
 logger = logging.getLogger(__name__)

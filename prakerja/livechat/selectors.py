@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
 from prakerja.core.roles import Role, has_role
+from prakerja.helpdesk.selectors import participant_summary_for_agent
 
 from .models import Chat, ChatState
 
@@ -176,7 +177,6 @@ def requester_panel(*, chat: Chat) -> dict:
     identity, wave, selection, linked account) when the requester is logged in; {} for guests."""
     if chat.requester_id is None:
         return {}
-    from prakerja.accounts.selectors import participant_summary_for_agent
 
     summary = participant_summary_for_agent(user=chat.requester)
     wave = summary.get("wave") or {}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, ValidationFailed
+from prakerja.helpdesk.hooks import ticket_facts_changed
 
 from .models import Delivery, Survey
 
@@ -77,7 +78,6 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     sent) in this transaction.
     """
     from prakerja.helpdesk.models import Ticket
-    from prakerja.reports.services import ticket_fact_sync
 
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
@@ -104,7 +104,7 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     elif delivery == Delivery.SMS:
         transaction.on_commit(lambda: _send_sms(survey.pk))
     # Chat: the widget asks inline when the chat ends; live chat records it with survey_answer.
-    ticket_fact_sync(ticket=ticket)
+    ticket_facts_changed(ticket=ticket)
     return survey
 
 
@@ -115,8 +115,6 @@ def survey_answer(*, survey: Survey, rating: int, comment: str = "") -> Survey:
     Single use: a second answer raises Conflict (code `survey_answered`) and changes nothing; an
     expired survey raises DomainError `survey_expired` (410). Updates the report facts.
     """
-    from prakerja.reports.services import ticket_fact_sync
-
     survey = (
         Survey.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=survey.pk)
     )
@@ -140,5 +138,5 @@ def survey_answer(*, survey: Survey, rating: int, comment: str = "") -> Survey:
         raise DomainError(_("This survey link has expired."), code="survey_expired", status=410)
     survey.rating, survey.comment, survey.answered_at = rating, comment, now
     survey.save(update_fields=["rating", "comment", "answered_at"])
-    ticket_fact_sync(ticket=survey.ticket)
+    ticket_facts_changed(ticket=survey.ticket)
     return survey

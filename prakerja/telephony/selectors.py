@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.helpdesk.selectors import participant_summary_for_agent
 
 from .models import Call, Callback, CallOutcome
 
@@ -42,8 +43,6 @@ def participants_for_number(*, number: str) -> list[dict]:
     """Agent-safe summaries of every account with this number (several matches are listed)."""
     if not number:
         return []
-    from prakerja.accounts.selectors import participant_summary_for_agent
-
     users = (
         get_user_model()
         .objects.filter(phone=number, is_active=True)

@@ -354,7 +354,7 @@ def _ticket_for_call(call: Call, *, actor) -> None:
 
 def _screen_pop(call: Call) -> None:
     """Push the pop to the answering agent's own group only, after commit."""
-    from prakerja.livechat.realtime import agent_group, group_send_on_commit
+    from prakerja.helpdesk.realtime import agent_group, group_send_on_commit
 
     group_send_on_commit(
         agent_group(call.agent_id),

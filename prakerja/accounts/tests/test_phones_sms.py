@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from prakerja.accounts.models import SmsOutbox
 from prakerja.accounts.phones import mask_phone, normalize_phone
-from prakerja.accounts.selectors import participant_summary_for_agent
 from prakerja.accounts.sms import HttpSmsGateway, OutboxSmsGateway, SmsSendFailed, get_sms_gateway
+from prakerja.helpdesk.selectors import participant_summary_for_agent
 
 from .factories import ParticipantFactory
 

@@ -24,7 +24,7 @@ from prakerja.core.memo import setting_cached
 from prakerja.core.services import audit_record, current_request_id
 from prakerja.core.tasks_backend import task_outbox_row
 
-from .. import hours
+from .. import hooks, hours
 from ..models import (
     Category,
     Channel,
@@ -137,10 +137,8 @@ REPORTED_FIELDS = frozenset({"status", "first_response_at", "resolved_at", "cate
 
 
 def _report(ticket: Ticket) -> None:
-    """Keep the report facts and rollups (issue 7) in step, inside this transaction."""
-    from prakerja.reports.services import ticket_fact_sync
-
-    ticket_fact_sync(ticket=ticket)
+    """Keep what is reported about the ticket in step, inside this transaction."""
+    hooks.ticket_facts_changed(ticket=ticket)
 
 
 def _report_if_changed(ticket: Ticket, fields: list[str]) -> None:
@@ -598,14 +596,7 @@ def ticket_resolve(*, ticket: Ticket, actor) -> Ticket:
     _report(ticket)
     ticket_pk = ticket.pk
 
-    def request_survey():
-        try:
-            from prakerja.surveys.services import survey_request_for_ticket
-        except ImportError:  # surveys (issue 7) not landed yet
-            return
-        survey_request_for_ticket(ticket=Ticket.objects.get(pk=ticket_pk))
-
-    transaction.on_commit(request_survey)
+    transaction.on_commit(lambda: hooks.ticket_resolved(ticket=Ticket.objects.get(pk=ticket_pk)))
     if ticket.requester_email and ticket.channel != Channel.CHAT:
         from ..notifications import notify_requester
 

@@ -220,14 +220,13 @@ def test_assign_refuses_a_non_agent():
         services.ticket_assign(ticket=web_ticket(), agent=participant(), actor=supervisor())
 
 
-def test_resolve_requests_a_survey_on_commit(monkeypatch, django_capture_on_commit_callbacks):
-    import sys
-    import types
+def test_resolve_calls_the_resolved_hook_on_commit(monkeypatch, django_capture_on_commit_callbacks):
+    from prakerja.helpdesk import hooks
 
     calls = []
-    fake = types.ModuleType("prakerja.surveys.services")
-    fake.survey_request_for_ticket = lambda *, ticket: calls.append(ticket.pk)
-    monkeypatch.setitem(sys.modules, "prakerja.surveys.services", fake)
+    monkeypatch.setattr(
+        hooks.ticket_resolved, "_functions", [lambda *, ticket: calls.append(ticket.pk)]
+    )
     ticket = web_ticket()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.ticket_resolve(ticket=ticket, actor=agent())

@@ -362,13 +362,13 @@ def test_the_unassigned_queue_is_read_in_order_from_its_index():
 
 
 def test_requester_panel_shows_program_status_masked(client, monkeypatch):
-    from prakerja.accounts import selectors as account_selectors
+    from prakerja.helpdesk import selectors
 
     user = participant()
     ticket = new_ticket(requester=user, description="Halo")
     new_ticket(requester=user, subject="Laporan lama lewat telepon", channel=Channel.PHONE)
     monkeypatch.setattr(
-        account_selectors,
+        selectors,
         "participant_summary_for_agent",
         lambda *, user: {
             "nik_masked": "3171234567890123",  # even if a full NIK slipped through

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from prakerja.core import clock
 from prakerja.core.errors import NotFound, ValidationFailed
 from prakerja.core.roles import Role, has_role
+from prakerja.helpdesk import realtime
 
-from .. import realtime, selectors
+from .. import selectors
 from ..models import Chat
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,11 @@ from prakerja.core.errors import Conflict, DomainError, NotFound, ValidationFail
 from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
+from prakerja.helpdesk import realtime
+from prakerja.surveys.selectors import survey_pending_for_ticket
+from prakerja.surveys.services import survey_answer, survey_request_for_ticket
 
-from .. import realtime, selectors
+from .. import hooks, selectors
 from ..models import OPEN_STATES, Chat, ChatState, EndReason
 from ._common import (
     _broadcast_message,
@@ -40,11 +43,9 @@ logger = logging.getLogger(__name__)
 def chat_deflect(*, requester, name: str, email: str, question: str, article: str) -> Chat:
     """Record that a knowledge-base article answered the question: the chat ends before it is
     queued (state `deflected`, no ticket). Counted by reports as a deflected chat."""
-    from prakerja.reports.services import chat_deflection_record
-
     now = clock.now()
     user = requester if requester is not None and requester.is_authenticated else None
-    chat_deflection_record(at=now)  # the reports' daily count (issue 7)
+    hooks.chat_deflected(at=now)
     return Chat.objects.create(
         state=ChatState.DEFLECTED,
         requester=user,
@@ -410,12 +411,8 @@ def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
 
 
 def record_rating_in_surveys(*, chat: Chat, rating: int, comment: str) -> None:
-    """THE HOOK to issue 7: the chat's survey (requested by helpdesk's `ticket_resolve`) gets the
-    answer through `prakerja.surveys.services.survey_answer`. Without the surveys app (or without
-    a survey for this ticket) the rating stays on the chat only."""
-    from prakerja.surveys.selectors import survey_pending_for_ticket
-    from prakerja.surveys.services import survey_answer, survey_request_for_ticket
-
+    """The chat's survey (requested when its ticket was resolved, or now) gets the answer; without
+    a survey for this ticket (asked too recently about it) the rating stays on the chat only."""
     # The survey was requested when the ticket was resolved; ask now if it was not (yet).
     survey = survey_pending_for_ticket(ticket=chat.ticket) or survey_request_for_ticket(
         ticket=chat.ticket

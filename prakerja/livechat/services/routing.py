@@ -12,8 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.helpdesk import realtime
 
-from .. import realtime, selectors
+from .. import selectors
 from ..models import Chat, ChatAgent, ChatState
 from ._common import _broadcast_message, _broadcast_state, _system_message, broadcast_queue
 

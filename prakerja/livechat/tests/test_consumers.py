@@ -11,8 +11,9 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 
 from config.asgi import application
+from prakerja.helpdesk import realtime
 from prakerja.helpdesk.models import Message
-from prakerja.livechat import realtime, services
+from prakerja.livechat import services
 from prakerja.livechat.models import Chat, ChatState
 
 from .factories import on_shift_agent, participant, supervisor

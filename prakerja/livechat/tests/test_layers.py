@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
-from prakerja.livechat import realtime
+from prakerja.helpdesk import realtime
 
 from .test_consumers import _guest_starts_chat, participant_socket, run
 

@@ -152,7 +152,7 @@ def test_web_flow(client, participant, django_capture_on_commit_callbacks):
 def test_summary_for_agent_masks_nik_and_account(
     client, participant, django_capture_on_commit_callbacks
 ):
-    from prakerja.accounts.selectors import participant_summary_for_agent
+    from prakerja.helpdesk.selectors import participant_summary_for_agent
 
     with django_capture_on_commit_callbacks(execute=True):
         post(client, "/api/v1/linking", {"provider": "bni", "account_number": "1234567890"})

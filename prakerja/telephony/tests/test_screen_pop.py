@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from prakerja.livechat.realtime import agent_group
+from prakerja.helpdesk.realtime import agent_group
 
 from .factories import Pbx, agent, next_call_id, pbx_token
 from .test_events import at, new_call

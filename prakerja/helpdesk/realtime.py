@@ -1,7 +1,9 @@
-"""The one way sync code talks to websockets: group names and broadcasts sent on commit.
+"""The one way sync code talks to the workspace's websockets: group names and broadcasts sent
+on commit. It lives in helpdesk, the workspace every channel plugs into, so live chat and
+telephony share it without importing each other.
 
 Consumers join groups named here; services broadcast with `group_send_on_commit`, so a rolled-back
-action sends nothing. Other apps use it too, e.g. telephony's screen-pop:
+action sends nothing. E.g. telephony's screen-pop:
 
     group_send_on_commit(agent_group(agent.pk), {"type": "screen.pop", "call": {...}})
 
@@ -41,7 +43,7 @@ def group_send(group: str, event: dict) -> None:
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:  # a broadcast failure must never undo a stored message
-        logger.exception("livechat.group_send_failed", extra={"group": group})
+        logger.exception("realtime.group_send_failed", extra={"group": group})
 
 
 def group_send_on_commit(group: str, event: dict) -> None:
