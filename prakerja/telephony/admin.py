@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import AgentExtension, Call, Callback, CallEvent
+from .services import agent_extension_set
 
 
 class CallEventInline(admin.TabularInline):
@@ -66,7 +67,6 @@ class AgentExtensionAdmin(admin.ModelAdmin):
     raw_id_fields = ("agent",)
 
     def save_model(self, request, obj, form, change):
-        from .services import agent_extension_set
 
         ext = agent_extension_set(agent=obj.agent, extension=obj.extension, actor=request.user)
         obj.pk = ext.pk

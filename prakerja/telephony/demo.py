@@ -11,7 +11,9 @@ from prakerja.core import clock
 from prakerja.core.demo import demo_user
 from prakerja.core.roles import Role
 
+from .management.commands.simulate_calls import _in_process_sender, replay
 from .models import AgentExtension, Call
+from .simulation import generate_day
 
 DEMO_AGENTS = [("agent1", "Ani Agen"), ("agent2", "Budi Agen")]
 DEMO_CALLS = 24
@@ -33,9 +35,6 @@ def seed(*, stdout) -> None:
     )
     pbx.user_permissions.add(Permission.objects.get(codename="add_callevent"))
     if not Call.objects.filter(call_id__startswith="demo-").exists():
-        from .management.commands.simulate_calls import _in_process_sender, replay
-        from .simulation import generate_day
-
         yesterday = clock.local_now().date() - dt.timedelta(days=1)
         extensions = list(AgentExtension.objects.values_list("extension", flat=True))
         events = generate_day(

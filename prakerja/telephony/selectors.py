@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
@@ -78,7 +79,6 @@ def callbacks_claimed_by(*, user) -> QuerySet[Callback]:
 
 def ticket_url(ticket) -> str:
     """The agent workspace's page for a ticket (the helpdesk owns the URL)."""
-    from django.urls import NoReverseMatch, reverse
 
     for name in ("helpdesk:agent_ticket", "helpdesk:ticket_detail", "helpdesk:agent-ticket"):
         try:

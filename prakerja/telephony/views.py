@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from prakerja.core.errors import DomainError, NotFound, ValidationFailed
 from prakerja.core.roles import CONTACT_CENTER_ROLES, role_required
+from prakerja.helpdesk.selectors import active_categories
 
 from . import selectors, services
 from .forms import CallbackResultForm, ManualCallForm, WrapUpForm
@@ -23,14 +24,8 @@ def _own_call(request, pk: int):
         raise Http404 from exc
 
 
-def _categories():
-    from prakerja.helpdesk.models import Category
-
-    return list(Category.objects.filter(is_active=True).order_by("position", "slug"))
-
-
 def _pop_context(request) -> dict:
-    categories = _categories()
+    categories = active_categories()
     pops = []
     for call in selectors.pops_for_agent(user=request.user):
         initial = {"category": call.ticket.category.slug} if call.ticket_id else {}
@@ -109,7 +104,7 @@ def _after_pop_action(request):
 @agent_only
 def wrap_up(request, pk: int):
     call = _own_call(request, pk)
-    form = WrapUpForm(request.POST, categories=_categories(), prefix=f"c{call.pk}")
+    form = WrapUpForm(request.POST, categories=active_categories(), prefix=f"c{call.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose a category."))
         return _after_pop_action(request)

@@ -277,7 +277,7 @@ def test_session_login_is_not_enough(client):
 def test_a_deadlock_victim_is_retried_and_other_database_errors_are_not(monkeypatch):
     from django.db import OperationalError
 
-    from prakerja.telephony import services
+    from prakerja.telephony.services import events as services
 
     class Deadlock(Exception):
         sqlstate = "40P01"

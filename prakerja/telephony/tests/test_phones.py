@@ -1,6 +1,6 @@
 import pytest
 
-from prakerja.telephony.services import _outside_party
+from prakerja.telephony.services.events import _outside_party
 
 
 @pytest.mark.parametrize(

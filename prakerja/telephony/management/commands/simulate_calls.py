@@ -7,9 +7,15 @@ import threading
 import time
 import zlib
 
+import httpx
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 
 from prakerja.core import clock
+from prakerja.core.errors import DomainError
+from prakerja.telephony.models import AgentExtension
+from prakerja.telephony.services import call_event_record
 from prakerja.telephony.simulation import generate_day, summarize
 
 
@@ -81,13 +87,11 @@ class Command(BaseCommand):
 
 
 def _default_agents() -> list[str]:
-    from prakerja.telephony.models import AgentExtension
 
     return list(AgentExtension.objects.order_by("extension").values_list("extension", flat=True))
 
 
 def _http_sender(url: str, token: str):
-    import httpx
 
     local = threading.local()
 
@@ -108,11 +112,6 @@ def _http_sender(url: str, token: str):
 
 
 def _in_process_sender(username: str):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-
-    from prakerja.core.errors import DomainError
-    from prakerja.telephony.services import call_event_record
 
     user, _ = get_user_model().objects.get_or_create(
         username=username, defaults={"email": f"{username}@pbx.invalid"}

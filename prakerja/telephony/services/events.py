@@ -1,16 +1,13 @@
-"""Writes for the phone channel: PBX events, calls logged by hand, callbacks.
-
-A call is recomputed from all of its events every time a new one arrives (`_derive`), so a
-resent event changes nothing (the (call_id, event, key) unique constraint) and events arriving out
-of order still give the right call. Side effects (ticket, screen-pop, callback list) are then
-reconciled against the state before the event.
+"""PBX events: a call is recomputed from all of its events every time a new one arrives
+(`_derive`), so a resent event changes nothing (the (call_id, event, key) unique constraint) and
+events arriving out of order still give the right call. Side effects (ticket, screen-pop, callback
+list) are then reconciled against the state before the event.
 """
 
 import datetime as dt
 import logging
 import random
 import time
-import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -19,21 +16,31 @@ from django.utils.translation import gettext as _
 
 from prakerja.accounts.phones import normalize_phone
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
-from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role
-from prakerja.core.services import audit_record
+from prakerja.core.errors import Forbidden, ValidationFailed
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
+from prakerja.helpdesk import hours
+from prakerja.helpdesk.models import Channel
+from prakerja.helpdesk.realtime import agent_group, group_send_on_commit
+from prakerja.helpdesk.services import (
+    ticket_assign,
+    ticket_create,
+)
 
-from .models import (
+from ..models import (
     UNANSWERED_OUTCOMES,
     AgentExtension,
     Call,
-    Callback,
     CallEvent,
     CallOutcome,
     CallState,
     Direction,
     EventType,
     HangupCause,
+)
+from .callbacks import (
+    _callback_attach,
+    _callback_close_when_caller_got_through,
+    _callback_detach,
 )
 
 logger = logging.getLogger(__name__)
@@ -229,8 +236,6 @@ def _resolve_agent(label: str):
 
 
 def _is_open(at: dt.datetime) -> bool:
-    from prakerja.helpdesk import hours
-
     return hours.is_open(at)
 
 
@@ -296,8 +301,6 @@ def _reconcile(call: Call, *, before: dict, actor) -> None:
         if call.ticket_id is None:
             _ticket_for_call(call, actor=actor)
         elif call.agent_id and call.agent_id != before["agent_id"]:
-            from prakerja.helpdesk.services import ticket_assign
-
             ticket_assign(ticket=call.ticket, agent=call.agent, actor=actor)
         if call.agent_id and call.agent_id != before["agent_id"]:
             _screen_pop(call)
@@ -321,8 +324,6 @@ def _matching_participants(number: str):
 
 
 def _ticket_for_call(call: Call, *, actor) -> None:
-    from prakerja.helpdesk.models import Channel
-    from prakerja.helpdesk.services import ticket_assign, ticket_create
 
     matches = _matching_participants(call.caller_number)
     requester = matches[0] if len(matches) == 1 else None
@@ -354,8 +355,6 @@ def _ticket_for_call(call: Call, *, actor) -> None:
 
 def _screen_pop(call: Call) -> None:
     """Push the pop to the answering agent's own group only, after commit."""
-    from prakerja.helpdesk.realtime import agent_group, group_send_on_commit
-
     group_send_on_commit(
         agent_group(call.agent_id),
         {
@@ -372,272 +371,3 @@ def _screen_pop(call: Call) -> None:
 
 
 # --- Callbacks ---------------------------------------------------------------------------------
-
-
-def _callback_attach(call: Call) -> None:
-    at = call.ringing_at
-    callback = (
-        Callback.objects.select_for_update()
-        .filter(number=call.caller_number)
-        .exclude(status=Callback.Status.DONE)
-        .first()
-    )
-    if callback is None:
-        try:
-            with transaction.atomic():
-                callback = Callback.objects.create(
-                    number=call.caller_number,
-                    first_missed_at=at,
-                    last_missed_at=at,
-                    missed_count=0,
-                )
-        except IntegrityError:
-            # Another missed call from this number created it concurrently.
-            callback = (
-                Callback.objects.select_for_update()
-                .filter(number=call.caller_number)
-                .exclude(status=Callback.Status.DONE)
-                .get()
-            )
-    callback.missed_count += 1
-    callback.first_missed_at = min(callback.first_missed_at, at)
-    callback.last_missed_at = max(callback.last_missed_at, at)
-    callback.save(update_fields=["missed_count", "first_missed_at", "last_missed_at"])
-    call.callback = callback
-    call.save(update_fields=["callback", "updated_at"])
-
-
-def _callback_detach(call: Call) -> None:
-    callback = Callback.objects.select_for_update().get(pk=call.callback_id)
-    call.callback = None
-    call.save(update_fields=["callback", "updated_at"])
-    if callback.status == Callback.Status.DONE:
-        return
-    remaining = list(callback.calls.order_by("ringing_at").values_list("ringing_at", flat=True))
-    if not remaining and callback.status == Callback.Status.OPEN:
-        callback.delete()
-        return
-    callback.missed_count = len(remaining)
-    if remaining:
-        callback.first_missed_at, callback.last_missed_at = remaining[0], remaining[-1]
-    callback.save(update_fields=["missed_count", "first_missed_at", "last_missed_at"])
-
-
-def _callback_close_when_caller_got_through(call: Call) -> None:
-    """The caller called again and was answered: an unclaimed callback for the number is done."""
-    if not call.caller_number:
-        return
-    callback = (
-        Callback.objects.select_for_update()
-        .filter(number=call.caller_number, status=Callback.Status.OPEN)
-        .first()
-    )
-    if callback is None or callback.last_missed_at > call.ringing_at:
-        return
-    callback.status = Callback.Status.DONE
-    callback.result = Callback.Result.CALLER_CALLED_AGAIN
-    callback.completed_at = clock.now()
-    callback.completed_by = call.agent
-    callback.save(update_fields=["status", "result", "completed_at", "completed_by"])
-
-
-def _require_contact_center(user) -> None:
-    if not has_role(user, *CONTACT_CENTER_ROLES):
-        raise Forbidden()
-
-
-@transaction.atomic
-def callback_claim_next(*, agent) -> Callback | None:
-    """Claim the oldest open callback for `agent`, or None when none is left. Concurrent agents
-    never get the same one: rows locked by another claim are skipped (SKIP LOCKED on
-    PostgreSQL; SQLite serialises writers)."""
-    _require_contact_center(agent)
-    callback = (
-        Callback.objects.select_for_update(skip_locked=True)
-        .filter(status=Callback.Status.OPEN)
-        .order_by("first_missed_at", "pk")
-        .first()
-    )
-    if callback is None:
-        return None
-    return _claim(callback, agent=agent)
-
-
-@transaction.atomic
-def callback_claim(*, callback_id: int, agent) -> Callback:
-    """Claim one callback. Conflict (409) if another agent holds it or it is done."""
-    _require_contact_center(agent)
-    callback = Callback.objects.select_for_update().filter(pk=callback_id).first()
-    if callback is None:
-        from prakerja.core.errors import NotFound
-
-        raise NotFound()
-    if callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == agent.pk:
-        return callback
-    if callback.status != Callback.Status.OPEN:
-        raise Conflict(_("Another agent has already taken this callback."))
-    return _claim(callback, agent=agent)
-
-
-def _claim(callback: Callback, *, agent) -> Callback:
-    callback.status = Callback.Status.CLAIMED
-    callback.claimed_by = agent
-    callback.claimed_at = clock.now()
-    callback.save(update_fields=["status", "claimed_by", "claimed_at"])
-    audit_record(
-        actor=agent, action="callback.claim", obj=callback, after={"number": callback.number}
-    )
-    return callback
-
-
-@transaction.atomic
-def callback_complete(*, callback_id: int, agent, result: str, notes: str = "") -> Callback:
-    """Record the outcome of a claimed callback. `no_answer` puts it back in the list (one more
-    attempt); other results close it. Only the claiming agent (or a supervisor) may do this."""
-    _require_contact_center(agent)
-    allowed = [Callback.Result.REACHED, Callback.Result.NO_ANSWER, Callback.Result.WRONG_NUMBER]
-    if result not in allowed:
-        raise ValidationFailed(errors={"result": [_("Choose an outcome.")]})
-    callback = Callback.objects.select_for_update().filter(pk=callback_id).first()
-    if callback is None:
-        from prakerja.core.errors import NotFound
-
-        raise NotFound()
-    if callback.status != Callback.Status.CLAIMED:
-        raise Conflict(_("Claim the callback first."))
-    if callback.claimed_by_id != agent.pk and not has_role(agent, Role.SUPERVISOR):
-        raise Forbidden(_("Another agent has claimed this callback."))
-    before = {"status": callback.status}
-    callback.attempts += 1
-    callback.notes = "\n".join(filter(None, [callback.notes, notes.strip()]))
-    if result == Callback.Result.NO_ANSWER:
-        callback.status = Callback.Status.OPEN
-        callback.claimed_by = None
-        callback.claimed_at = None
-        callback.result = result
-    else:
-        callback.status = Callback.Status.DONE
-        callback.result = result
-        callback.completed_at = clock.now()
-        callback.completed_by = agent
-    callback.save()
-    audit_record(
-        actor=agent,
-        action="callback.complete",
-        obj=callback,
-        before=before,
-        after={"status": callback.status, "result": result},
-    )
-    return callback
-
-
-# --- Calls logged by hand ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def call_log_manual(
-    *,
-    agent,
-    number: str,
-    direction: str = Direction.IN,
-    started_at: dt.datetime | None = None,
-    duration_minutes: int = 0,
-    notes: str = "",
-) -> Call:
-    """Log a call the agent took without a connected PBX: an answered call with its phone ticket
-    assigned to the agent (no screen-pop: the agent is already looking at it)."""
-    _require_contact_center(agent)
-    errors: dict[str, list[str]] = {}
-    try:
-        caller = normalize_phone(number)
-    except ValueError:
-        caller = ""
-        errors["number"] = [_("Enter a valid phone number, e.g. 0812-3456-7890.")]
-    if direction not in Direction.values:
-        errors["direction"] = [_("Choose a direction.")]
-    if not 0 <= duration_minutes <= 600:
-        errors["duration_minutes"] = [_("Between 0 and 600 minutes.")]
-    if errors:
-        raise ValidationFailed(errors=errors)
-    answered = started_at or clock.now()
-    call = Call.objects.create(
-        call_id=f"manual-{uuid.uuid4().hex}",
-        direction=direction,
-        from_raw=caller if direction == Direction.IN else "",
-        to_raw=caller if direction == Direction.OUT else "",
-        caller_number=caller,
-        agent=agent,
-        agent_label=agent.get_username(),
-        state=CallState.ENDED,
-        outcome=CallOutcome.ANSWERED,
-        ringing_at=answered,
-        answered_at=answered,
-        ended_at=answered + dt.timedelta(minutes=duration_minutes),
-        waiting_seconds=0,
-        talking_seconds=duration_minutes * 60,
-        manual=True,
-        pop_closed=True,
-    )
-    _ticket_for_call(call, actor=agent)
-    if notes.strip():
-        from prakerja.helpdesk.services import ticket_reply
-
-        ticket_reply(ticket=call.ticket, author=agent, body=notes.strip(), internal=True)
-    if direction == Direction.IN:
-        _callback_close_when_caller_got_through(call)
-    audit_record(actor=agent, action="call.log", obj=call, after={"number": caller})
-    return call
-
-
-@transaction.atomic
-def call_wrap_up(
-    *, call: Call, agent, category_slug: str, notes: str = "", resolve: bool = False
-) -> Call:
-    """The agent's after-call work from the screen-pop: category, an internal note, and either
-    resolve the ticket (which asks the caller for a rating by SMS, through the helpdesk's
-    ticket_resolve) or keep it open. Closes the pop."""
-    from prakerja.helpdesk.models import TicketStatus
-    from prakerja.helpdesk.services import (
-        ticket_reply,
-        ticket_resolve,
-        ticket_set_status,
-        ticket_update_fields,
-    )
-
-    if call.agent_id != agent.pk or call.ticket_id is None:
-        raise Forbidden()
-    ticket = ticket_update_fields(ticket=call.ticket, actor=agent, category_slug=category_slug)
-    if notes.strip():
-        ticket_reply(ticket=ticket, author=agent, body=notes.strip(), internal=True)
-    if resolve:
-        ticket_resolve(ticket=ticket, actor=agent)
-    elif ticket.status == TicketStatus.NEW:
-        ticket_set_status(ticket=ticket, status=TicketStatus.OPEN, actor=agent)
-    call.pop_closed = True
-    call.save(update_fields=["pop_closed", "updated_at"])
-    return call
-
-
-@transaction.atomic
-def call_pop_close(*, call: Call, agent) -> Call:
-    """The agent closes the screen-pop panel of one of their calls."""
-    if call.agent_id != agent.pk:
-        raise Forbidden()
-    call.pop_closed = True
-    call.save(update_fields=["pop_closed", "updated_at"])
-    return call
-
-
-@transaction.atomic
-def agent_extension_set(*, agent, extension: str, actor) -> AgentExtension:
-    """Give an agent their PBX extension (replacing a previous one)."""
-    extension = extension.strip()
-    if not extension:
-        raise ValidationFailed(errors={"extension": [_("This field is required.")]})
-    if AgentExtension.objects.filter(extension=extension).exclude(agent=agent).exists():
-        raise ValidationFailed(errors={"extension": [_("Another agent has this extension.")]})
-    ext, _created = AgentExtension.objects.update_or_create(
-        agent=agent, defaults={"extension": extension}
-    )
-    audit_record(actor=actor, action="agent_extension.set", obj=ext, after={"extension": extension})
-    return ext
