@@ -154,7 +154,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
-    # Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1); reasons in docs/DECISIONS.md.
+    # Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1); reasons in
+    # docs/adr/0011-argon2id-owasp-minimum.md.
     "prakerja.accounts.hashers.ProgramArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -222,7 +223,8 @@ SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # --- Sessions ---------------------------------------------------------------------------------
-# Database sessions (revocable on the server) with one write per log-in; docs/DECISIONS.md.
+# Database sessions (revocable on the server) with one write per log-in;
+# docs/adr/0022-sqlite-for-development-and-tests.md.
 SESSION_ENGINE = "prakerja.core.sessions"
 
 # --- Security -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Argon2id at OWASP's minimum recommended cost (see docs/DECISIONS.md).
+"""Argon2id at OWASP's minimum recommended cost (see docs/adr/0011-argon2id-owasp-minimum.md).
 
 OWASP Password Storage Cheat Sheet: Argon2id with m=19 MiB, t=2, p=1 as the minimum configuration.
 Django's defaults (m=100 MiB, t=2, p=8) cost ~5x more CPU per hash, which caps how many sign-ups

@@ -9,7 +9,8 @@ drawn and the insert repeated). Writes outside a transaction are single statemen
 BEGIN/COMMIT pair Django wraps them in.
 
 Everything else is Django's store: rows in `django_session`, so log-out and a password change
-revoke sessions on the server (docs/DECISIONS.md, Participants). The async methods are Django's.
+revoke sessions on the server (docs/adr/0022-sqlite-for-development-and-tests.md). The async
+methods are Django's.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError

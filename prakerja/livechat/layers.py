@@ -6,7 +6,7 @@ and replays the thread on reconnect, so the layer need not persist events; pub/s
 event with one PUBLISH and a push to the subscribed process, with no per-process receive loop that
 serializes every delivery behind several Redis round trips. (The default layer also raced its own
 5 s `BZPOPMIN` against redis-py 8's default 5 s socket timeout, killing consumers under load with
-`TimeoutError: Timeout reading from ...`; see docs/DECISIONS.md.)
+`TimeoutError: Timeout reading from ...`; see docs/adr/0003-pubsub-channel-layer.md.)
 
 What pub/sub gives up: an event published while a process's subscriber connection is down is
 not delivered to it. redis-py reconnects and re-subscribes on its own; this layer then puts a
