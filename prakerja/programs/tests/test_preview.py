@@ -37,9 +37,7 @@ def previewing(client):
         yield client
 
 
-def test_admin_selection_is_refused_during_a_preview_after_the_closing_time(
-    previewing, open_wave
-):
+def test_admin_selection_is_refused_during_a_preview_after_the_closing_time(previewing, open_wave):
     response = previewing.post(
         "/admin/programs/wave/",
         {"action": "run_selection", "_selected_action": [open_wave.pk]},
