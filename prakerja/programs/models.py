@@ -134,12 +134,12 @@ class Wave(models.Model):
         return f"{_('Wave')} {self.number}"
 
     def state_at(self, moment) -> str:
+        """Open only between the opening and closing times and while selection has not run (a
+        run ends the wave for good, even if its closing time is moved later)."""
         if moment < self.opens_at:
             return WaveState.UPCOMING
-        if moment < self.closes_at:
-            return WaveState.OPEN
         if self.selection_ran_at is None:
-            return WaveState.CLOSED
+            return WaveState.OPEN if moment < self.closes_at else WaveState.CLOSED
         if self.announce_at is None or moment < self.announce_at:
             return WaveState.SELECTION
         return WaveState.ANNOUNCED
