@@ -82,8 +82,9 @@ class AnnouncementOut(Schema):
 
 @router.get("/announcements", response=list[AnnouncementOut], summary="Published announcements")
 def announcements(request, live_only: bool = False):
-    live_ids = set(selectors.live_announcements().values_list("pk", flat=True))
-    qs = selectors.live_announcements() if live_only else selectors.published_announcements()
+    live = selectors.live_announcements()
+    live_ids = set(live.values_list("pk", flat=True))
+    qs = live if live_only else selectors.published_announcements()
     return [
         AnnouncementOut(
             id=a.pk,

@@ -75,6 +75,7 @@ def seed(*, stdout) -> None:
             "Pastikan identitas Anda sudah terverifikasi sebelum ikut gelombang.",
             publish_at=now - dt.timedelta(hours=1),
             expires_at=now + dt.timedelta(days=7),
+            while_switch_on=SwitchName.REGISTRATION,
         )
     stdout.write(
         "programs: waves 22 (announced), 23 (open), 24 (upcoming); switches on; 1 announcement"

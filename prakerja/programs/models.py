@@ -65,13 +65,25 @@ class SwitchWindow(models.Model):
 
 
 class Announcement(models.Model):
-    """Pengumuman: a banner while live, listed on the announcements page and in the Atom feed."""
+    """Pengumuman: a banner while live, listed on the announcements page and in the Atom feed.
+    Live = published, not expired and, when tied to a switch, while that switch is on."""
 
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"))
     publish_at = models.DateTimeField(_("publish at"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     show_banner = models.BooleanField(_("show as banner"), default=True)
+    while_switch_on = models.CharField(
+        _("live only while this switch is on"),
+        max_length=40,
+        choices=SwitchName.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "For news about registration or account linking: while that switch is off the "
+            "announcement leaves the banner and the live list, so it never contradicts it."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

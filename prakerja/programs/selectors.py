@@ -144,9 +144,14 @@ def switch_schedule(*, switch: Switch) -> dict:
 
 
 def live_announcements(*, at: dt.datetime | None = None, banner_only: bool = False):
+    """Published, not expired, and not tied to a switch that is off at `at` (an announcement
+    that registration is open never shows while it is closed)."""
     at = at or clock.now()
-    qs = Announcement.objects.filter(publish_at__lte=at).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+    switched_off = [name for name, state in all_switch_states(at=at).items() if not state.active]
+    qs = (
+        Announcement.objects.filter(publish_at__lte=at)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+        .exclude(while_switch_on__in=switched_off)
     )
     if banner_only:
         qs = qs.filter(show_banner=True)

@@ -135,6 +135,7 @@ def _announcement_dict(a: Announcement) -> dict:
         "publish_at": a.publish_at.isoformat() if a.publish_at else None,
         "expires_at": a.expires_at.isoformat() if a.expires_at else None,
         "show_banner": a.show_banner,
+        "while_switch_on": a.while_switch_on,
     }
 
 
