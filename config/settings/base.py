@@ -205,14 +205,17 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="PRAKERJA")
 SMS_CONSOLE_ECHO = env.bool("SMS_CONSOLE_ECHO", default=True)
 
-# --- Participants: identity verification adapter and public URL for e-mailed links -------------
+# --- Participants: identity verification adapter and the site's public URL --------------------
 IDENTITY_VERIFIER = env.str("IDENTITY_VERIFIER", default="offline")  # offline | http
 IDENTITY_REGISTRY_URL = env.str("IDENTITY_REGISTRY_URL", default="")
 IDENTITY_REGISTRY_TOKEN = env.str("IDENTITY_REGISTRY_TOKEN", default="")
 LINKING_VERIFIER = env.str("LINKING_VERIFIER", default="sandbox")  # sandbox | http
 LINKING_VERIFIER_URL = env.str("LINKING_VERIFIER_URL", default="")
 LINKING_VERIFIER_TOKEN = env.str("LINKING_VERIFIER_TOKEN", default="")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The one base of every absolute link sent out (e-mail confirmation, password reset, tickets,
+# survey links in e-mails and SMS), without a trailing slash. `make run` sets it from its host and
+# port; production refuses anything but https.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Waiting room: sign-ups admitted per second (all servers together when the cache is Redis);
 # 0 turns it off. Measured capacity and the reasoning: docs/PERFORMANCE.md (bench/registration.py).
 SIGNUP_ADMISSION_RATE = env.int("SIGNUP_ADMISSION_RATE", default=40)
@@ -291,8 +294,6 @@ LOGGING = {
 }
 
 # --- Surveys and reports (issue 7) -------------------------------------------------------------
-# Absolute links in e-mails and SMS (survey links).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 # A reopened and re-resolved ticket is not surveyed again within this time.
 SURVEY_REASK_AFTER_SECONDS = env.int("SURVEY_REASK_AFTER_SECONDS", default=30 * 24 * 3600)

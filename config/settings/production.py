@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import DEBUG
+from .base import DEBUG, SITE_URL
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY or len(SECRET_KEY) < 32:
@@ -14,6 +14,10 @@ if not SECRET_KEY or len(SECRET_KEY) < 32:
     )
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=0).")
+if not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's public https:// address: links in e-mails and SMS use it."
+    )
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.core.admin import ReadOnlyModelAdmin
+from prakerja.core.errors import DomainError
 
 from .models import Identity, IdentityStatus, SmsOutbox, User
 
@@ -51,10 +52,19 @@ class SmsOutboxAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Identity)
 class IdentityAdmin(admin.ModelAdmin):
-    """The PMO reviews identities: verify through the adapter or reject with a reason."""
+    """The PMO reviews identities: verify through the adapter or reject with a reason, and
+    release the NIK and KK slot an identity holds."""
 
-    list_display = ["user", "masked_nik", "full_name", "status", "submitted_at", "has_id_card"]
-    list_filter = ["status"]
+    list_display = [
+        "user",
+        "masked_nik",
+        "full_name",
+        "status",
+        "review_required",
+        "submitted_at",
+        "has_id_card",
+    ]
+    list_filter = ["status", "review_required"]
     search_fields = ["user__email", "full_name", "=nik"]
     list_select_related = ["user"]
     readonly_fields = [
@@ -68,13 +78,15 @@ class IdentityAdmin(admin.ModelAdmin):
         "education",
         "work_status",
         "status",
+        "review_required",
         "rejection_reason",
         "submitted_at",
         "verified_at",
+        "released_at",
         "id_card_link",
     ]
     exclude = ["nik", "kk_number", "id_card", "declared_not_student", "declared_not_official"]
-    actions = ["verify", "reject_photo"]
+    actions = ["verify", "reject_photo", "release_nik"]
     show_full_result_count = False
 
     @admin.display(description=_("NIK"))
@@ -104,7 +116,7 @@ class IdentityAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Verify again through the registry"))
+    @admin.action(description=_("Verify through the registry (after reviewing the ID-card photo)"))
     def verify(self, request, queryset):
         from .services import identity_verify
 
@@ -121,3 +133,24 @@ class IdentityAdmin(admin.ModelAdmin):
                 reason=str(_("The ID card photo does not match the data entered.")),
                 actor=request.user,
             )
+
+    @admin.action(
+        description=_("Release the NIK and family-card slot (withdraw the identity)"),
+        permissions=["change"],
+    )
+    def release_nik(self, request, queryset):
+        from .services import identity_release
+
+        for identity in queryset:
+            try:
+                identity_release(
+                    identity=identity,
+                    reason=str(_("Withdrawn by the PMO: the NIK is free again.")),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{identity}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("%(identity)s: NIK released.") % {"identity": identity}
+                )

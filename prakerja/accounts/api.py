@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.auth import login
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from prakerja.core.api import SESSION_OR_TOKEN
@@ -150,8 +150,9 @@ class IdentityOut(Schema):
     city: str
     education: str
     work_status: str
-    status: str
+    status: str = Field(description="pending | verified | rejected | withdrawn")
     rejection_reason: str
+    review_required: bool = Field(description="pending until a PMO officer reviews it")
     id_card_uploaded: bool
 
 
@@ -168,6 +169,7 @@ def _identity(identity: Identity) -> IdentityOut:
         work_status=identity.work_status,
         status=identity.status,
         rejection_reason=identity.rejection_reason,
+        review_required=identity.review_required,
         id_card_uploaded=bool(identity.id_card),
     )
 
@@ -195,8 +197,11 @@ def identity_get(request):
     description="NIK rules: 16 digits, a real region code, the birth date it encodes (+40 on the "
     "day for women) must match birth_date and gender. Age 18+. Both declarations must be true. "
     "409 `nik_taken` (one account per NIK), `kk_full` (two accounts per family card), "
-    "`identity_locked` (already verified). Verification runs right after (status pending → "
-    "verified / rejected with a reason).",
+    "`identity_locked` (already verified), `id_card_required` (after a rejection or withdrawal, "
+    "upload a new ID-card photo first). Verification runs right after (status pending → "
+    "verified / rejected with a reason); a resubmission after a rejection or withdrawal stays "
+    "pending with `review_required` until a PMO officer reviews it. A rejected or withdrawn "
+    "identity no longer holds its NIK or family-card slot.",
 )
 def identity_put(request, payload: IdentityIn):
     rate_limit(key=f"identity:user:{request.auth.pk}", limit=10, period=3600)

@@ -124,6 +124,12 @@ class IdentityStatus(models.TextChoices):
     PENDING = "pending", _("Pending verification")
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn (NIK released)")
+
+
+# Only these hold their NIK and family-card slot; a rejected or withdrawn identity frees both, so
+# nobody can keep a NIK from its owner by leaving a failed submission behind.
+IDENTITY_HOLDS_NIK = [IdentityStatus.PENDING, IdentityStatus.VERIFIED]
 
 
 def id_card_path(instance, filename: str) -> str:
@@ -132,14 +138,16 @@ def id_card_path(instance, filename: str) -> str:
 
 
 class Identity(models.Model):
-    """The participant's identity and eligibility (profile step). One per NIK; at most two per
-    family card: `kk_slot` is 1 or 2 and unique per KK, so the database refuses a third account
-    even when requests race."""
+    """The participant's identity and eligibility (profile step). One pending or verified
+    identity per NIK; at most two per family card: `kk_slot` is 1 or 2 and unique per KK among
+    pending and verified identities, so the database refuses a third account even when requests
+    race. A resubmission after a rejection or withdrawal waits for a PMO review
+    (`review_required`) with an ID-card photo uploaded after `released_at`."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
     )
-    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    nik = models.CharField(_("NIK"), max_length=16)
     kk_number = models.CharField(_("family card (KK) number"), max_length=16)
     kk_slot = models.PositiveSmallIntegerField(editable=False)
     full_name = models.CharField(_("full name as on the ID card"), max_length=150)
@@ -160,6 +168,17 @@ class Identity(models.Model):
     rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
     submitted_at = models.DateTimeField(_("submitted"))
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    released_at = models.DateTimeField(
+        _("NIK released"),
+        null=True,
+        blank=True,
+        help_text=_("When the identity was last rejected or withdrawn."),
+    )
+    review_required = models.BooleanField(
+        _("waiting for PMO review"),
+        default=False,
+        help_text=_("Resubmitted after a rejection or withdrawal: only a PMO admin verifies it."),
+    )
     id_card = models.FileField(_("ID card photo"), upload_to=id_card_path, blank=True)
     id_card_uploaded_at = models.DateTimeField(null=True, blank=True)
 
@@ -167,10 +186,22 @@ class Identity(models.Model):
         verbose_name = _("identity")
         verbose_name_plural = _("identities")
         constraints = [
-            models.UniqueConstraint(fields=["kk_number", "kk_slot"], name="identity_two_per_kk"),
+            models.UniqueConstraint(
+                fields=["nik"],
+                condition=Q(status__in=IDENTITY_HOLDS_NIK),
+                name="identity_one_per_nik",
+            ),
+            models.UniqueConstraint(
+                fields=["kk_number", "kk_slot"],
+                condition=Q(status__in=IDENTITY_HOLDS_NIK),
+                name="identity_two_per_kk",
+            ),
             models.CheckConstraint(condition=Q(kk_slot__in=[1, 2]), name="identity_kk_slot_1_2"),
         ]
-        indexes = [models.Index(fields=["status"], name="identity_by_status")]
+        indexes = [
+            models.Index(fields=["status"], name="identity_by_status"),
+            models.Index(fields=["nik"], name="identity_by_nik"),
+        ]
 
     def __str__(self) -> str:
         from prakerja.core.logging import mask_nik

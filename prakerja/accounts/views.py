@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -119,9 +120,7 @@ def email_confirm(request, token: str):
 def email_resend(request):
     if request.method == "POST":
         rate_limit(key=f"email-resend:user:{request.user.pk}", limit=3, period=3600)
-        services.email_confirmation_send(
-            user=request.user, base_url=request.build_absolute_uri("/").rstrip("/")
-        )
+        services.email_confirmation_send(user=request.user)
         messages.success(request, _("We sent the confirmation link again."))
         return redirect("programs:dashboard")
     return render(request, "accounts/email_resend.html")
@@ -191,6 +190,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # The link goes to the configured site, never to whatever Host the request named.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
 
     def post(self, request, *args, **kwargs):
         rate_limit(key=f"reset:ip:{client_ip(request)}", limit=5, period=900)

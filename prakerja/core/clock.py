@@ -2,15 +2,21 @@
 
 Schedules (switches, waves, hours) are evaluated at request time against `now()`. A PMO preview
 sets an override for one request (`preview_at`), so every schedule renders as it will at that time.
+A preview is read-only: while it is set, the database refuses every write (`PreviewReadOnly`), so
+no service, admin action or command can store anything decided at a fake time.
 """
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.utils import timezone
+
+from .errors import PreviewReadOnly
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _override: ContextVar[dt.datetime | None] = ContextVar("clock_override", default=None)
@@ -36,13 +42,33 @@ def local_datetime(
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=JAKARTA)
 
 
+_WRITE_STATEMENT = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE
+)
+# A data-modifying CTE (`WITH ... INSERT INTO ...`, as core.db.rows_insert writes).
+_WRITE_IN_CTE = re.compile(r"\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\S+\s+SET)\b", re.IGNORECASE)
+
+
+def _refuse_writes(execute, sql, params, many, context):
+    if _WRITE_STATEMENT.match(sql) or (
+        sql.lstrip()[:4].upper() == "WITH" and _WRITE_IN_CTE.search(sql)
+    ):
+        raise PreviewReadOnly()
+    return execute(sql, params, many, context)
+
+
 @contextlib.contextmanager
 def preview_at(moment: dt.datetime) -> Iterator[None]:
+    """Evaluate every schedule at `moment` inside the block, read-only: any database write in it
+    raises `PreviewReadOnly` (and rolls back the caller's transaction)."""
     if timezone.is_naive(moment):
         raise ValueError("preview_at needs an aware datetime")
     token = _override.set(moment)
     try:
-        yield
+        with contextlib.ExitStack() as guards:
+            for alias in connections:
+                guards.enter_context(connections[alias].execute_wrapper(_refuse_writes))
+            yield
     finally:
         _override.reset(token)
 

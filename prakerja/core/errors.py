@@ -55,6 +55,17 @@ class Conflict(DomainError):
     default_message = _("This conflicts with the current state.")
 
 
+class PreviewReadOnly(DomainError):
+    """A write while a PMO previews another time: nothing may be stored with a fake time."""
+
+    status = 403
+    code = "preview_read_only"
+    default_message = _(
+        "You are previewing the site at another time, so nothing can be changed. "
+        "Stop the preview to make changes."
+    )
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -17,14 +17,18 @@ from .models import Announcement, Application, Wave
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
-    list_display = ["title", "publish_at", "expires_at", "show_banner", "live"]
+    list_display = ["title", "publish_at", "expires_at", "show_banner", "while_switch_on", "live"]
     search_fields = ["title"]
     date_hierarchy = "publish_at"
 
     @admin.display(boolean=True, description=_("live"))
     def live(self, obj):
         now = clock.now()
-        return obj.publish_at <= now and (obj.expires_at is None or now < obj.expires_at)
+        return (
+            obj.publish_at <= now
+            and (obj.expires_at is None or now < obj.expires_at)
+            and (not obj.while_switch_on or selectors.switch_state(obj.while_switch_on).active)
+        )
 
     def save_model(self, request, obj, form, change):
         services.announcement_save(announcement=obj, actor=request.user)

@@ -25,8 +25,9 @@ class AnnouncementOut(Schema):
 
 @router.get("/announcements", response=list[AnnouncementOut], summary="Published announcements")
 def announcements(request, live_only: bool = False):
-    live_ids = set(selectors.live_announcements().values_list("pk", flat=True))
-    qs = selectors.live_announcements() if live_only else selectors.published_announcements()
+    live = selectors.live_announcements()
+    live_ids = set(live.values_list("pk", flat=True))
+    qs = live if live_only else selectors.published_announcements()
     return [
         AnnouncementOut(
             id=a.pk,
@@ -85,8 +86,9 @@ def _application_out(application) -> ApplicationOut:
     "/waves/{number}/join",
     response={201: ApplicationOut},
     auth=SESSION_OR_TOKEN,
-    summary="Join an open wave (verified participants)",
-    description="403 identity_not_verified; 409 wave_not_open, application_pending, "
+    summary="Join an open wave (confirmed e-mail and phone, verified identity)",
+    description="403 email_not_confirmed, phone_not_confirmed, identity_not_verified; 409 "
+    "wave_not_open (outside the join window, or selection has run), application_pending, "
     "already_selected.",
 )
 def wave_join(request, number: int):
@@ -110,18 +112,22 @@ def my_applications(request):
 
 class FunnelOut(Schema):
     wave: int
-    accounts_created: int
+    joined: int = Field(description="the cohort: participants who joined this wave")
+    new_accounts: int = Field(description="of the cohort, accounts created while the wave was open")
+    returning: int = Field(description="of the cohort, participants who joined an earlier wave")
     emails_confirmed: int
+    phones_confirmed: int
     identities_verified: int
-    joined: int
+    waiting: int = Field(description="applications not decided yet")
     selected: int
+    not_selected: int
 
 
 @router.get(
     "/waves/{number}/funnel",
     response=FunnelOut,
     auth=SESSION_OR_TOKEN,
-    summary="A wave's funnel (PMO admin, supervisors)",
+    summary="A wave's funnel: its cohort and their path (PMO admin, supervisors)",
 )
 def wave_funnel(request, number: int):
     if not has_role(request.auth, *STAFF_ROLES):

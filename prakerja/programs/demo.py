@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from prakerja.core import clock
+from prakerja.switches.models import SwitchName
 
 from .models import (
     Announcement,
@@ -60,5 +61,6 @@ def seed(*, stdout) -> None:
             "Pastikan identitas Anda sudah terverifikasi sebelum ikut gelombang.",
             publish_at=now - dt.timedelta(hours=1),
             expires_at=now + dt.timedelta(days=7),
+            while_switch_on=SwitchName.REGISTRATION,
         )
     stdout.write("programs: waves 22 (announced), 23 (open), 24 (upcoming); 1 announcement")

@@ -3,15 +3,29 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.switches.models import SwitchName
+
 
 class Announcement(models.Model):
-    """Pengumuman: a banner while live, listed on the announcements page and in the Atom feed."""
+    """Pengumuman: a banner while live, listed on the announcements page and in the Atom feed.
+    Live = published, not expired and, when tied to a switch, while that switch is on."""
 
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"))
     publish_at = models.DateTimeField(_("publish at"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     show_banner = models.BooleanField(_("show as banner"), default=True)
+    while_switch_on = models.CharField(
+        _("live only while this switch is on"),
+        max_length=40,
+        choices=SwitchName.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "For news about registration or account linking: while that switch is off the "
+            "announcement leaves the banner and the live list, so it never contradicts it."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -74,12 +88,12 @@ class Wave(models.Model):
         return f"{_('Wave')} {self.number}"
 
     def state_at(self, moment) -> str:
+        """Open only between the opening and closing times and while selection has not run (a
+        run ends the wave for good, even if its closing time is moved later)."""
         if moment < self.opens_at:
             return WaveState.UPCOMING
-        if moment < self.closes_at:
-            return WaveState.OPEN
         if self.selection_ran_at is None:
-            return WaveState.CLOSED
+            return WaveState.OPEN if moment < self.closes_at else WaveState.CLOSED
         if self.announce_at is None or moment < self.announce_at:
             return WaveState.SELECTION
         return WaveState.ANNOUNCED

@@ -3,19 +3,25 @@
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.switches.selectors import all_switch_states
 
 from .dashboard import panels_for
 from .models import Announcement, Application, ApplicationStatus, Wave
 
 
 def live_announcements(*, at: dt.datetime | None = None, banner_only: bool = False):
+    """Published, not expired, and not tied to a switch that is off at `at` (an announcement
+    that registration is open never shows while it is closed)."""
     at = at or clock.now()
-    qs = Announcement.objects.filter(publish_at__lte=at).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+    switched_off = [name for name, state in all_switch_states(at=at).items() if not state.active]
+    qs = (
+        Announcement.objects.filter(publish_at__lte=at)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+        .exclude(while_switch_on__in=switched_off)
     )
     if banner_only:
         qs = qs.filter(show_banner=True)
@@ -44,8 +50,27 @@ def waves_for_participants(*, at: dt.datetime | None = None) -> list[Wave]:
 
 
 def open_waves(*, at: dt.datetime | None = None):
+    """Waves taking joins at `at` (`WaveState.OPEN`)."""
     at = at or clock.now()
-    return Wave.objects.filter(opens_at__lte=at, closes_at__gt=at).order_by("number")
+    return Wave.objects.filter(
+        opens_at__lte=at, closes_at__gt=at, selection_ran_at__isnull=True
+    ).order_by("number")
+
+
+def wave_join_blocker(*, participant, identity) -> tuple[str, str] | None:
+    """(code, message) of the first account requirement for joining a wave that `participant`
+    does not meet (confirmed e-mail, confirmed mobile number, verified identity), or None."""
+    from prakerja.accounts.models import IdentityStatus
+
+    if participant.email_verified_at is None:
+        return "email_not_confirmed", _("Confirm your e-mail address before joining a wave.")
+    if participant.phone_verified_at is None:
+        return "phone_not_confirmed", _("Confirm your mobile number before joining a wave.")
+    if identity is None or identity.status != IdentityStatus.VERIFIED:
+        return "identity_not_verified", _(
+            "Your identity must be verified before you can join a wave."
+        )
+    return None
 
 
 def wave_get(*, number: int) -> Wave:
@@ -75,23 +100,33 @@ def applications_for(*, participant) -> list[Application]:
 
 
 def wave_funnel(*, wave: Wave) -> dict:
-    """The PMO's funnel for one wave. The pool is every participant account created before the
-    wave closed; of those: e-mail confirmed, identity verified, joined this wave, selected in it."""
-    from prakerja.core.roles import Role
-
-    users = get_user_model().objects.filter(
-        groups__name=Role.PARTICIPANT, date_joined__lt=wave.closes_at
+    """The PMO's funnel for one wave's cohort: the participants who joined that wave, and their
+    path: accounts new during the wave's window or returning from an earlier wave, e-mail and
+    mobile number confirmed and identity verified (as they are now), then the selection outcome.
+    One query."""
+    earlier = Application.objects.filter(
+        participant=OuterRef("participant"), wave__number__lt=wave.number
     )
-    pool = users.aggregate(
-        accounts_created=Count("pk", distinct=True),
-        emails_confirmed=Count("pk", distinct=True, filter=Q(email_verified_at__isnull=False)),
-        identities_verified=Count("pk", distinct=True, filter=Q(identity__status="verified")),
-    )
-    joined = wave.applications.aggregate(
-        joined=Count("pk"),
-        selected=Count("pk", filter=Q(status=ApplicationStatus.SELECTED)),
-    )
-    return {"wave": wave.number, **pool, **joined}
+    return {
+        "wave": wave.number,
+        **wave.applications.aggregate(
+            joined=Count("pk"),
+            new_accounts=Count(
+                "pk",
+                filter=Q(
+                    participant__date_joined__gte=wave.opens_at,
+                    participant__date_joined__lt=wave.closes_at,
+                ),
+            ),
+            returning=Count("pk", filter=Exists(earlier)),
+            emails_confirmed=Count("pk", filter=Q(participant__email_verified_at__isnull=False)),
+            phones_confirmed=Count("pk", filter=Q(participant__phone_verified_at__isnull=False)),
+            identities_verified=Count("pk", filter=Q(participant__identity__status="verified")),
+            waiting=Count("pk", filter=Q(status=ApplicationStatus.PENDING)),
+            selected=Count("pk", filter=Q(status=ApplicationStatus.SELECTED)),
+            not_selected=Count("pk", filter=Q(status=ApplicationStatus.REJECTED)),
+        ),
+    }
 
 
 def participant_dashboard(*, user) -> dict:
@@ -102,13 +137,8 @@ def participant_dashboard(*, user) -> dict:
     identity = Identity.objects.filter(user=user).first()
     applications = applications_for(participant=user)
     latest = applications[0] if applications else None
-    can_join = (
-        identity is not None
-        and identity.status == "verified"
-        and not any(
-            a.status in (ApplicationStatus.PENDING, ApplicationStatus.SELECTED)
-            for a in applications
-        )
+    can_join = wave_join_blocker(participant=user, identity=identity) is None and not any(
+        a.status in (ApplicationStatus.PENDING, ApplicationStatus.SELECTED) for a in applications
     )
     joined_waves = {a.wave_id for a in applications}
     return {

@@ -16,6 +16,7 @@ from .models import (
     Wave,
     WaveState,
 )
+from .selectors import wave_join_blocker
 
 
 def _announcement_dict(a: Announcement) -> dict:
@@ -25,6 +26,7 @@ def _announcement_dict(a: Announcement) -> dict:
         "publish_at": a.publish_at.isoformat() if a.publish_at else None,
         "expires_at": a.expires_at.isoformat() if a.expires_at else None,
         "show_banner": a.show_banner,
+        "while_switch_on": a.while_switch_on,
     }
 
 
@@ -71,18 +73,17 @@ def wave_save(*, wave: Wave, actor) -> Wave:
 
 @transaction.atomic
 def wave_join(*, participant, wave: Wave) -> Application:
-    """A participant joins an open wave. Preconditions: identity verified, the wave is open, no
-    pending application elsewhere, never selected before (both also database constraints).
-    Audits `application.create`."""
-    from prakerja.accounts.models import IdentityStatus
-
+    """A participant joins an open wave. Refuses (403 `email_not_confirmed`,
+    `phone_not_confirmed`, `identity_not_verified`) an account that is not ready, (409
+    `wave_not_open`) a wave outside its join window or whose selection has run, (409
+    `application_pending` / `already_selected`) a second pending application or a participant
+    selected before (both also database constraints). Audits `application.create`."""
     now = clock.now()
     identity = getattr(participant, "identity", None) if hasattr(participant, "identity") else None
-    if identity is None or identity.status != IdentityStatus.VERIFIED:
-        raise Forbidden(
-            _("Your identity must be verified before you can join a wave."),
-            code="identity_not_verified",
-        )
+    blocker = wave_join_blocker(participant=participant, identity=identity)
+    if blocker is not None:
+        code, message = blocker
+        raise Forbidden(message, code=code)
     if wave.state_at(now) != WaveState.OPEN:
         raise Conflict(_("This wave is not open for joining."), code="wave_not_open")
     existing = Application.objects.filter(participant=participant).exclude(

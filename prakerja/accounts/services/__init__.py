@@ -3,6 +3,7 @@ identity and eligibility (`identity`)."""
 
 from .identity import (
     identity_reject,
+    identity_release,
     identity_submit,
     identity_upload_id_card,
     identity_verify,
@@ -25,6 +26,7 @@ __all__ = [
     "email_confirmation_send",
     "email_confirmation_token",
     "identity_reject",
+    "identity_release",
     "identity_submit",
     "identity_upload_id_card",
     "identity_verify",

@@ -1,5 +1,7 @@
 """Identity and eligibility: one account per NIK, at most two per family card (KK), enforced by
-unique indexes so concurrent submissions cannot slip past a check-then-insert race."""
+unique indexes so concurrent submissions cannot slip past a check-then-insert race. Only pending
+and verified identities hold a NIK and a KK slot (`IDENTITY_HOLDS_NIK`); a rejected or withdrawn
+one releases them, and its resubmission waits for a PMO review with a new ID-card photo."""
 
 import datetime as dt
 import logging
@@ -12,7 +14,14 @@ from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.logging import mask_nik
 from prakerja.core.services import audit_record
 
-from ..models import Education, Gender, Identity, IdentityStatus, WorkStatus
+from ..models import (
+    IDENTITY_HOLDS_NIK,
+    Education,
+    Gender,
+    Identity,
+    IdentityStatus,
+    WorkStatus,
+)
 from ..nik import PROVINCES, kk_errors, nik_errors
 from ..verification import age_on, get_identity_verifier
 
@@ -27,6 +36,7 @@ def _public(identity: Identity) -> dict:
         "kk": mask_nik(identity.kk_number),
         "status": identity.status,
         "reason": identity.rejection_reason,
+        "review_required": identity.review_required,
     }
 
 
@@ -87,11 +97,13 @@ FIELDS = (
 
 def identity_submit(*, user, data: dict) -> Identity:
     """Save the profile step and queue verification. Refuses (422) invalid NIK/KK/age/
-    declarations, (409 `identity_locked`) a verified identity, (409 `nik_taken`) a NIK used by
-    another account, (409 `kk_full`) a KK already used by two accounts. The two-per-KK rule is the
-    unique index on (kk_number, kk_slot) with slots 1 and 2: a third concurrent insert fails in the
-    database. Side effect on commit: verification through the configured adapter. Audits
-    `identity.submit`."""
+    declarations, (409 `identity_locked`) a verified identity, (409 `nik_taken`) a NIK held by
+    another account, (409 `kk_full`) a KK held by two accounts, (409 `id_card_required`) a
+    resubmission after a rejection or withdrawal without an ID-card photo uploaded since. The
+    two-per-KK rule is the partial unique index on (kk_number, kk_slot) with slots 1 and 2: a
+    third concurrent insert fails in the database. A first submission is verified on commit
+    through the configured adapter; a resubmission after a rejection or withdrawal goes pending
+    to PMO review instead (`review_required`). Audits `identity.submit`."""
     data = {k: data.get(k) for k in FIELDS}
     data["nik"] = str(data["nik"] or "").strip()
     data["kk_number"] = str(data["kk_number"] or "").strip()
@@ -118,18 +130,29 @@ def _submit_once(*, user, data: dict) -> Identity:
         raise Conflict(
             _("Your identity is verified and can no longer be changed."), code="identity_locked"
         )
-    if Identity.objects.filter(nik=data["nik"]).exclude(user=user).exists():
+    released = existing is not None and existing.status not in IDENTITY_HOLDS_NIK
+    if released and not _new_id_card_since_release(existing):
+        raise Conflict(
+            _(
+                "Your identity was not accepted. Upload a new photo of your ID card first; "
+                "an officer then reviews your identity again."
+            ),
+            code="id_card_required",
+            errors={"id_card": [_("Upload a new photo of your ID card.")]},
+        )
+    holders = Identity.objects.filter(status__in=IDENTITY_HOLDS_NIK).exclude(user=user)
+    if holders.filter(nik=data["nik"]).exists():
         raise Conflict(
             _("This NIK is already registered to another account."),
             code="nik_taken",
             errors={"nik": [_("This NIK is already registered.")]},
         )
-    used_slots = set(
-        Identity.objects.filter(kk_number=data["kk_number"])
-        .exclude(user=user)
-        .values_list("kk_slot", flat=True)
-    )
-    if existing is not None and existing.kk_number == data["kk_number"]:
+    used_slots = set(holders.filter(kk_number=data["kk_number"]).values_list("kk_slot", flat=True))
+    if (
+        existing is not None
+        and existing.kk_number == data["kk_number"]
+        and existing.kk_slot not in used_slots
+    ):
         slot = existing.kk_slot
     else:
         free = [s for s in (1, 2) if s not in used_slots]
@@ -149,14 +172,26 @@ def _submit_once(*, user, data: dict) -> Identity:
     identity.rejection_reason = ""
     identity.submitted_at = now
     identity.verified_at = None
+    identity.review_required = identity.review_required or released
     with transaction.atomic():  # savepoint: an IntegrityError leaves the outer block usable
         identity.save()
     audit_record(
         actor=user, action="identity.submit", obj=identity, before=before, after=_public(identity)
     )
-    identity_id = identity.pk
-    transaction.on_commit(lambda: _verify_later(identity_id))
+    if not identity.review_required:
+        identity_id = identity.pk
+        transaction.on_commit(lambda: _verify_later(identity_id))
     return identity
+
+
+def _new_id_card_since_release(identity: Identity) -> bool:
+    return bool(identity.id_card) and (
+        identity.released_at is None
+        or (
+            identity.id_card_uploaded_at is not None
+            and identity.id_card_uploaded_at > identity.released_at
+        )
+    )
 
 
 def _verify_later(identity_id: int) -> None:
@@ -169,9 +204,11 @@ def _verify_later(identity_id: int) -> None:
 def identity_verify(*, identity: Identity, actor=None) -> Identity:
     """Run the configured verifier on a pending identity and record verified/rejected with the
     reason. If the registry cannot be reached the identity stays pending (the PMO can re-run it
-    from the admin). Audits `identity.verify` / `identity.reject`."""
+    from the admin). An identity waiting for PMO review is verified only when a PMO admin runs
+    this (`actor`, after looking at its new ID-card photo); the automatic run leaves it pending.
+    Audits `identity.verify` / `identity.reject`."""
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
-    if identity.status != IdentityStatus.PENDING:
+    if identity.status != IdentityStatus.PENDING or (identity.review_required and actor is None):
         return identity
     try:
         result = get_identity_verifier().verify(identity)
@@ -179,6 +216,7 @@ def identity_verify(*, identity: Identity, actor=None) -> Identity:
         logger.exception("identity verification failed", extra={"identity_id": identity.pk})
         return identity
     before = _public(identity)
+    identity.review_required = False
     if result.verified:
         identity.status = IdentityStatus.VERIFIED
         identity.verified_at = clock.now()
@@ -186,7 +224,16 @@ def identity_verify(*, identity: Identity, actor=None) -> Identity:
     else:
         identity.status = IdentityStatus.REJECTED
         identity.rejection_reason = result.reason[:300]
-    identity.save(update_fields=["status", "verified_at", "rejection_reason"])
+        identity.released_at = clock.now()
+    identity.save(
+        update_fields=[
+            "status",
+            "verified_at",
+            "rejection_reason",
+            "released_at",
+            "review_required",
+        ]
+    )
     audit_record(
         actor=actor,
         action="identity.verify" if result.verified else "identity.reject",
@@ -199,15 +246,54 @@ def identity_verify(*, identity: Identity, actor=None) -> Identity:
 
 @transaction.atomic
 def identity_reject(*, identity: Identity, reason: str, actor) -> Identity:
-    """The PMO rejects an identity by hand (e.g. the ID-card photo does not match)."""
+    """The PMO rejects an identity by hand (e.g. the ID-card photo does not match). Releases its
+    NIK and KK slot; a resubmission then needs a new photo and a PMO review. Audits
+    `identity.reject`."""
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
+    return _release(identity=identity, status=IdentityStatus.REJECTED, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def identity_release(*, identity: Identity, reason: str, actor) -> Identity:
+    """The PMO withdraws a pending or verified identity so its NIK and KK slot are free again
+    (e.g. someone registered another person's NIK). Precondition: the caller checked the actor is
+    a PMO admin. Refuses (409 `nik_not_held`) an identity that holds neither. Audits
+    `identity.release`."""
+    identity = Identity.objects.select_for_update().get(pk=identity.pk)
+    if identity.status not in IDENTITY_HOLDS_NIK:
+        raise Conflict(_("This identity does not hold its NIK."), code="nik_not_held")
+    return _release(identity=identity, status=IdentityStatus.WITHDRAWN, reason=reason, actor=actor)
+
+
+_RELEASE_ACTIONS = {
+    IdentityStatus.REJECTED: "identity.reject",
+    IdentityStatus.WITHDRAWN: "identity.release",
+}
+
+
+def _release(*, identity: Identity, status: str, reason: str, actor) -> Identity:
+    """Caller holds a row lock on the identity."""
     before = _public(identity)
-    identity.status = IdentityStatus.REJECTED
+    identity.status = status
     identity.rejection_reason = reason[:300]
     identity.verified_at = None
-    identity.save(update_fields=["status", "rejection_reason", "verified_at"])
+    identity.released_at = clock.now()
+    identity.review_required = False
+    identity.save(
+        update_fields=[
+            "status",
+            "rejection_reason",
+            "verified_at",
+            "released_at",
+            "review_required",
+        ]
+    )
     audit_record(
-        actor=actor, action="identity.reject", obj=identity, before=before, after=_public(identity)
+        actor=actor,
+        action=_RELEASE_ACTIONS[status],
+        obj=identity,
+        before=before,
+        after=_public(identity),
     )
     return identity
 

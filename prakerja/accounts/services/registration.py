@@ -136,10 +136,10 @@ def email_confirmation_token(*, user) -> str:
     return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=EMAIL_SALT, compress=True)
 
 
-def email_confirmation_send(*, user, base_url: str = "") -> None:
-    """E-mail a signed link (valid three days) on commit."""
+def email_confirmation_send(*, user) -> None:
+    """E-mail a signed link (valid three days, on `SITE_URL`) on commit."""
     token = email_confirmation_token(user=user)
-    link = (base_url or settings.SITE_URL) + reverse("accounts:email_confirm", args=[token])
+    link = settings.SITE_URL + reverse("accounts:email_confirm", args=[token])
     context = {"user": user, "link": link, "program": settings.PROGRAM_NAME}
     subject = _("Confirm your e-mail for %(program)s") % {"program": settings.PROGRAM_NAME}
     body = render_to_string("accounts/email/confirm.txt", context)

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _load_production(**env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "SITE_URL")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env_overrides)
     code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE)"
     return subprocess.run(  # noqa: S603
@@ -35,8 +35,14 @@ def test_production_refuses_debug():
     assert "DEBUG must be off" in result.stderr
 
 
-def test_production_starts_with_safe_config_and_hsts():
+def test_production_refuses_a_site_url_without_https():
     result = _load_production(SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "SITE_URL must be" in result.stderr
+
+
+def test_production_starts_with_safe_config_and_hsts():
+    result = _load_production(SECRET_KEY="x" * 50, SITE_URL="https://prakerja.example.go.id")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["31536000", "True"]
 

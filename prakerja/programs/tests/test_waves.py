@@ -150,26 +150,99 @@ def test_selection_command():
     assert "1 selected" in out.getvalue()
 
 
-def test_funnel_counts_each_step(client):
-    wave = WaveFactory(quota=5)
+def test_funnel_counts_each_waves_cohort_and_its_path(client, django_assert_num_queries):
+    first = WaveFactory(
+        quota=1,
+        opens_at=clock.now() - dt.timedelta(days=20),
+        closes_at=clock.now() - dt.timedelta(days=10),
+    )
+    second = WaveFactory(quota=5)
+    # accounts that never joined either wave are in neither cohort
     ParticipantFactory(email_verified_at=None)
     verified_participant(status=IdentityStatus.PENDING)
-    joined = [verified_participant() for _ in range(2)]
-    for user in joined:
-        wave_join(participant=user, wave=wave)
-    funnel = wave_funnel(wave=wave)
+    chosen, retrying = (
+        verified_participant(date_joined=first.opens_at + dt.timedelta(hours=1)) for _ in range(2)
+    )
+    with time_machine.travel(first.opens_at + dt.timedelta(days=1), tick=False):
+        wave_join(participant=chosen, wave=first)
+        wave_join(participant=retrying, wave=first)
+    with time_machine.travel(first.closes_at + dt.timedelta(hours=1), tick=False):
+        wave_run_selection(wave=first, actor=None)
+    newcomer = verified_participant(date_joined=second.opens_at + dt.timedelta(hours=1))
+    for user in (retrying, newcomer):
+        wave_join(participant=user, wave=second)
+    Identity.objects.filter(user=newcomer).update(status=IdentityStatus.WITHDRAWN)
+
+    with django_assert_num_queries(1):
+        funnel = wave_funnel(wave=first)
     assert funnel == {
-        "wave": wave.number,
-        "accounts_created": 4,
-        "emails_confirmed": 3,
-        "identities_verified": 2,
+        "wave": first.number,
         "joined": 2,
+        "new_accounts": 2,
+        "returning": 0,
+        "emails_confirmed": 2,
+        "phones_confirmed": 2,
+        "identities_verified": 2,
+        "waiting": 0,
+        "selected": 1,
+        "not_selected": 1,
+    }
+    assert wave_funnel(wave=second) == {
+        "wave": second.number,
+        "joined": 2,
+        "new_accounts": 1,
+        "returning": 1,
+        "emails_confirmed": 2,
+        "phones_confirmed": 2,
+        "identities_verified": 1,
+        "waiting": 2,
         "selected": 0,
+        "not_selected": 0,
     }
     client.force_login(user_with_role(Role.PMO_ADMIN))
-    assert client.get(f"/api/v1/waves/{wave.number}/funnel").json()["joined"] == 2
-    client.force_login(joined[0])
-    assert client.get(f"/api/v1/waves/{wave.number}/funnel").status_code == 403
+    assert client.get(f"/api/v1/waves/{second.number}/funnel").json()["returning"] == 1
+    page = client.get(f"/admin/programs/wave/{first.pk}/funnel/").content.decode()
+    assert "<td>2</td>" in page
+    client.force_login(retrying)
+    assert client.get(f"/api/v1/waves/{second.number}/funnel").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("unconfirmed", "code"),
+    [("email_verified_at", "email_not_confirmed"), ("phone_verified_at", "phone_not_confirmed")],
+)
+def test_joining_needs_a_confirmed_email_and_phone(client, unconfirmed, code):
+    user = verified_participant(**{unconfirmed: None})
+    wave = WaveFactory()
+    client.force_login(user)
+    response = client.post(f"/api/v1/waves/{wave.number}/join")
+    assert response.status_code == 403
+    assert response.json()["code"] == code
+    dashboard = client.get("/dasbor/").content.decode()
+    assert 'id="join-requirements"' in dashboard
+    assert f"/gelombang/{wave.number}/ikut/" not in dashboard
+    page = client.post(f"/gelombang/{wave.number}/ikut/", follow=True)
+    assert "message-error" in page.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_nothing_joins_a_wave_whose_selection_has_run():
+    wave = WaveFactory(quota=1)
+    wave_join(participant=verified_participant(), wave=wave)
+    with time_machine.travel(wave.closes_at, tick=False):
+        wave_run_selection(wave=wave, actor=None)
+    # the PMO moves the closing time later: the wave stays closed, selection has run
+    wave.refresh_from_db()
+    wave.closes_at = clock.now() + dt.timedelta(days=3)
+    wave.save()
+    assert wave.state_at(clock.now()) == WaveState.SELECTION
+    late = verified_participant()
+    with pytest.raises(Conflict) as exc:
+        wave_join(participant=late, wave=wave)
+    assert exc.value.code == "wave_not_open"
+    from prakerja.programs.selectors import participant_dashboard
+
+    assert participant_dashboard(user=late)["open_waves"] == []
 
 
 def test_dashboard_query_budget(client, django_assert_max_num_queries):
