@@ -25,6 +25,7 @@ from .tickets import (
     ticket_requester_reply,
     ticket_resolve,
     ticket_set_status,
+    ticket_update,
     ticket_update_fields,
     tickets_close_resolved,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "ticket_resolve",
     "ticket_route",
     "ticket_set_status",
+    "ticket_update",
     "ticket_update_fields",
     "tickets_close_resolved",
 ]
