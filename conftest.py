@@ -59,13 +59,9 @@ def _fresh_cache():
     """Rate-limit counters and cached state never leak between tests."""
     from django.core.cache import cache
 
-    from prakerja.core.memo import setting_forget
-
     cache.clear()
-    setting_forget()
     yield
     cache.clear()
-    setting_forget()
 
 
 SEED_MIGRATIONS = [

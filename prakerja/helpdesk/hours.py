@@ -1,16 +1,18 @@
 """Operating hours: the weekly schedule plus dated exceptions, on the Asia/Jakarta wall clock.
 
 The functions are pure over a `Schedule`; without one they use the configured schedule (the
-`WeeklyHours` and `HoursException` rows, cached briefly). A weekday with no row uses the default
-08:00-20:00, so an empty table means "open 08:00-20:00 every day" as the program runs.
+`WeeklyHours` and `HoursException` rows, kept in the shared cache; the services that change
+them drop it on commit). A weekday with no row uses the default 08:00-20:00, so an empty
+table means "open 08:00-20:00 every day" as the program runs.
 SLA clocks count business seconds only: the time inside these windows.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from prakerja.core.clock import JAKARTA
-from prakerja.core.memo import setting_cached, setting_forget
 
 DEFAULT_OPENS = dt.time(8, 0)
 DEFAULT_CLOSES = dt.time(20, 0)
@@ -64,11 +66,13 @@ def load_schedule() -> Schedule:
 
 
 def current_schedule() -> Schedule:
-    return setting_cached(CACHE_KEY, load_schedule, seconds=CACHE_SECONDS)
+    return cache.get_or_set(CACHE_KEY, load_schedule, CACHE_SECONDS)
 
 
 def invalidate_schedule() -> None:
-    setting_forget(CACHE_KEY)
+    """Drop the cached schedule: the next read loads the rows (`services.weekly_hours_save`,
+    `hours_exception_save` call it on commit)."""
+    cache.delete(CACHE_KEY)
 
 
 def _local(at: dt.datetime) -> dt.datetime:

@@ -1,10 +1,20 @@
 """Every write in the contact-center core. `from prakerja.helpdesk.services import ticket_create`.
 
 Split by topic: tickets (lifecycle), routing (assignment and claims), staff (presence, roster),
-kb (knowledge base and canned responses).
+kb (knowledge base and canned responses), configuration (categories, SLA targets, hours).
 """
 
 from .attachments import attachment_add, validate_upload
+from .configuration import (
+    category_delete,
+    category_save,
+    hours_exception_delete,
+    hours_exception_save,
+    sla_target_delete,
+    sla_target_save,
+    weekly_hours_delete,
+    weekly_hours_save,
+)
 from .kb import canned_render
 from .routing import (
     routing_drain,
@@ -32,6 +42,14 @@ from .tickets import (
 
 __all__ = [
     "attachment_add",
+    "category_delete",
+    "category_save",
+    "hours_exception_delete",
+    "hours_exception_save",
+    "sla_target_delete",
+    "sla_target_save",
+    "weekly_hours_delete",
+    "weekly_hours_save",
     "canned_render",
     "validate_upload",
     "generate_reference",

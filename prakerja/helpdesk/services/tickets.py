@@ -11,6 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connections, router, transaction
@@ -21,7 +22,6 @@ from django.utils.translation import gettext as _
 from prakerja.core import clock
 from prakerja.core.db import rows_insert
 from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
-from prakerja.core.memo import setting_cached
 from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record, current_request_id
 from prakerja.core.tasks_backend import task_outbox_row
@@ -60,7 +60,9 @@ DEFAULT_SLA = {
     Priority.LOW: (8 * 60, 5 * 12 * 60),
 }
 
-SLA_CACHE_KEY = "helpdesk:sla:v1"  # targets change rarely (admin); a minute's staleness is fine
+# The targets in the shared cache; `sla_target_save` and `sla_target_delete` drop it on commit.
+SLA_CACHE_KEY = "helpdesk:sla:v1"
+SLA_CACHE_SECONDS = 60
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     TicketStatus.NEW: {
@@ -119,12 +121,13 @@ def normalize_phone(raw: str) -> str:
 
 def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """First-response and resolution due times, counted in business hours from `start`."""
-    targets = setting_cached(
+    targets = cache.get_or_set(
         SLA_CACHE_KEY,
         lambda: {
             t.priority: (t.first_response_minutes, t.resolution_minutes)
             for t in SlaTarget.objects.all()
         },
+        SLA_CACHE_SECONDS,
     )
     first, resolution = targets.get(priority) or DEFAULT_SLA.get(
         priority, DEFAULT_SLA[Priority.NORMAL]
