@@ -68,6 +68,7 @@ SEED_MIGRATIONS = [
     ("prakerja.core.migrations.0002_roles", "create_roles"),
     ("prakerja.helpdesk.migrations.0002_seed", "seed"),
     ("prakerja.helpdesk.migrations.0003_seed_knowledge_base", "seed"),
+    ("prakerja.helpdesk.migrations.0008_seed_knowledge_base_every_category", "seed"),
 ]
 
 
