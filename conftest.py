@@ -59,19 +59,16 @@ def _fresh_cache():
     """Rate-limit counters and cached state never leak between tests."""
     from django.core.cache import cache
 
-    from prakerja.core.memo import setting_forget
-
     cache.clear()
-    setting_forget()
     yield
     cache.clear()
-    setting_forget()
 
 
 SEED_MIGRATIONS = [
     ("prakerja.core.migrations.0002_roles", "create_roles"),
     ("prakerja.helpdesk.migrations.0002_seed", "seed"),
     ("prakerja.helpdesk.migrations.0003_seed_knowledge_base", "seed"),
+    ("prakerja.helpdesk.migrations.0008_seed_knowledge_base_every_category", "seed"),
 ]
 
 

@@ -1,12 +1,13 @@
 """Back-office configuration of the contact center (supervisors and PMO). Tickets are worked in
 the agent workspace, so the admin shows them read-only."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
 
 from prakerja.core.admin import ReadOnlyModelAdmin
-from prakerja.core.memo import setting_forget
 
-from . import hours
+from . import services
 from .models import (
     AgentPresence,
     Article,
@@ -21,47 +22,56 @@ from .models import (
 )
 
 
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_id", "name_en", "position", "is_active"]
-    list_editable = ["position", "is_active"]
+class ServiceAdminMixin:
+    """Saves and deletes through the service that audits the change and clears the cached
+    setting (`services.configuration`), the bulk delete action too."""
+
+    save_service: Callable
+    delete_service: Callable
+    service_arg: str
 
     def save_model(self, request, obj, form, change):
-        from .selectors import CATEGORIES_CACHE_KEY
+        self.save_service(**{self.service_arg: obj, "actor": request.user})
 
-        super().save_model(request, obj, form, change)
-        setting_forget(CATEGORIES_CACHE_KEY)
+    def delete_model(self, request, obj):
+        self.delete_service(**{self.service_arg: obj, "actor": request.user})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Category)
+class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["slug", "name_id", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    save_service = staticmethod(services.category_save)
+    delete_service = staticmethod(services.category_delete)
+    service_arg = "category"
 
 
 @admin.register(SlaTarget)
-class SlaTargetAdmin(admin.ModelAdmin):
+class SlaTargetAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
-
-    def save_model(self, request, obj, form, change):
-        from .services.tickets import SLA_CACHE_KEY
-
-        super().save_model(request, obj, form, change)
-        setting_forget(SLA_CACHE_KEY)
-
-
-class HoursAdminMixin:
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        hours.invalidate_schedule()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        hours.invalidate_schedule()
+    save_service = staticmethod(services.sla_target_save)
+    delete_service = staticmethod(services.sla_target_delete)
+    service_arg = "target"
 
 
 @admin.register(WeeklyHours)
-class WeeklyHoursAdmin(HoursAdminMixin, admin.ModelAdmin):
+class WeeklyHoursAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["weekday", "opens_at", "closes_at", "is_closed"]
+    save_service = staticmethod(services.weekly_hours_save)
+    delete_service = staticmethod(services.weekly_hours_delete)
+    service_arg = "day"
 
 
 @admin.register(HoursException)
-class HoursExceptionAdmin(HoursAdminMixin, admin.ModelAdmin):
+class HoursExceptionAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["date", "is_closed", "opens_at", "closes_at", "note"]
+    save_service = staticmethod(services.hours_exception_save)
+    delete_service = staticmethod(services.hours_exception_delete)
+    service_arg = "exception"
 
 
 @admin.register(Shift)

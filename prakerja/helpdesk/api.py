@@ -3,8 +3,6 @@ actions, presence). Errors are {"code", "message", "errors"}."""
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
@@ -12,7 +10,7 @@ from ninja.security import SessionAuth
 from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.ratelimit import client_ip
-from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from . import selectors, services
 from .models import Channel, Ticket
@@ -359,12 +357,13 @@ class TicketPatchIn(Schema):
 def agent_update(request, reference: str, payload: TicketPatchIn):
     user = _agent(request)
     ticket = selectors.ticket_get_for_agent(user=user, reference=reference)
-    with transaction.atomic():
-        ticket = services.ticket_update_fields(
-            ticket=ticket, actor=user, category_slug=payload.category, priority=payload.priority
-        )
-        if payload.status is not None and payload.status != ticket.status:
-            ticket = services.ticket_set_status(ticket=ticket, status=payload.status, actor=user)
+    services.ticket_update(
+        ticket=ticket,
+        actor=user,
+        status=payload.status,
+        category_slug=payload.category,
+        priority=payload.priority,
+    )
     return _agent_out(selectors.ticket_get_for_agent(user=user, reference=reference))
 
 
@@ -376,22 +375,12 @@ class AssignIn(Schema):
     "/agent/tickets/{reference}/assign",
     response=AgentTicketOut,
     auth=SESSION_OR_TOKEN,
-    summary="Assign (supervisors: anyone; agents: themselves)",
+    summary="Assign (supervisors: anyone; agents: an unassigned ticket to themselves)",
 )
 def agent_assign(request, reference: str, payload: AssignIn):
     user = _agent(request)
     ticket = selectors.ticket_get_for_agent(user=user, reference=reference)
-    target = None
-    if payload.assignee:
-        target = get_user_model().objects.filter(username=payload.assignee).first()
-        if target is None:
-            raise ValidationFailed(errors={"assignee": [_("No such user.")]})
-    if not has_role(user, Role.SUPERVISOR) and (target is None or target.pk != user.pk):
-        raise Forbidden(_("Only supervisors can assign tickets to someone else."))
-    if target is not None and target.pk == user.pk and not has_role(user, Role.SUPERVISOR):
-        services.ticket_claim(ticket=ticket, agent=user)
-    else:
-        services.ticket_assign(ticket=ticket, agent=target, actor=user)
+    services.ticket_update(ticket=ticket, actor=user, assignee=payload.assignee or "")
     return _agent_out(selectors.ticket_get_for_agent(user=user, reference=reference))
 
 

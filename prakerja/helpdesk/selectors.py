@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -571,18 +572,18 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
 
 
 CATEGORIES_CACHE_KEY = "helpdesk:categories:v1"
+CATEGORIES_CACHE_SECONDS = 60
 
 
 def active_categories() -> list:
-    """The active categories in order, kept 5 s in the process and a minute in the shared
-    cache (`core.memo`: every form render and intake needs them; the taxonomy changes rarely,
-    in the back office)."""
-    from prakerja.core.memo import setting_cached
-
+    """The active categories in order, kept in the shared cache (every form render and intake
+    needs them); `services.category_save` and `category_delete` drop it on commit."""
     from .models import Category
 
-    return setting_cached(
-        CATEGORIES_CACHE_KEY, lambda: list(Category.objects.filter(is_active=True))
+    return cache.get_or_set(
+        CATEGORIES_CACHE_KEY,
+        lambda: list(Category.objects.filter(is_active=True)),
+        CATEGORIES_CACHE_SECONDS,
     )
 
 

@@ -80,6 +80,14 @@ def chat_get_for_agent(*, chat_id: int, user) -> Chat:
     raise NotFound
 
 
+def agent_display_name(agent) -> str:
+    """The name participants see for an agent: the full name on the agent's account (a person's
+    name or a working name such as "Agen 03"; its first word alone is the same "Agen" for every
+    working name). Never the username or e-mail: "" when the account has no name (the widget
+    then shows "Agent")."""
+    return (agent.full_name or "").strip() if agent is not None else ""
+
+
 def message_payload(message, *, requester_id: int | None = None) -> dict:
     if message.kind == "system":
         author = "system"
@@ -88,9 +96,9 @@ def message_payload(message, *, requester_id: int | None = None) -> dict:
     else:
         author = "agent"
     name = message.author_name
-    if author == "agent" and message.author_id and getattr(message, "author", None) is not None:
-        # participants see the agent's first name only
-        name = message.author.get_short_name() or name
+    if author == "agent":
+        # the stored author_name falls back to the username; the account's name is shown instead
+        name = agent_display_name(message.author) if message.author_id else ""
     return {
         "id": message.pk,
         "client_id": message.client_msg_id or "",
@@ -158,7 +166,7 @@ def queue_position(*, chat: Chat) -> tuple[int | None, int | None]:
 def chat_payload(chat: Chat, *, position: int | None = None, eta: int | None = None) -> dict:
     agent_name = ""
     if chat.agent_id and chat.state == ChatState.ACTIVE:
-        agent_name = chat.agent.get_short_name()
+        agent_name = agent_display_name(chat.agent)
     return {
         "id": chat.pk,
         "state": chat.state,

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from prakerja.helpdesk.hours import DAY, WIB_OFFSET, BusinessClock
+
 from . import rollups
-from .business_time import DAY, WIB_OFFSET, BusinessClock
 from .definitions import SATISFIED_MIN_RATING, duration_bucket  # noqa: F401
 from .models import TicketFact
 
@@ -266,12 +267,12 @@ class _RowConverter:
         t, f, null = self.true, self.false, self.null
         fr = [null] * 4
         if first_v is not None:
-            seconds = self.clock.seconds_between_ts(created_ts, first_v[0])
+            seconds = self.clock.units_between(created_ts, first_v[0])
             met = null if self.fr_target is None else (t if seconds <= self.fr_target else f)
             fr = [first_v[1], str(seconds), str(duration_bucket(seconds)), met]
         res = [null] * 4
         if resolved_v is not None:
-            seconds = self.clock.seconds_between_ts(created_ts, resolved_v[0])
+            seconds = self.clock.units_between(created_ts, resolved_v[0])
             met = null if self.res_target is None else (t if seconds <= self.res_target else f)
             res = [resolved_v[1], str(seconds), str(duration_bucket(seconds)), met]
         fields = [

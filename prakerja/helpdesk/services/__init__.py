@@ -1,10 +1,20 @@
 """Every write in the contact-center core. `from prakerja.helpdesk.services import ticket_create`.
 
 Split by topic: tickets (lifecycle), routing (assignment and claims), staff (presence, roster),
-kb (knowledge base and canned responses).
+kb (knowledge base and canned responses), configuration (categories, SLA targets, hours).
 """
 
 from .attachments import attachment_add, validate_upload
+from .configuration import (
+    category_delete,
+    category_save,
+    hours_exception_delete,
+    hours_exception_save,
+    sla_target_delete,
+    sla_target_save,
+    weekly_hours_delete,
+    weekly_hours_save,
+)
 from .kb import canned_render
 from .routing import (
     routing_drain,
@@ -25,12 +35,21 @@ from .tickets import (
     ticket_requester_reply,
     ticket_resolve,
     ticket_set_status,
+    ticket_update,
     ticket_update_fields,
     tickets_close_resolved,
 )
 
 __all__ = [
     "attachment_add",
+    "category_delete",
+    "category_save",
+    "hours_exception_delete",
+    "hours_exception_save",
+    "sla_target_delete",
+    "sla_target_save",
+    "weekly_hours_delete",
+    "weekly_hours_save",
     "canned_render",
     "validate_upload",
     "generate_reference",
@@ -52,6 +71,7 @@ __all__ = [
     "ticket_resolve",
     "ticket_route",
     "ticket_set_status",
+    "ticket_update",
     "ticket_update_fields",
     "tickets_close_resolved",
 ]

@@ -10,6 +10,8 @@ import secrets
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connections, router, transaction
@@ -19,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.db import rows_insert
-from prakerja.core.errors import Conflict, ValidationFailed
-from prakerja.core.memo import setting_cached
+from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
+from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record, current_request_id
 from prakerja.core.tasks_backend import task_outbox_row
 
@@ -37,6 +39,8 @@ from ..models import (
 )
 from ..selectors import message_resent
 from ..tasks import ticket_intake
+from .attachments import attachment_add, validate_upload
+from .routing import ticket_claim
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V: safe to read out on the phone and to type back.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
@@ -56,7 +60,9 @@ DEFAULT_SLA = {
     Priority.LOW: (8 * 60, 5 * 12 * 60),
 }
 
-SLA_CACHE_KEY = "helpdesk:sla:v1"  # targets change rarely (admin); a minute's staleness is fine
+# The targets in the shared cache; `sla_target_save` and `sla_target_delete` drop it on commit.
+SLA_CACHE_KEY = "helpdesk:sla:v1"
+SLA_CACHE_SECONDS = 60
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     TicketStatus.NEW: {
@@ -115,12 +121,13 @@ def normalize_phone(raw: str) -> str:
 
 def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """First-response and resolution due times, counted in business hours from `start`."""
-    targets = setting_cached(
+    targets = cache.get_or_set(
         SLA_CACHE_KEY,
         lambda: {
             t.priority: (t.first_response_minutes, t.resolution_minutes)
             for t in SlaTarget.objects.all()
         },
+        SLA_CACHE_SECONDS,
     )
     first, resolution = targets.get(priority) or DEFAULT_SLA.get(
         priority, DEFAULT_SLA[Priority.NORMAL]
@@ -256,6 +263,7 @@ def ticket_create(
     priority: str = Priority.NORMAL,
     actor=None,
     route: bool = True,
+    attachment=None,
 ) -> Ticket:
     """Open a ticket on any channel.
 
@@ -274,6 +282,9 @@ def ticket_create(
     (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
     when the requester has an e-mail address. A caller that must assign the ticket itself
     (telephony's answer) passes `route=False` and calls `ticket_assign` in its own transaction.
+
+    `attachment` (an uploaded file, the web form's) is checked before anything is written and
+    stored with the ticket in one transaction (`attachment_add`): a bad file leaves no ticket.
     """
     subject, description, category, name, email, phone = _validate_contact(
         channel=channel,
@@ -287,6 +298,8 @@ def ticket_create(
     )
     if priority not in Priority:
         raise ValidationFailed(errors={"priority": [_("Unknown priority.")]})
+    if attachment is not None:
+        validate_upload(attachment)
     now = clock.now()
     first_due, resolution_due = sla_due_times(priority=priority, start=now)
     fields = {
@@ -316,6 +329,16 @@ def ticket_create(
         current_request_id(),  # request_id
     )
     using = router.db_for_write(Ticket)
+    if attachment is None:  # the rows' one statement is the transaction (rows_insert)
+        return _ticket_insert(fields, description=description, intake=intake, using=using)
+    with transaction.atomic(using=using):
+        ticket = _ticket_insert(fields, description=description, intake=intake, using=using)
+        attachment_add(ticket=ticket, upload=attachment)
+    return ticket
+
+
+def _ticket_insert(fields: dict, *, description: str, intake: tuple, using: str) -> Ticket:
+    """`ticket_create`'s rows: the ticket, its first message and its intake task."""
     # A reference collision (rare: 23**8 values) undoes only the new rows (rows_insert) and is
     # retried with a new reference.
     for attempt in range(REFERENCE_ATTEMPTS):
@@ -325,12 +348,12 @@ def ticket_create(
             rows.append(
                 Message(
                     ticket=ticket,
-                    author=requester,
-                    author_name=name,
+                    author=fields["requester"],
+                    author_name=fields["requester_name"],
                     from_requester=True,
                     kind=MessageKind.PUBLIC,
                     body=description,
-                    created_at=now,
+                    created_at=fields["created_at"],
                 )
             )
         args = (ticket.reference, *intake)
@@ -672,6 +695,47 @@ def ticket_update_fields(
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor,
+    status: str | None = None,
+    category_slug: str | None = None,
+    priority: str | None = None,
+    assignee: str | None = None,
+) -> Ticket:
+    """An agent's or supervisor's change to a ticket (workspace page and API): category and
+    priority (`ticket_update_fields`), assignee, then status (`ticket_set_status`), in one
+    transaction, so a refused part leaves the whole ticket as it was. None leaves a part as it is.
+
+    `assignee` is a username ("" unassigns). Who may assign: a supervisor, anyone in the contact
+    center or nobody; an agent, only themselves, and only while the ticket is unassigned
+    (`ticket_claim`: Conflict `already_assigned` when another agent has it). An agent naming
+    someone else, or unassigning, is Forbidden. Naming the current assignee changes nothing.
+    """
+    ticket = ticket_update_fields(
+        ticket=ticket, actor=actor, category_slug=category_slug, priority=priority
+    )
+    current = ticket.assignee.get_username() if ticket.assignee_id else ""
+    username = None if assignee is None else assignee.strip()
+    if username is not None and username != current:
+        target = None
+        if username:
+            target = get_user_model().objects.filter(username=username).first()
+            if target is None:
+                raise ValidationFailed(errors={"assignee": [_("No such user.")]})
+        if has_role(actor, Role.SUPERVISOR):
+            ticket = ticket_assign(ticket=ticket, agent=target, actor=actor)
+        elif target is not None and target.pk == actor.pk:
+            ticket = ticket_claim(ticket=ticket, agent=actor)
+        else:
+            raise Forbidden(_("Only supervisors can assign tickets to someone else."))
+    if status is not None and status != ticket.status:
+        ticket = ticket_set_status(ticket=ticket, status=status, actor=actor)
     return ticket
 
 

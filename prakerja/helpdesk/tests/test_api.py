@@ -198,6 +198,24 @@ def test_agent_queue_reply_patch_assign(client):
     assert client.post("/api/v1/agent/claim-next", **auth).status_code == 204
 
 
+def test_agent_cannot_take_another_agents_ticket_through_the_api(client):
+    owner, other = agent(), agent()
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    services.ticket_assign(ticket=ticket, agent=owner, actor=supervisor())
+    url = f"/api/v1/agent/tickets/{ticket.reference}/assign"
+    auth = bearer(other)
+    taken = client.post(url, {"assignee": other.username}, content_type="application/json", **auth)
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "already_assigned"
+    released = client.post(url, {"assignee": None}, content_type="application/json", **auth)
+    assert released.status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.assignee == owner
+
+
 def test_openapi_documents_the_agent_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/tickets" in paths

@@ -85,6 +85,45 @@ def test_add_then_measure_round_trips(start, seconds):
     assert hours.business_seconds_between(start, end, schedule=DEFAULT) == seconds
 
 
+# Sundays closed, Saturdays short, a holiday and a half day: windows that differ day by day.
+VARIED = Schedule(
+    weekly={**dict.fromkeys(range(5), (dt.time(8), dt.time(20))), 5: (dt.time(9), dt.time(13))}
+    | {6: None},
+    exceptions={
+        dt.date(2026, 3, 20): None,
+        dt.date(2026, 3, 24): (dt.time(10, 30), dt.time(15, 15, 30)),
+    },
+)
+MARCH = st.datetimes(min_value=dt.datetime(2026, 3, 1), max_value=dt.datetime(2026, 4, 15)).map(
+    lambda d: d.replace(tzinfo=JAKARTA)
+)
+
+
+def test_business_seconds_are_exact_to_the_microsecond():
+    start = local_datetime(2026, 3, 9, 10, 0).replace(microsecond=700_000)
+    end = local_datetime(2026, 3, 9, 12, 0).replace(microsecond=200_000)
+    assert hours.business_seconds_between(start, end, schedule=DEFAULT) == 7199  # 7199.5 s
+    end = end.replace(microsecond=700_000)
+    assert hours.business_seconds_between(start, end, schedule=DEFAULT) == 7200
+
+
+@given(start=MARCH, seconds=st.integers(min_value=0, max_value=20 * 24 * 3600))
+def test_add_then_measure_round_trips_over_a_varied_schedule(start, seconds):
+    end = hours.add_business_seconds(start, seconds, schedule=VARIED)
+    assert hours.business_seconds_between(start, end, schedule=VARIED) == seconds
+
+
+@given(start=MARCH, end=MARCH)
+def test_the_report_imports_whole_second_clock_agrees_with_business_seconds_between(start, end):
+    """The report import counts epoch seconds (`BusinessClock` in whole seconds); on the whole
+    seconds it reads, it gives what every other caller gets from datetimes."""
+    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
+    in_seconds = hours.BusinessClock(VARIED)
+    assert in_seconds.units_between(
+        int(start.timestamp()), int(end.timestamp())
+    ) == hours.business_seconds_between(start, end, schedule=VARIED)
+
+
 @pytest.mark.django_db
 def test_configured_schedule_is_read_from_the_database():
     WeeklyHours.objects.filter(weekday=6).update(is_closed=True)  # Sundays closed

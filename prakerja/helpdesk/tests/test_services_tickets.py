@@ -5,7 +5,7 @@ import time_machine
 from django.core import mail
 
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, ValidationFailed
+from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.models import AuditLog
 from prakerja.helpdesk import services
 from prakerja.helpdesk.models import Channel, Message, Priority, Ticket, TicketStatus
@@ -215,6 +215,47 @@ def test_assign_and_field_changes_are_audited():
     assert update.after == {"category": "certificate", "priority": "urgent"}
 
 
+def test_update_holds_the_assignment_rule():
+    ticket = web_ticket()
+    boss, owner, other = supervisor(), agent(), agent()
+    services.ticket_update(ticket=ticket, actor=owner, assignee=owner.username)  # takes it
+    ticket.refresh_from_db()
+    assert ticket.assignee == owner
+    with pytest.raises(Conflict) as taken:
+        services.ticket_update(ticket=ticket, actor=other, assignee=other.username)
+    assert taken.value.code == "already_assigned"
+    for assignee in (boss.username, ""):
+        with pytest.raises(Forbidden):
+            services.ticket_update(ticket=ticket, actor=other, assignee=assignee)
+    with pytest.raises(ValidationFailed) as unknown:
+        services.ticket_update(ticket=ticket, actor=boss, assignee="ghost")
+    assert "assignee" in unknown.value.errors
+    services.ticket_update(ticket=ticket, actor=boss, assignee=other.username)
+    ticket.refresh_from_db()
+    assert ticket.assignee == other
+
+
+def test_update_is_one_transaction():
+    """A refused part (here the status) undoes the parts before it."""
+    ticket = web_ticket()
+    staff = agent()
+    services.ticket_set_status(ticket=ticket, status=TicketStatus.CLOSED, actor=staff)
+    with pytest.raises(Conflict):
+        services.ticket_update(
+            ticket=ticket,
+            actor=staff,
+            priority=Priority.URGENT,
+            assignee=staff.username,
+            status=TicketStatus.OPEN,
+        )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.assignee) == (
+        TicketStatus.CLOSED,
+        Priority.NORMAL,
+        None,
+    )
+
+
 def test_assign_refuses_a_non_agent():
     with pytest.raises(ValidationFailed):
         services.ticket_assign(ticket=web_ticket(), agent=participant(), actor=supervisor())
@@ -244,3 +285,43 @@ def test_sla_due_across_the_close_and_overnight():
     with time_machine.travel(clock.local_datetime(2026, 3, 10, 23, 0), tick=False):
         night = web_ticket(priority=Priority.URGENT)  # 30 min
     assert night.first_response_due_at == clock.local_datetime(2026, 3, 11, 8, 30)
+
+
+def _png(name="bukti.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def test_create_stores_the_attachment_with_the_ticket():
+    ticket = web_ticket(attachment=_png())
+    stored = ticket.attachments.get()
+    assert (stored.original_name, stored.content_type) == ("bukti.png", "image/png")
+
+
+def test_create_with_a_bad_attachment_writes_nothing():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationFailed) as refused:
+        web_ticket(attachment=fake)
+    assert "attachment" in refused.value.errors
+    assert not Ticket.objects.exists()
+
+
+def test_create_rolls_the_ticket_back_when_the_attachment_cannot_be_stored(monkeypatch):
+    from prakerja.helpdesk.models import Attachment
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Attachment.objects, "create", broken)
+    with pytest.raises(OSError, match="disk full"):
+        web_ticket(attachment=_png())
+    assert not Ticket.objects.exists()
+    assert not Message.objects.exists()

@@ -159,7 +159,7 @@ def test_agent_cannot_assign_to_someone_else_but_supervisor_can(client):
     data = {"status": "new", "category": "other", "priority": "normal", "assignee": other.username}
     assert (
         client.post(reverse("helpdesk:agent_update", args=[ticket.reference]), data).status_code
-        == 422
+        == 403
     )
     client.force_login(supervisor())
     assert (
@@ -168,6 +168,51 @@ def test_agent_cannot_assign_to_someone_else_but_supervisor_can(client):
     )
     ticket.refresh_from_db()
     assert ticket.assignee == other
+
+
+def test_agent_cannot_take_another_agents_ticket_on_the_web_page(client):
+    """The page follows the same rule as the API: refused with a message, nothing changed (the
+    priority posted with it neither)."""
+    ticket = new_ticket()
+    owner, other = agent(), agent()
+    services.ticket_assign(ticket=ticket, agent=owner, actor=supervisor())
+    client.force_login(other)
+    response = client.post(
+        reverse("helpdesk:agent_update", args=[ticket.reference]),
+        {"status": "open", "category": "other", "priority": "urgent", "assignee": other.username},
+    )
+    assert response.status_code == 409
+    assert "Tiket ini sudah diambil petugas lain." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == owner
+    assert (ticket.status, ticket.priority) == (TicketStatus.NEW, "normal")
+    assert not AuditLog.objects.filter(object_id=str(ticket.pk), actor=other).exists()
+    # nor may they put it back in the queue
+    response = client.post(
+        reverse("helpdesk:agent_update", args=[ticket.reference]),
+        {"status": "new", "category": "other", "priority": "normal", "assignee": ""},
+    )
+    assert response.status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.assignee == owner
+
+
+def test_agent_takes_an_unassigned_ticket_on_the_web_page_and_a_supervisor_reassigns(client):
+    ticket = new_ticket()
+    staff, other = agent(), agent()
+    client.force_login(staff)
+    data = {"status": "new", "category": "other", "priority": "normal"}
+    url = reverse("helpdesk:agent_update", args=[ticket.reference])
+    assert client.post(url, {**data, "assignee": staff.username}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == staff
+    client.force_login(supervisor())
+    assert client.post(url, {**data, "assignee": other.username}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == other
+    assert client.post(url, {**data, "assignee": ""}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
 
 
 def test_collision_guard_warns_before_a_second_reply(client):

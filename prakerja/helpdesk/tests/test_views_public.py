@@ -175,6 +175,37 @@ def test_suggestions_and_kb(client):
     assert client.get(reverse("helpdesk:kb_article", args=["tidak-ada"])).status_code == 404
 
 
+def test_every_active_category_has_a_published_article():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from prakerja.helpdesk.models import Article, Category
+
+    def uncovered():
+        return list(
+            Category.objects.filter(is_active=True)
+            .exclude(articles__is_published=True)
+            .values_list("slug", flat=True)
+        )
+
+    assert uncovered() == []
+    count = Article.objects.count()
+    import_module("prakerja.helpdesk.migrations.0008_seed_knowledge_base_every_category").seed(
+        apps, None
+    )
+    assert Article.objects.count() == count  # idempotent
+
+
+def test_suggestions_find_the_registration_and_incentive_articles(client):
+    for text, slug in (
+        ("cara daftar kartu prakerja", "cara-mendaftar"),
+        ("insentif belum masuk ke e-wallet", "insentif-belum-masuk"),
+    ):
+        html = client.get(reverse("helpdesk:suggestions"), {"subject": text}).content.decode()
+        assert f"/bantuan/{slug}/" in html, text
+
+
 def test_footer_shows_open_or_closed(client):
     html = client.get("/").content.decode()
     assert "08:00-20:00" in html

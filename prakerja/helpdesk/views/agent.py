@@ -5,7 +5,6 @@ works as a plain form post."""
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -198,43 +197,25 @@ def ticket_reply(request, reference):
 def ticket_update(request, reference):
     ticket = _ticket(request, reference)
     form = TicketUpdateForm(request.POST)
+    status = 422
     if form.is_valid():
         data = form.cleaned_data
         try:
-            ticket = services.ticket_update_fields(
+            ticket = services.ticket_update(
                 ticket=ticket,
                 actor=request.user,
+                status=data["status"],
                 category_slug=data["category"],
                 priority=data["priority"],
+                assignee=data["assignee"],
             )
-            username = (data["assignee"] or "").strip()
-            current = ticket.assignee.get_username() if ticket.assignee_id else ""
-            if username != current:
-                if not has_role(request.user, Role.SUPERVISOR) and username not in (
-                    "",
-                    request.user.get_username(),
-                ):
-                    raise DomainError(
-                        _("Only supervisors can assign tickets to someone else."),
-                        code="forbidden",
-                        status=403,
-                    )
-                target = None
-                if username:
-                    target = get_user_model().objects.filter(username=username).first()
-                    if target is None:
-                        raise ValidationFailed(errors={"assignee": [_("No such user.")]})
-                ticket = services.ticket_assign(ticket=ticket, agent=target, actor=request.user)
-            if data["status"] != ticket.status:
-                ticket = services.ticket_set_status(
-                    ticket=ticket, status=data["status"], actor=request.user
-                )
         except ValidationFailed as exc:
             for field, errs in exc.errors.items():
                 for err in errs:
                     form.add_error(field if field in form.fields else None, err)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status
         else:
             if not _is_htmx(request):
                 messages.success(request, _("Saved."))
@@ -244,7 +225,7 @@ def ticket_update(request, reference):
     context = _ticket_context(request, ticket, update_form=form)
     if _is_htmx(request):
         return render(request, "helpdesk/agent/_ticket_main.html", context)
-    return render(request, "helpdesk/agent/ticket.html", context, status=422)
+    return render(request, "helpdesk/agent/ticket.html", context, status=status)
 
 
 @agent_required

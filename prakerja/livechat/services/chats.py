@@ -316,7 +316,8 @@ def chat_transfer(*, chat: Chat, actor, to_agent=None) -> Chat:
             {"type": "chat.unassigned", "chat": selectors.chat_payload(chat)},
         )
         with translation.override(settings.LANGUAGE_CODE):
-            text = _("The chat was transferred to %(name)s.") % {"name": to_agent.get_short_name()}
+            name = selectors.agent_display_name(to_agent) or _("Agent")
+            text = _("The chat was transferred to %(name)s.") % {"name": name}
         _broadcast_message(chat, _system_message(chat=chat, text=text))
         _assign(chat=chat, chat_agent=chat_agent, actor=actor, now=now)
     else:

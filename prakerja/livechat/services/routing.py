@@ -87,7 +87,8 @@ def _assign(*, chat: Chat, chat_agent: ChatAgent, actor, now) -> None:
     chat_agent.save(update_fields=["last_assigned_at"])
     ticket_assign(ticket=chat.ticket, agent=agent, actor=actor)
     with translation.override(settings.LANGUAGE_CODE):
-        text = _("%(name)s joined the chat.") % {"name": agent.get_short_name()}
+        name = selectors.agent_display_name(agent) or _("Agent")
+        text = _("%(name)s joined the chat.") % {"name": name}
     message = _system_message(chat=chat, text=text)
     _broadcast_message(chat, message)
     _broadcast_state(chat)

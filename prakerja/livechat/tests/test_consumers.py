@@ -113,7 +113,7 @@ def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours)
 
         joined = await receive_until(p, "state")
         assert joined["chat"]["state"] == "active"
-        assert joined["chat"]["agent_name"] == "Rina"
+        assert joined["chat"]["agent_name"] == "Rina Agen"
 
         # participant -> agent, acknowledged after storage
         await p.send_json_to({"type": "message", "id": "c-1", "body": "<b>halo</b>"})
@@ -136,7 +136,7 @@ def test_guest_and_agent_chat_end_to_end_with_acks_typing_and_replay(open_hours)
         assert (await receive_until(a, "ack"))["id"] == "a-1"
         reply = await receive_until(p, "message")
         assert reply["message"]["author"] == "agent"
-        assert reply["message"]["name"] == "Rina"
+        assert reply["message"]["name"] == "Rina Agen"
 
         # a resend of an acknowledged id is acknowledged again and not stored or relayed twice
         await drain(a)

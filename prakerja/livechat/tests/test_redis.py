@@ -130,7 +130,7 @@ def test_participant_and_agent_on_different_processes(two_servers):
         assigned = await _recv_until(a_ws, "assigned")  # dispatched by the agent's process
         assert assigned["chat"]["id"] == chat.pk
         joined = await _recv_until(p_ws, "state")  # crossed to the participant's process
-        assert joined["chat"]["agent_name"] == "Rina"
+        assert joined["chat"]["agent_name"] == "Rina Agen"
 
         await p_ws.send(json.dumps({"type": "message", "id": "p-1", "body": "Halo dari A"}))
         assert (await _recv_until(p_ws, "ack"))["id"] == "p-1"

@@ -176,6 +176,40 @@ def _active_chat(frozen_open_hours):
     return chat, agent
 
 
+def test_participants_see_each_agents_own_name(frozen_open_hours):
+    """Working names share their first word ("Agen 01", "Agen 02"): the participant sees the
+    whole name, in the chat state, the transcript and the "joined" notice."""
+    first = on_shift_agent(username="agen01", full_name="Agen 01")
+    first_chat = queued_chat()
+    services.chats_dispatch()
+    second = on_shift_agent(username="agen02", full_name="Agen 02")
+    second_chat = queued_chat(name="Budi", email="budi@example.test")
+    services.chats_dispatch()
+    for chat, agent, name in ((first_chat, first, "Agen 01"), (second_chat, second, "Agen 02")):
+        chat = Chat.objects.select_related("ticket", "agent").get(pk=chat.pk)
+        assert chat.agent == agent
+        assert selectors.chat_payload(chat)["agent_name"] == name
+        services.chat_agent_message(chat=chat, agent=agent, body="Halo", client_msg_id="a")
+        history = selectors.chat_history(chat=chat)
+        assert [m["name"] for m in history if m["author"] == "agent"] == [name]
+        assert any(m["body"] == f"{name} bergabung dalam obrolan." for m in history), history
+
+
+def test_an_agent_without_a_name_is_never_shown_by_username(frozen_open_hours):
+    agent = on_shift_agent(username="nip.19870203", full_name="")
+    chat = queued_chat()
+    services.chats_dispatch()
+    chat = Chat.objects.select_related("ticket", "agent").get(pk=chat.pk)
+    assert chat.agent == agent
+    assert selectors.chat_payload(chat)["agent_name"] == ""  # the widget shows "Agent"
+    message, _created = services.chat_agent_message(
+        chat=chat, agent=agent, body="Halo", client_msg_id="a"
+    )
+    assert selectors.message_payload(message)["name"] == ""
+    history = selectors.chat_history(chat=chat)
+    assert not any("nip.19870203" in f"{m['name']} {m['body']}" for m in history), history
+
+
 def test_messages_are_stored_once_per_client_id(frozen_open_hours):
     chat, agent = _active_chat(frozen_open_hours)
     first, created = services.chat_participant_message(chat=chat, body="Halo", client_msg_id="c-1")
