@@ -27,7 +27,10 @@ run: $(STAMP)
 	@echo "  API docs:     http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  Demo log-ins: the usernames printed above, password prakerja-demo"
 	@echo ""
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+# The scheduler (routing, idle chats, auto-close) runs beside the server; Ctrl-C stops both,
+# and the trap stops it when the server exits on its own.
+	$(PY) manage.py scheduler & trap 'kill $$!' EXIT; \
+	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
