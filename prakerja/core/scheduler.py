@@ -207,7 +207,7 @@ class SignalStop:
         return self._set
 
 
-def job_run(job: Job) -> bool:
+def job_run(job: Job) -> None:
     """Run one job. A failure is logged with its traceback and does not reach the loop."""
     close_old_connections()  # a connection the database dropped since the last run is replaced
     started = time.monotonic()
@@ -215,7 +215,7 @@ def job_run(job: Job) -> bool:
         result = job.func()
     except Exception:
         logger.exception("scheduler.job_failed", extra={"job": job.name})
-        return False
+        return
     finally:
         close_old_connections()
     logger.debug(
@@ -226,7 +226,6 @@ def job_run(job: Job) -> bool:
             "duration_ms": round((time.monotonic() - started) * 1000, 1),
         },
     )
-    return True
 
 
 def run(

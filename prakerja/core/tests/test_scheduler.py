@@ -224,3 +224,24 @@ def test_command_once_runs_the_named_jobs(monkeypatch):
     assert runs == ["b"]
     call_command("scheduler", "--once")
     assert runs == ["b", "a", "b"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_advisory_lock_has_one_holder_in_this_database_and_frees_on_release():
+    first, second = scheduler.AdvisoryLock(), scheduler.AdvisoryLock()
+    try:
+        assert first.hold()
+        assert first.hold()  # still ours: a liveness check on its own session
+        assert not second.hold()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+            )
+            assert cursor.fetchone()[0] == 1  # in the test database, not another one
+        first.release()
+        assert second.hold()
+    finally:
+        first.release()
+        second.release()
