@@ -142,8 +142,13 @@ class AdvisoryLock:
 
     def release(self) -> None:
         if self._connection is not None:
+            if self._leading:
+                # Free it now: the server ends a closed session (and frees its locks) a moment
+                # after the socket closes.
+                with contextlib.suppress(Error), self._connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
             with contextlib.suppress(Error):
-                self._connection.close()  # the session ends: the server frees the lock
+                self._connection.close()
         self._connection = None
         self._leading = False
 

@@ -3,6 +3,7 @@ lock between real processes: test_scheduler_processes.py."""
 
 import os
 import signal
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -228,20 +229,30 @@ def test_command_once_runs_the_named_jobs(monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_advisory_lock_has_one_holder_in_this_database_and_frees_on_release():
+def test_advisory_lock_one_holder_freed_on_release_or_when_its_session_is_cut():
     first, second = scheduler.AdvisoryLock(), scheduler.AdvisoryLock()
+    holders = (
+        "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+    )
     try:
         assert first.hold()
         assert first.hold()  # still ours: a liveness check on its own session
         assert not second.hold()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-                "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
-            )
-            assert cursor.fetchone()[0] == 1  # in the test database, not another one
+            cursor.execute(holders)
+            assert len(cursor.fetchall()) == 1  # in the test database, not another one
         first.release()
         assert second.hold()
+
+        # The leader's session is cut (server restart, network): it notices at its next check.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({holders}) AS h")  # noqa: S608
+        deadline = time.monotonic() + 10
+        while not first.hold():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not second.hold()
     finally:
         first.release()
         second.release()
