@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The base of every link in e-mails and SMS: the address `make run` serves.
 SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 # Parallel test workers (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
@@ -22,14 +23,17 @@ $(STAMP): requirements.lock
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Site:         http://$(HOST):$(PORT)/"
 	@echo "  Back office:  http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs:     http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  Demo log-ins: the usernames printed above, password prakerja-demo"
 	@echo ""
-	SITE_URL=$(SITE_URL) $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+# The scheduler (routing, idle chats, auto-close) runs beside the server; Ctrl-C stops both,
+# and the trap stops it when the server exits on its own.
+	$(PY) manage.py scheduler & trap 'kill $$!' EXIT; \
+	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

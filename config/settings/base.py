@@ -255,6 +255,10 @@ HELPDESK_INTAKE_PERIOD = env.int("HELPDESK_INTAKE_PERIOD", default=3600)
 HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
 HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
 HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
+# Scheduler jobs: offer the unassigned queue to on-shift agents; close tickets resolved longer
+# ago than the reopen window.
+HELPDESK_ROUTE_EVERY_SECONDS = env.int("HELPDESK_ROUTE_EVERY_SECONDS", default=15)
+HELPDESK_AUTOCLOSE_EVERY_SECONDS = env.int("HELPDESK_AUTOCLOSE_EVERY_SECONDS", default=300)
 
 # --- Live chat (prakerja.livechat) --------------------------------------------------------------
 # Concurrent chats per agent (default for new agents; each agent's row can change it).
@@ -268,6 +272,14 @@ LIVECHAT_AVG_CHAT_SECONDS = env.int("LIVECHAT_AVG_CHAT_SECONDS", default=300)
 LIVECHAT_MAX_MESSAGE_CHARS = 2000
 # Messages one side may send per 10 seconds on one chat (resends of a stored id do not count).
 LIVECHAT_MESSAGES_PER_10S = env.int("LIVECHAT_MESSAGES_PER_10S", default=20)
+# Scheduler job: close idle chats and offer waiting chats to free agents.
+LIVECHAT_SWEEP_EVERY_SECONDS = env.int("LIVECHAT_SWEEP_EVERY_SECONDS", default=30)
+
+# --- Scheduler (`manage.py scheduler`, prakerja.core.scheduler) ----------------------------------
+# The leader sleeps at most this long between checks that it still leads; followers try for the
+# lead this often, so a dead leader's jobs resume within about this many seconds.
+SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=1.0)
+SCHEDULER_RETRY_SECONDS = env.float("SCHEDULER_RETRY_SECONDS", default=5.0)
 
 # --- Logging: one JSON line per request, with the request id; NIKs masked -------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

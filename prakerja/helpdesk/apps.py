@@ -1,5 +1,13 @@
+from functools import partial
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from prakerja.core import scheduler
+
+# The demo roster is kept a week ahead; once an hour is plenty for a table filled by the day.
+DEMO_ROSTER_EVERY_SECONDS = 3600
 
 
 class HelpdeskConfig(AppConfig):
@@ -12,6 +20,23 @@ class HelpdeskConfig(AppConfig):
         from prakerja.programs.dashboard import panels
 
         from .blocks import dashboard_panel, hours_block
+        from .demo import demo_roster_extend
+        from .services import routing_drain, tickets_close_resolved
 
         site_blocks.register(hours_block)
         panels.register(dashboard_panel)
+        # Tickets are routed when they arrive, when an agent goes online and when capacity frees
+        # up; this pass catches the rest, e.g. agents already online when their shift begins.
+        scheduler.register(
+            "helpdesk.route",
+            every=settings.HELPDESK_ROUTE_EVERY_SECONDS,
+            func=partial(routing_drain, limit=200),
+        )
+        scheduler.register(
+            "helpdesk.autoclose",
+            every=settings.HELPDESK_AUTOCLOSE_EVERY_SECONDS,
+            func=tickets_close_resolved,
+        )
+        scheduler.register(
+            "helpdesk.demo_roster", every=DEMO_ROSTER_EVERY_SECONDS, func=demo_roster_extend
+        )

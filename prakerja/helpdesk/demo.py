@@ -1,9 +1,15 @@
 """Demo data: 60 agents (30 on Pagi, 30 on Siang) rostered for the coming week, the demo
-supervisor, and a few dozen tickets on every channel and status. Idempotent."""
+supervisor, and a few dozen tickets on every channel and status. Idempotent.
+
+The roster is a dated table (one row per agent, shift and day), so a week rostered at seeding
+would run out after seven days and the demo would stop routing. The scheduler's
+`helpdesk.demo_roster` job (`demo_roster_extend`) keeps the demo agents rostered a week ahead,
+so the demo roster repeats for as long as the scheduler runs."""
 
 import datetime as dt
 import random
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from prakerja.core import clock
@@ -71,34 +77,54 @@ NAMES = [
 ]
 
 
+def _agent_username(i: int) -> str:
+    return f"agen{i:02d}"
+
+
 def _agents():
+    return [
+        demo_user(username=_agent_username(i), full_name=f"Agen {i:02d}", role=Role.AGENT)
+        for i in range(1, AGENTS + 1)
+    ]
+
+
+@transaction.atomic
+def demo_roster_extend() -> int:
+    """Roster each demo agent (agen01-30 Pagi, agen31-60 Siang) for today and the next
+    ROSTER_DAYS - 1 days, adding only the missing rows. Finds the agents `seed` made and makes
+    none: a database without them gets nothing. Returns how many rows were added."""
     shifts = list(Shift.objects.filter(code__in=["pagi", "siang"]).order_by("starts_at"))
-    agents = []
-    for i in range(1, AGENTS + 1):
-        user = demo_user(username=f"agen{i:02d}", full_name=f"Agen {i:02d}", role=Role.AGENT)
-        agents.append((user, shifts[(i - 1) // (AGENTS // 2)] if shifts else None))
-    return agents
+    if len(shifts) != 2:
+        return 0
+    usernames = [_agent_username(i) for i in range(1, AGENTS + 1)]
+    agents = get_user_model().objects.filter(
+        username__in=usernames, email__endswith="@demo.prakerja.local"
+    )
+    shift_of = {u: shifts[i // (AGENTS // 2)] for i, u in enumerate(usernames)}
+    today = clock.local_now().date()
+    days = [today + dt.timedelta(days=d) for d in range(ROSTER_DAYS)]
+    existing = set(
+        RosterEntry.objects.filter(date__in=days, agent__in=agents).values_list(
+            "agent_id", "shift_id", "date"
+        )
+    )
+    new = []
+    for agent in agents:
+        shift = shift_of[agent.username]
+        new += [
+            RosterEntry(agent=agent, shift=shift, date=day)
+            for day in days
+            if (agent.pk, shift.pk, day) not in existing
+        ]
+    RosterEntry.objects.bulk_create(new)
+    return len(new)
 
 
 @transaction.atomic
 def seed(*, stdout) -> None:
     agents = _agents()
     supervisor = demo_user(username="supervisor", full_name="Supervisor Demo", role=Role.SUPERVISOR)
-    today = clock.local_now().date()
-    existing = set(
-        RosterEntry.objects.filter(
-            date__gte=today, date__lt=today + dt.timedelta(days=ROSTER_DAYS)
-        ).values_list("agent_id", "shift_id", "date")
-    )
-    RosterEntry.objects.bulk_create(
-        [
-            RosterEntry(agent=user, shift=shift, date=today + dt.timedelta(days=d))
-            for d in range(ROSTER_DAYS)
-            for user, shift in agents
-            if shift is not None
-            and (user.pk, shift.pk, today + dt.timedelta(days=d)) not in existing
-        ]
-    )
+    demo_roster_extend()
     if not Ticket.objects.filter(requester_email__endswith="@demo.prakerja.local").exists():
         rng = random.Random(4)  # noqa: S311 - demo data, not security
         for n in range(28):
@@ -117,7 +143,7 @@ def seed(*, stdout) -> None:
                 ),
                 route=False,
             )
-            agent = agents[n % 3][0]  # agen01-03: log in as one of them to see a queue
+            agent = agents[n % 3]  # agen01-03: log in as one of them to see a queue
             if n % 4 == 0:
                 continue  # leave some in the unassigned queue
             services.ticket_assign(ticket=ticket, agent=agent, actor=supervisor)

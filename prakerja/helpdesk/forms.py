@@ -2,9 +2,11 @@
 back onto the form's fields)."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Priority, TicketStatus
+from .services.staff import ROSTER_HEADER
 
 
 def category_choices():
@@ -77,4 +79,4 @@ class TicketUpdateForm(forms.Form):
 
 
 class RosterImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file (date,shift,username)"))
+    file = forms.FileField(label=format_lazy(_("CSV file ({header})"), header=ROSTER_HEADER))

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
+
+from prakerja.core import scheduler
 
 
 class LiveChatConfig(AppConfig):
@@ -9,7 +12,12 @@ class LiveChatConfig(AppConfig):
     def ready(self) -> None:
         from prakerja.core import site_blocks
 
+        from .services import chats_sweep
+
         site_blocks.register(chat_launcher)
+        scheduler.register(
+            "livechat.sweep", every=settings.LIVECHAT_SWEEP_EVERY_SECONDS, func=chats_sweep
+        )
 
 
 def chat_launcher(request) -> dict:

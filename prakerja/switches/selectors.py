@@ -70,44 +70,38 @@ def evaluate_schedule(
 
 
 SCHEDULE_CACHE_SECONDS = 5
+SCHEDULES_CACHE_KEY = "switches:schedules"
 
 
-def _schedule_cache_key(name: str) -> str:
-    return f"programs:switch-schedule:{name}"
+def _cached_schedules() -> dict[str, tuple[str, str, list[Window]]]:
+    """{name: (override, message, windows)} of every switch, from the shared cache for a few
+    seconds, loaded in two queries.
 
-
-def _cached_schedule(name: str) -> tuple[str, str, list[Window]] | None:
-    """(override, message, windows) of a switch, from the shared cache for a few seconds.
-
-    Only the schedule is cached, never the on/off answer: the state is still computed from
+    Only the schedules are cached, never the on/off answer: the state is still computed from
     `clock.now()` on every request, so a scheduled change happens at its exact second. A PMO edit
-    clears the key (`forget_schedule`); other servers' local caches (LocMem, no Redis) may lag by
-    up to SCHEDULE_CACHE_SECONDS. None when the switch has no row."""
-    key = _schedule_cache_key(name)
-    cached = cache.get(key)
+    clears the key (`forget_schedules`)."""
+    cached = cache.get(SCHEDULES_CACHE_KEY)
     if cached is None:
-        switch = Switch.objects.filter(name=name).prefetch_related("windows").first()
-        cached = (
-            ("missing",)
-            if switch is None
-            else (
+        cached = {
+            switch.name: (
                 switch.override,
                 switch.message,
                 [(w.active_from, w.active_until) for w in switch.windows.all()],
             )
-        )
-        cache.set(key, cached, SCHEDULE_CACHE_SECONDS)
-    return None if cached == ("missing",) else cached
+            for switch in Switch.objects.prefetch_related("windows")
+        }
+        cache.set(SCHEDULES_CACHE_KEY, cached, SCHEDULE_CACHE_SECONDS)
+    return cached
 
 
-def forget_schedule(name: str) -> None:
-    cache.delete(_schedule_cache_key(name))
+def forget_schedules() -> None:
+    cache.delete(SCHEDULES_CACHE_KEY)
 
 
 def switch_state(name: str, *, at: dt.datetime | None = None) -> SwitchState:
     """The state of one switch now (or at `at`). A switch with no row is on (nothing scheduled)."""
     at = at or clock.now()
-    schedule = _cached_schedule(name)
+    schedule = _cached_schedules().get(name)
     if schedule is None:
         return SwitchState(name, True, None, None, None)
     override, message, windows = schedule

@@ -9,7 +9,7 @@ from prakerja.core.errors import DomainError, ValidationFailed
 from prakerja.core.services import audit_record
 
 from .models import Override, Switch, SwitchName, SwitchWindow
-from .selectors import forget_schedule, switch_schedule, switch_state
+from .selectors import forget_schedules, switch_schedule, switch_state
 
 
 class RegistrationClosed(DomainError):
@@ -93,15 +93,15 @@ def switch_set_schedule(
         before=before,
         after=switch_schedule(switch=switch),
     )
-    _forget(name)
+    _forget()
     return switch
 
 
-def _forget(name: str) -> None:
-    """Drop the cached schedule now and again after commit (a request between the two could
+def _forget() -> None:
+    """Drop the cached schedules now and again after commit (a request between the two could
     have cached the old rows)."""
-    forget_schedule(name)
-    transaction.on_commit(lambda: forget_schedule(name))
+    forget_schedules()
+    transaction.on_commit(forget_schedules)
 
 
 def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
@@ -114,4 +114,4 @@ def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
         before=before,
         after=switch_schedule(switch=switch),
     )
-    _forget(switch.name)
+    _forget()

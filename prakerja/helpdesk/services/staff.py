@@ -4,9 +4,12 @@ import csv
 import datetime as dt
 import io
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from prakerja.core import clock
 from prakerja.core.errors import ValidationFailed
@@ -16,6 +19,9 @@ from prakerja.core.services import audit_record
 from ..models import AgentPresence, PresenceStatus, RosterEntry, Shift
 
 ROSTER_MAX_ROWS = 20_000
+# The roster file's optional first line, as the import form names it (translated: a supervisor
+# copies it from the form in the language they read it in).
+ROSTER_HEADER = pgettext_lazy("roster CSV header", "date,shift,username")
 
 
 @transaction.atomic
@@ -66,21 +72,36 @@ def roster_set(*, agent, shift: Shift, date: dt.date, actor) -> RosterEntry:
     return entry
 
 
+def _roster_headers() -> set[tuple[str, ...]]:
+    """ROSTER_HEADER's cells, case-folded, in every language of the site."""
+    headers = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            cells = next(csv.reader([str(ROSTER_HEADER)]))
+        headers.add(tuple(cell.strip().casefold() for cell in cells))
+    return headers
+
+
 @transaction.atomic
 def roster_import_csv(*, text: str, actor) -> dict:
-    """Import `date,shift,username` rows (a header row is optional). All or nothing: any bad
-    row raises ValidationFailed listing every bad line, and nothing is written. Rows already in
-    the roster are skipped. Returns {"created": n, "skipped": n}. Audited as one entry."""
+    """Import `date,shift,username` rows. The first line may be ROSTER_HEADER in any of the
+    site's languages (any letter case). All or nothing: any bad row raises ValidationFailed
+    listing every bad line by number, and nothing is written. Rows already in the roster are
+    skipped. Returns {"created": n, "skipped": n}. Audited as one entry."""
     reader = csv.reader(io.StringIO(text))
     rows = []
     errors: list[str] = []
     shifts = {s.code: s for s in Shift.objects.filter(is_active=True)}
+    headers = _roster_headers()
+    first = True
     for line_no, row in enumerate(reader, start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
         cells = [cell.strip() for cell in row]
-        if line_no == 1 and cells[:1] == ["date"]:
-            continue
+        if first:
+            first = False
+            if tuple(cell.casefold() for cell in cells) in headers:
+                continue
         if len(rows) + len(errors) >= ROSTER_MAX_ROWS:
             errors.append(
                 _("Line %(n)d: too many rows (at most %(max)d).")
@@ -88,7 +109,9 @@ def roster_import_csv(*, text: str, actor) -> dict:
             )
             break
         if len(cells) != 3:
-            errors.append(_("Line %(n)d: expected date,shift,username.") % {"n": line_no})
+            errors.append(
+                _("Line %(n)d: expected %(header)s.") % {"n": line_no, "header": ROSTER_HEADER}
+            )
             continue
         raw_date, code, username = cells
         try:

@@ -47,6 +47,7 @@ REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
 REFERENCE_LENGTH = 8  # 23**8 ≈ 7.8e10 values: not guessable, collisions rare (and retried)
 REFERENCE_ATTEMPTS = 6
 REOPEN_WINDOW = dt.timedelta(days=7)
+AUTOCLOSE_BATCH = 500  # tickets closed per transaction
 SUBJECT_MAX = 200
 NAME_MAX = 150  # Ticket.requester_name
 EMAIL_MAX = 254  # Ticket.requester_email
@@ -698,6 +699,21 @@ def ticket_update_fields(
     return ticket
 
 
+def tickets_close_resolved(
+    *, older_than: dt.timedelta = REOPEN_WINDOW, batch: int = AUTOCLOSE_BATCH
+) -> int:
+    """Close tickets resolved longer ago than the reopen window (the scheduler's auto-close job
+    and `manage.py helpdesk_route`), each closure audited. One transaction per `batch` tickets,
+    so no transaction grows with the backlog; rows another transaction holds are skipped and left
+    for the next run. Returns how many were closed."""
+    closed = 0
+    while True:
+        done = _tickets_close_resolved_batch(older_than=older_than, batch=batch)
+        closed += done
+        if done < batch:
+            return closed
+
+
 @transaction.atomic
 def ticket_update(
     *,
@@ -740,14 +756,12 @@ def ticket_update(
 
 
 @transaction.atomic
-def tickets_close_resolved(*, older_than: dt.timedelta = REOPEN_WINDOW) -> int:
-    """Close tickets resolved longer ago than the reopen window (run daily by the scheduler or
-    `manage.py helpdesk_close_resolved`). Returns how many were closed."""
+def _tickets_close_resolved_batch(*, older_than: dt.timedelta, batch: int) -> int:
     now = clock.now()
     ids = list(
         Ticket.objects.select_for_update(skip_locked=True)
         .filter(status=TicketStatus.RESOLVED, resolved_at__lt=now - older_than)
-        .values_list("pk", flat=True)[:5000]
+        .values_list("pk", flat=True)[:batch]
     )
     for pk in ids:
         audit_record(

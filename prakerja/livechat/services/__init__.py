@@ -18,6 +18,7 @@ from .chats import (
     chat_start,
     chat_transfer,
     chats_close_idle,
+    chats_sweep,
     record_rating_in_surveys,
 )
 from .routing import chat_claim_next, chats_dispatch
@@ -35,6 +36,7 @@ __all__ = [
     "chat_transfer",
     "chats_close_idle",
     "chats_dispatch",
+    "chats_sweep",
     "dispatch_on_commit",
     "record_rating_in_surveys",
 ]

@@ -34,7 +34,7 @@ from ._common import (
     broadcast_queue,
     dispatch_on_commit,
 )
-from .routing import _assign, _lock_agent_with_capacity
+from .routing import _assign, _lock_agent_with_capacity, chats_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +386,14 @@ def chats_close_idle(*, now=None) -> int:
             _end(chat, actor=None, reason=EndReason.IDLE, notice=notice)
             closed += 1
     return closed
+
+
+def chats_sweep() -> dict[str, int]:
+    """The scheduler's periodic pass: close idle chats, then offer waiting chats to free agents
+    (they are otherwise dispatched when a chat is queued, an agent connects or goes online, and a
+    chat ends or is transferred). Returns {"closed": n, "assigned": n}."""
+    closed = chats_close_idle()
+    return {"closed": closed, "assigned": chats_dispatch()}
 
 
 @transaction.atomic

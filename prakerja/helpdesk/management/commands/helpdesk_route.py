@@ -6,7 +6,8 @@ from prakerja.helpdesk.services import routing_drain, tickets_close_resolved
 class Command(BaseCommand):
     help = (
         "Offer the unassigned queue to available agents and close tickets resolved more than "
-        "7 days ago. Run every minute from the scheduler (cron, systemd timer)."
+        "7 days ago, once. `manage.py scheduler` runs both on its own (jobs helpdesk.route and "
+        "helpdesk.autoclose)."
     )
 
     def add_arguments(self, parser):
