@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
@@ -71,6 +71,16 @@ def wave_save(*, wave: Wave, actor) -> Wave:
     return audited_save(obj=wave, actor=actor, entity="wave", snapshot=_wave_dict)
 
 
+def _wave_share_locked(*, wave_id: int) -> Wave:
+    """The wave, read under PostgreSQL's FOR KEY SHARE: joins do not wait for each other, but a
+    join waits for a selection holding the wave's row (FOR UPDATE) and a selection waits for the
+    joins in progress, so no application is left pending in a wave already decided. Django's ORM
+    has no FOR KEY SHARE. SQLite runs one writing transaction at a time."""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    query = f"SELECT * FROM {Wave._meta.db_table} WHERE id = %s{lock}"  # noqa: S608
+    return next(iter(Wave.objects.raw(query, [wave_id])))
+
+
 @transaction.atomic
 def wave_join(*, participant, wave: Wave) -> Application:
     """A participant joins an open wave. Refuses (403 `email_not_confirmed`,
@@ -84,6 +94,7 @@ def wave_join(*, participant, wave: Wave) -> Application:
     if blocker is not None:
         code, message = blocker
         raise Forbidden(message, code=code)
+    wave = _wave_share_locked(wave_id=wave.pk)
     if wave.state_at(now) != WaveState.OPEN:
         raise Conflict(_("This wave is not open for joining."), code="wave_not_open")
     existing = Application.objects.filter(participant=participant).exclude(

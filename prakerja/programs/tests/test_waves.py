@@ -1,9 +1,12 @@
 import datetime as dt
 import io
+import threading
+import time
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from prakerja.accounts.models import Identity, IdentityStatus
 from prakerja.accounts.nik import make_nik
@@ -13,7 +16,7 @@ from prakerja.core.errors import Conflict, Forbidden
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
-from prakerja.programs.models import Application, ApplicationStatus, WaveState
+from prakerja.programs.models import Application, ApplicationStatus, Wave, WaveState
 from prakerja.programs.selectors import wave_funnel
 from prakerja.programs.services import wave_join, wave_run_selection
 
@@ -273,3 +276,34 @@ def test_only_participants_join_via_api(client):
 def test_forbidden_is_raised_for_missing_identity():
     with pytest.raises(Forbidden):
         wave_join(participant=ParticipantFactory(), wave=WaveFactory())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_join_racing_the_selection_is_undone():
+    """Selection holds the wave's row lock while a join inserts its application: the join waits
+    for it and is then refused, so no application is left pending in a wave already decided."""
+    wave = WaveFactory(quota=1)
+    participant = verified_participant()
+    locked, joining = threading.Event(), threading.Event()
+
+    def select():
+        try:
+            with transaction.atomic():
+                Wave.objects.select_for_update().get(pk=wave.pk)
+                Wave.objects.filter(pk=wave.pk).update(selection_ran_at=clock.now())
+                locked.set()
+                joining.wait(timeout=10)
+                time.sleep(0.5)  # the join is now waiting on the wave's row
+        finally:
+            connection.close()
+
+    selection = threading.Thread(target=select)
+    selection.start()
+    assert locked.wait(timeout=10)
+    joining.set()
+    with pytest.raises(Conflict) as exc:
+        wave_join(participant=participant, wave=wave)
+    selection.join(timeout=10)
+    assert exc.value.code == "wave_not_open"
+    assert not Application.objects.filter(wave=wave).exists()
