@@ -21,7 +21,7 @@ from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_requi
 from prakerja.helpdesk.models import AgentPresence, PresenceStatus
 
 from . import faq, selectors, services
-from .consumers import SESSION_KEY
+from .consumers.base import SESSION_KEY
 from .models import Chat, ChatState
 
 
