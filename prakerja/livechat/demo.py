@@ -6,15 +6,14 @@ import datetime as dt
 from django.db import transaction
 
 from prakerja.core import clock
+from prakerja.helpdesk.models import Channel, Message
+from prakerja.helpdesk.services import ticket_create
 
 from .models import Chat, ChatState, EndReason
 
 
 @transaction.atomic
 def seed(*, stdout) -> None:
-    from prakerja.helpdesk.models import Channel, Message
-    from prakerja.helpdesk.services import ticket_create
-
     if not Chat.objects.filter(requester_email="demo.chat@example.test").exists():
         ticket = ticket_create(
             channel=Channel.CHAT,

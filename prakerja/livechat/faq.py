@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from prakerja.helpdesk.selectors import articles_suggested
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -25,8 +27,6 @@ def _snippet(text: str, size: int = 160) -> str:
 
 
 def faq_suggestions(*, query: str, limit: int = 3) -> list[Suggestion]:
-    from prakerja.helpdesk.selectors import articles_suggested
-
     query = (query or "").strip()[:500]
     if not query:
         return []

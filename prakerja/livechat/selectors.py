@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
 from prakerja.core.roles import Role, has_role
-from prakerja.helpdesk.selectors import participant_summary_for_agent
+from prakerja.helpdesk import hours
+from prakerja.helpdesk.models import Message
+from prakerja.helpdesk.selectors import agents_available, participant_summary_for_agent
 
 from .models import Chat, ChatState
 
@@ -33,8 +36,6 @@ class Availability:
 def chat_availability(*, at: datetime | None = None) -> Availability:
     """Is live chat taking new chats now? Closed outside the operating hours; full when the
     queue is at LIVECHAT_MAX_QUEUE."""
-    from prakerja.helpdesk import hours
-
     at = at or clock.now()
     if not hours.is_open(at):
         return Availability(False, False, "closed", hours.next_open_at(at), 0)
@@ -46,8 +47,6 @@ def chat_availability(*, at: datetime | None = None) -> Availability:
 
 def available_agent_ids(*, at: datetime | None = None) -> list[int]:
     """Agents on shift and online now (issue 4's presence and roster)."""
-    from prakerja.helpdesk.selectors import agents_available
-
     return list(agents_available(at=at).values_list("pk", flat=True))
 
 
@@ -111,8 +110,6 @@ def message_payload(message, *, requester_id: int | None = None) -> dict:
 
 def chat_history(*, chat: Chat, after_id: int = 0, limit: int = 500) -> list[dict]:
     """Public and system messages of the chat's thread, oldest first (internal notes never)."""
-    from prakerja.helpdesk.models import Message
-
     messages = (
         Message.objects.filter(ticket_id=chat.ticket_id, pk__gt=after_id)
         .exclude(kind="internal")
@@ -212,8 +209,6 @@ def chats_for_agent(*, agent) -> list[Chat]:
 
 def supervisor_overview(*, at: datetime | None = None) -> dict:
     """The live queue and every agent with open chats; a fixed number of queries."""
-    from django.contrib.auth import get_user_model
-
     at = at or clock.now()
     queue = list(
         Chat.objects.filter(state=ChatState.QUEUED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -18,7 +19,10 @@ from prakerja.core import clock
 from prakerja.core.errors import DomainError, RateLimited, ValidationFailed, error_body
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
-from prakerja.helpdesk.models import AgentPresence, PresenceStatus
+from prakerja.helpdesk import hours
+from prakerja.helpdesk.blocks import schedule_summary
+from prakerja.helpdesk.models import AgentPresence, CannedResponse, PresenceStatus
+from prakerja.helpdesk.selectors import effective_presence
 
 from . import faq, selectors, services
 from .consumers.base import SESSION_KEY
@@ -63,9 +67,6 @@ def _remember(request, chat: Chat) -> None:
 
 
 def _hours_text() -> str:
-    from prakerja.helpdesk import hours
-    from prakerja.helpdesk.blocks import schedule_summary
-
     return str(schedule_summary(hours.current_schedule()))
 
 
@@ -170,8 +171,6 @@ def leave_message(request):
 
 
 def _presence_status(user) -> str:
-    from prakerja.helpdesk.selectors import effective_presence
-
     return effective_presence(AgentPresence.objects.filter(agent=user).first())
 
 
@@ -179,10 +178,6 @@ def _presence_status(user) -> str:
 def workspace(request):
     """The agent's live chats side by side; everything after the first paint comes over the
     websocket."""
-    from django.contrib.auth import get_user_model
-
-    from prakerja.helpdesk.models import CannedResponse
-
     agents = (
         get_user_model()
         .objects.filter(groups__name__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)

@@ -16,6 +16,7 @@ The HTTP adapter POSTs `{"provider", "account_number"}` to `LINKING_VERIFIER_URL
 import dataclasses
 from typing import Protocol
 
+import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -51,8 +52,6 @@ class HttpLinkingVerifier:
         self.timeout = timeout
 
     def lookup(self, *, provider, account_number: str, participant) -> HolderInfo:
-        import httpx
-
         response = httpx.post(
             self.url,
             json={"provider": provider.code, "account_number": account_number},

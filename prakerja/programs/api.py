@@ -5,6 +5,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from prakerja.core import clock
 from prakerja.core.api import SESSION_OR_TOKEN
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import STAFF_ROLES, Role, has_role
@@ -51,8 +52,6 @@ class WaveOut(Schema):
 
 
 def _wave_out(wave) -> WaveOut:
-    from prakerja.core import clock
-
     return WaveOut(
         number=wave.number,
         title=wave.title,

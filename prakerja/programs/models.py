@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core import clock
 from prakerja.switches.models import SwitchName
 
 
@@ -45,8 +47,6 @@ class Announcement(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("programs:announcement", args=[self.pk])
 
 
@@ -157,8 +157,6 @@ class Application(models.Model):
     @property
     def public_status(self) -> str:
         """What the participant may see now: the result only once the wave's results are out."""
-        from prakerja.core import clock
-
         if self.wave.state_at(clock.now()) == WaveState.ANNOUNCED:
             return self.status
         return ApplicationStatus.PENDING

@@ -6,7 +6,9 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
+from prakerja.accounts.models import Identity, IdentityStatus
 from prakerja.core import clock
+from prakerja.core.errors import NotFound
 from prakerja.switches.selectors import all_switch_states
 
 from .dashboard import panels_for
@@ -36,8 +38,6 @@ def published_announcements(*, at: dt.datetime | None = None):
 
 
 def announcement_get_public(*, pk: int) -> Announcement:
-    from prakerja.core.errors import NotFound
-
     found = published_announcements().filter(pk=pk).first()
     if found is None:
         raise NotFound()
@@ -60,8 +60,6 @@ def open_waves(*, at: dt.datetime | None = None):
 def wave_join_blocker(*, participant, identity) -> tuple[str, str] | None:
     """(code, message) of the first account requirement for joining a wave that `participant`
     does not meet (confirmed e-mail, confirmed mobile number, verified identity), or None."""
-    from prakerja.accounts.models import IdentityStatus
-
     if participant.email_verified_at is None:
         return "email_not_confirmed", _("Confirm your e-mail address before joining a wave.")
     if participant.phone_verified_at is None:
@@ -74,8 +72,6 @@ def wave_join_blocker(*, participant, identity) -> tuple[str, str] | None:
 
 
 def wave_get(*, number: int) -> Wave:
-    from prakerja.core.errors import NotFound
-
     wave = Wave.objects.filter(number=number).first()
     if wave is None:
         raise NotFound()
@@ -131,8 +127,6 @@ def wave_funnel(*, wave: Wave) -> dict:
 
 def participant_dashboard(*, user) -> dict:
     """Everything the participant's dashboard shows, in a handful of queries."""
-    from prakerja.accounts.models import Identity
-
     now = clock.now()
     identity = Identity.objects.filter(user=user).first()
     applications = applications_for(participant=user)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from prakerja.accounts.models import IdentityStatus
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.services import audit_record, audited_save
@@ -133,8 +134,6 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
     application id) are selected up to the quota; everyone else is not selected (with the reason).
     Results become visible to participants at `announce_at` (default: now). Holds a row lock on the
     wave, so two runs cannot both select. Audits `wave.select` and each `application.decide`."""
-    from prakerja.accounts.models import IdentityStatus
-
     now = clock.now()
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
     if now < wave.closes_at:

@@ -1,5 +1,6 @@
 """Demo history: a year of imported reports so the report pages have something to show."""
 
+import csv
 import datetime as dt
 import os
 import random
@@ -57,8 +58,6 @@ def seed(*, stdout) -> None:
     if TicketFact.objects.filter(reference__startswith=f"DEMO-{year}-").exists():
         stdout.write("reports: demo history already loaded")
         return
-    import csv
-
     handle, path = tempfile.mkstemp(suffix=".csv")
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:

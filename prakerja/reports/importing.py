@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from prakerja.helpdesk import hours
 from prakerja.helpdesk.hours import DAY, WIB_OFFSET, BusinessClock
+from prakerja.helpdesk.models import Category, Channel, SlaTarget
 
 from . import rollups
 from .definitions import SATISFIED_MIN_RATING, duration_bucket  # noqa: F401
@@ -87,21 +89,15 @@ class ImportResult:
 
 
 def _known_channels() -> set[str]:
-    from prakerja.helpdesk.models import Channel
-
     return set(Channel.values)
 
 
 def _known_categories() -> set[str]:
-    from prakerja.helpdesk.models import Category
-
     return set(Category.objects.values_list("slug", flat=True))
 
 
 def _sla_targets() -> tuple[int | None, int | None]:
     """Business-seconds targets for the `normal` priority (history has no priority)."""
-    from prakerja.helpdesk.models import SlaTarget
-
     target = SlaTarget.objects.filter(priority="normal").first()
     if target is None:
         return None, None
@@ -408,8 +404,6 @@ def import_tickets(
 ) -> ImportResult:
     """Validate and load a CSV of past reports; all or nothing. Raises ImportFailed with the
     bad rows (line numbers as in the file, header = line 1)."""
-    from prakerja.helpdesk import hours
-
     postgres = connection.vendor == "postgresql"
     converter = _RowConverter(
         clock=BusinessClock(hours.load_schedule()),

@@ -9,7 +9,12 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.forms.models import model_to_dict
+
+from prakerja.core import clock
+from prakerja.helpdesk import hours
+from prakerja.surveys.models import Survey
 
 from . import rollups
 from .definitions import duration_bucket, local_date_hour
@@ -23,8 +28,6 @@ CLOSED_STATUSES = ("resolved", "closed")
 
 def _survey_state(ticket) -> tuple[bool, int | None]:
     """(a survey was sent, the rating of the latest answered one)."""
-    from prakerja.surveys.models import Survey
-
     surveys = list(
         Survey.objects.filter(ticket=ticket)
         .order_by("-answered_at", "-id")
@@ -36,8 +39,6 @@ def _survey_state(ticket) -> tuple[bool, int | None]:
 
 def ticket_fact_values(*, ticket, schedule=None) -> dict:
     """The fact row for a live ticket, derived from the ticket and its surveys."""
-    from prakerja.helpdesk import hours
-
     schedule = schedule or hours.current_schedule()
     local_date, local_hour = local_date_hour(ticket.created_at)
     values: dict = {
@@ -128,8 +129,6 @@ def rollup_rebuild(
     Deflections are counted as they happen and have no facts, so they are kept. Returns the range
     rebuilt (None when there are no facts); `progress(done, total)` after each rollup table.
     """
-    from django.db.models import Max, Min
-
     if start is None or end is None:
         bounds = TicketFact.objects.aggregate(lo=Min("local_date"), hi=Max("local_date"))
         start = start or bounds["lo"]
@@ -151,8 +150,6 @@ def rollups_compact(*, start: dt.date | None = None, end: dt.date | None = None)
     """Fold the appended rollup rows of [start, end] (default: everything before today, WIB)
     into one row per key. Sums do not change; reads get cheaper. Run daily
     (`manage.py compact_rollups`); the importer runs it over the dates it loaded."""
-    from prakerja.core import clock
-
     end = end or clock.local_now().date() - dt.timedelta(days=1)
     start = start or dt.date(2000, 1, 1)
     with transaction.atomic():

@@ -10,9 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from prakerja.core.errors import ValidationFailed
 from prakerja.core.roles import STAFF_ROLES, role_required
+from prakerja.helpdesk.models import Category
 
 from . import charts, selectors
 from .api import resolve_range
@@ -45,8 +48,6 @@ def _range(request) -> tuple[RangeForm, dt.date, dt.date, str]:
 
 
 def _report(start, end) -> dict:
-    from prakerja.helpdesk.models import Category
-
     data = selectors.report(start=start, end=end)
     names = {c.slug: c.name for c in Category.objects.all()}
     for row in data["categories"]:
@@ -131,9 +132,6 @@ def export_csv(request):
 @role_required(*STAFF_ROLES)
 @require_GET
 def export_xlsx(request):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     _form, start, end, _error = _range(request)
     tables = report_tables(_report(start, end))
     book = Workbook()

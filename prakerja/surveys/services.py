@@ -13,11 +13,15 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from prakerja.accounts.sms import get_sms_gateway
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, ValidationFailed
 from prakerja.helpdesk.hooks import ticket_facts_changed
+from prakerja.helpdesk.models import Ticket
 
+from .links import survey_url
 from .models import Delivery, Survey
+from .tasks import survey_email_send
 
 logger = logging.getLogger(__name__)
 COMMENT_MAX = 2000
@@ -50,10 +54,6 @@ def _delivery_for(ticket) -> str | None:
 
 
 def _send_sms(survey_id: int) -> None:
-    from prakerja.accounts.sms import get_sms_gateway
-
-    from .links import survey_url
-
     survey = Survey.objects.select_related("ticket__requester").get(pk=survey_id)
     with translation.override("id"):  # the program's language; the requester has no session here
         text = _(
@@ -77,8 +77,6 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     widget asks inline and live chat calls `survey_answer`). Updates the report facts (surveys
     sent) in this transaction.
     """
-    from prakerja.helpdesk.models import Ticket
-
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
     )
@@ -98,8 +96,6 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
         expires_at=now + link_max_age(),
     )
     if delivery == Delivery.EMAIL:
-        from .tasks import survey_email_send
-
         transaction.on_commit(lambda: survey_email_send.enqueue(survey.pk))
     elif delivery == Delivery.SMS:
         transaction.on_commit(lambda: _send_sms(survey.pk))

@@ -5,12 +5,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from .links import survey_url
+from .models import Survey
+
 
 @task()
 def survey_email_send(survey_id: int) -> None:
-    from .links import survey_url
-    from .models import Survey
-
     survey = Survey.objects.select_related("ticket").filter(pk=survey_id).first()
     if survey is None or survey.is_answered:
         return

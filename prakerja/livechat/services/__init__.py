@@ -7,7 +7,7 @@ back to `ticket_reply` / `ticket_requester_reply`; idempotent on the client's me
 anyone is told about them; websocket broadcasts go out on commit.
 """
 
-from ._common import broadcast_queue, dispatch_on_commit
+from ._common import broadcast_queue
 from .chats import (
     chat_agent_message,
     chat_deflect,
@@ -21,7 +21,7 @@ from .chats import (
     chats_sweep,
     record_rating_in_surveys,
 )
-from .routing import chat_claim_next, chats_dispatch
+from .routing import chat_claim_next, chats_dispatch, dispatch_on_commit
 
 __all__ = [
     "broadcast_queue",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,8 @@ from prakerja.core import clock
 from prakerja.core.errors import NotFound, ValidationFailed
 from prakerja.core.roles import Role, has_role
 from prakerja.helpdesk import realtime
+from prakerja.helpdesk.models import Message, MessageKind
+from prakerja.helpdesk.services import message_body_clean
 
 from .. import selectors
 from ..models import Chat
@@ -24,8 +28,6 @@ CLIENT_ID_MAX = 64
 
 
 def _clean_body(body) -> str:
-    from prakerja.helpdesk.services import message_body_clean
-
     return message_body_clean(body, max_chars=settings.LIVECHAT_MAX_MESSAGE_CHARS)
 
 
@@ -52,8 +54,6 @@ def _lock(chat: Chat) -> Chat:
 
 def _system_message(*, chat: Chat, text: str):
     """A notice in the transcript (agent joined, transfer, end), stored in the site language."""
-    from prakerja.helpdesk.models import Message, MessageKind
-
     return Message.objects.create(
         ticket_id=chat.ticket_id,
         kind=MessageKind.SYSTEM,
@@ -88,13 +88,6 @@ def broadcast_queue() -> None:
     transaction.on_commit(send)
 
 
-def dispatch_on_commit() -> None:
-    """Offer waiting chats to free agents once the current transaction has committed."""
-    from .routing import chats_dispatch
-
-    transaction.on_commit(chats_dispatch)
-
-
 def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
     name = (name or "").strip()[:150]
     email = (email or "").strip().lower()[:254]
@@ -108,9 +101,6 @@ def _requester_fields(*, requester, name: str, email: str) -> tuple[str, str]:
     if not email:
         errors["email"] = [_("Please enter your e-mail address.")]
     else:
-        from django.core.exceptions import ValidationError
-        from django.core.validators import validate_email
-
         try:
             validate_email(email)
         except ValidationError:

@@ -3,6 +3,7 @@ idle close and the inline rating."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -16,6 +17,14 @@ from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
 from prakerja.helpdesk import realtime
+from prakerja.helpdesk.models import Channel
+from prakerja.helpdesk.selectors import message_resent
+from prakerja.helpdesk.services import (
+    ticket_assign,
+    ticket_chat_message_add,
+    ticket_create,
+    ticket_resolve,
+)
 from prakerja.surveys.selectors import survey_pending_for_ticket
 from prakerja.surveys.services import survey_answer, survey_request_for_ticket
 
@@ -32,9 +41,8 @@ from ._common import (
     _subject,
     _system_message,
     broadcast_queue,
-    dispatch_on_commit,
 )
-from .routing import _assign, _lock_agent_with_capacity, chats_dispatch
+from .routing import _assign, _lock_agent_with_capacity, chats_dispatch, dispatch_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +71,6 @@ def chat_deflect(*, requester, name: str, email: str, question: str, article: st
 def chat_leave_message(*, requester, name: str, email: str, body: str, phone: str = "") -> Chat:
     """Out of hours or queue full: the message becomes a `web` ticket (routed like the web
     form, acknowledged by e-mail by helpdesk). Returns the `offline` chat holding the ticket."""
-    from prakerja.helpdesk.models import Channel
-    from prakerja.helpdesk.services import ticket_create
-
     body = _clean_body(body)
     user = requester if requester is not None and requester.is_authenticated else None
     name, email = _requester_fields(requester=user, name=name, email=email)
@@ -113,9 +118,6 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
         raise DomainError(
             _("All our agents are busy. Please leave a message."), code="queue_full", status=409
         )
-    from prakerja.helpdesk.models import Channel
-    from prakerja.helpdesk.services import ticket_create
-
     ticket = ticket_create(
         channel=Channel.CHAT,
         subject=_subject(question),
@@ -144,8 +146,6 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
 
 
 def _existing_message(chat: Chat, client_msg_id: str | None):
-    from prakerja.helpdesk.selectors import message_resent
-
     return message_resent(ticket_id=chat.ticket_id, client_msg_id=client_msg_id)
 
 
@@ -190,8 +190,6 @@ def _message_store(chat: Chat, *, body, from_requester, author, client_msg_id, a
     """Store a message of an open chat in its ticket's thread (helpdesk's
     `ticket_chat_message_add`: one UPDATE, one INSERT on the usual path), rate-limit the sender
     and broadcast the message on commit. `(message, created)`."""
-    from prakerja.helpdesk.services import ticket_chat_message_add
-
     message, created = ticket_chat_message_add(
         ticket=chat.ticket,
         body=body,
@@ -242,8 +240,6 @@ def chat_agent_message(*, chat: Chat, agent, body, client_msg_id=None):
 
 
 def _end(chat: Chat, *, actor, reason: str, notice: str) -> Chat:
-    from prakerja.helpdesk.services import ticket_resolve
-
     previous_agent_id = chat.agent_id
     was_queued = chat.state == ChatState.QUEUED
     now = clock.now()
@@ -347,8 +343,6 @@ def chat_transfer(*, chat: Chat, actor, to_agent=None) -> Chat:
 
 
 def _unassign_ticket(ticket, *, actor) -> None:
-    from prakerja.helpdesk.services import ticket_assign
-
     try:
         ticket_assign(ticket=ticket, agent=None, actor=actor)
     except (TypeError, DomainError):  # helpdesk may refuse None; the chat state is what routes
@@ -358,8 +352,6 @@ def _unassign_ticket(ticket, *, actor) -> None:
 def chats_close_idle(*, now=None) -> int:
     """Close active chats with no message for LIVECHAT_IDLE_MINUTES, with a notice to both
     sides. One transaction per chat; rows locked elsewhere are left for the next run."""
-    import datetime as dt
-
     now = now or clock.now()
     cutoff = now - dt.timedelta(minutes=settings.LIVECHAT_IDLE_MINUTES)
     ids = list(

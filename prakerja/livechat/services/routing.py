@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.helpdesk import realtime
+from prakerja.helpdesk.services import ticket_assign
 
 from .. import selectors
 from ..models import Chat, ChatAgent, ChatState
@@ -75,8 +76,6 @@ def _lock_agent_with_capacity(agent_ids: list[int], *, skip_locked: bool) -> Cha
 
 
 def _assign(*, chat: Chat, chat_agent: ChatAgent, actor, now) -> None:
-    from prakerja.helpdesk.services import ticket_assign
-
     agent = chat_agent.agent
     chat.state = ChatState.ACTIVE
     chat.agent = agent
@@ -143,3 +142,8 @@ def chats_dispatch(*, max_assign: int = 200) -> int:
         with transaction.atomic():
             broadcast_queue()
     return assigned
+
+
+def dispatch_on_commit() -> None:
+    """Offer waiting chats to free agents once the current transaction has committed."""
+    transaction.on_commit(chats_dispatch)
