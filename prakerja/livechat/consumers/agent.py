@@ -10,16 +10,15 @@ from django.contrib.auth import get_user_model
 from prakerja.core.errors import NotFound
 from prakerja.core.roles import Role, has_role
 from prakerja.helpdesk import realtime
-from prakerja.helpdesk.services import presence_set
+from prakerja.helpdesk.services import presence_heartbeat, presence_set
 
 from .. import selectors, services
-from ..presence import presence_seen
 from .base import ChatSocket, client_id_of, database_sync_to_async, int_or_none
 
 
 @database_sync_to_async
 def _agent_open(user):
-    presence_seen(agent=user)
+    presence_heartbeat(agent=user)
     chats = selectors.chats_for_agent(agent=user)
     return [
         {**selectors.agent_chat_summary(c), "messages": selectors.chat_history(chat=c)}
@@ -68,7 +67,7 @@ def _check_chat_for_agent(*, user, chat_id):
 
 
 def _heartbeat(*, user):
-    presence_seen(agent=user)
+    presence_heartbeat(agent=user)
     return services.chats_dispatch()
 
 
