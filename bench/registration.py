@@ -109,7 +109,7 @@ def server_env(
         SIGNUP_ADMISSION_RATE=str(admission_rate),
         SIGNUP_MAX_IN_FLIGHT=str(max_in_flight),
         # As in production: the SMS code and the e-mail are tasks run by `manage.py db_worker`.
-        TASKS_BACKEND="prakerja.core.tasks_backend.RowInsertDatabaseBackend",
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
         LOG_LEVEL="WARNING",
         SMS_CONSOLE_ECHO="0",
         EMAIL_URL="dummymail://",

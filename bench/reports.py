@@ -1,7 +1,7 @@
 """Benchmark: import a year of reports and time the summary API against a raw GROUP BY.
 
-    .venv/bin/python bench/reports.py                    # 6,000,000 tickets, SQLite and PostgreSQL
-    .venv/bin/python bench/reports.py --rows 500000 --databases sqlite
+    .venv/bin/python bench/reports.py                    # 6,000,000 tickets, PostgreSQL
+    .venv/bin/python bench/reports.py --rows 500000
 
 For each database it: creates a fresh database and migrates it; runs `manage.py import_tickets`
 on a generated CSV (a realistic year: seasonal waves, weekday and hour-of-day patterns, channel
@@ -233,6 +233,7 @@ def bench_database(name: str, url: str, csv_path: Path, args, rows: int) -> dict
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "60",
     }
@@ -297,7 +298,7 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=6_000_000)
     parser.add_argument("--year", type=int, default=2025)
-    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--databases", default="postgres")
     parser.add_argument(
         "--pg-url", default="postgres://postgres@127.0.0.1:5432/prakerja_bench_reports"
     )

@@ -1,8 +1,8 @@
 """Benchmark: telephony events/s accepted by the API, and the screen-pop delay, each next to a
 bare baseline served by the same server in the same run.
 
-    .venv/bin/python bench/telephony.py                          # SQLite and PostgreSQL
-    .venv/bin/python bench/telephony.py --events 1000 --databases sqlite
+    .venv/bin/python bench/telephony.py                          # PostgreSQL
+    .venv/bin/python bench/telephony.py --events 1000
 
 For each database it creates a fresh database and migrates it, creates a PBX token and six agents
 with extensions, and starts gunicorn (WSGI, 2 workers: the API, as in production) on 127.0.0.1
@@ -311,7 +311,7 @@ def main() -> None:
     parser.add_argument(
         "--pops", type=int, default=40, help="answered calls timed for the screen-pop"
     )
-    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--databases", default="postgres")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--port", type=int, default=8400, help="gunicorn; uvicorn uses port+1")

@@ -80,14 +80,13 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# Default: SQLite in var/ with WAL, a busy timeout and IMMEDIATE transactions so concurrent
-# writers queue instead of failing with "database is locked". The WAL is checkpointed every
-# 10,000 pages (40 MB) rather than 1,000: a ticket's commit dirties about 20 pages, and a rarer
-# checkpoint copies each hot page back once for many commits (commit 0.30 -> 0.24 ms at intake).
-# Production: DATABASE_URL.
+# Production: PostgreSQL from DATABASE_URL (config/settings/production.py requires it).
+# Development and tests: SQLite in var/, with WAL (readers do not block the writer), a busy
+# timeout and IMMEDIATE transactions, so concurrent writers wait for each other instead of
+# failing with "database is locked".
 VAR_DIR.mkdir(exist_ok=True)
 SQLITE_OPTIONS = {
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
@@ -96,13 +95,7 @@ SQLITE_OPTIONS = {
 def database_from_url(url: str) -> dict:
     config = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Django's SQLite backend with writing transactions queued on a file lock (core/sqlite).
-        config["ENGINE"] = "prakerja.core.sqlite"
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
-        if config["NAME"] not in ("", ":memory:"):
-            # Keep the file open between requests: opening runs the PRAGMAs, and closing the last
-            # connection checkpoints the WAL; both per request cost more CPU than a sign-up's SQL.
-            config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     else:
         config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
         config["CONN_HEALTH_CHECKS"] = True
@@ -226,9 +219,8 @@ SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # --- Sessions ---------------------------------------------------------------------------------
-# Database sessions (revocable on the server) with one write per log-in;
-# docs/adr/0022-sqlite-for-development-and-tests.md.
-SESSION_ENGINE = "prakerja.core.sessions"
+# Database sessions: log-out and a password change revoke them on the server.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

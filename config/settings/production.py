@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SITE_URL
+from .base import DATABASES, DEBUG, REDIS_URL, SITE_URL
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY or len(SECRET_KEY) < 32:
@@ -18,6 +18,14 @@ if not SITE_URL.startswith("https://"):
     raise ImproperlyConfigured(
         "SITE_URL must be the site's public https:// address: links in e-mails and SMS use it."
     )
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set to a PostgreSQL database (postgres://...) in production."
+    )
+if not REDIS_URL:
+    # The cache and the channel layer are per process without it: chat would not reach other
+    # processes, and rate limits and the sign-up waiting room would not be cluster-wide.
+    raise ImproperlyConfigured("REDIS_URL must be set (redis://...) in production.")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -32,9 +40,5 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = False
 TASKS = {
-    "default": {
-        "BACKEND": env.str(
-            "TASKS_BACKEND", default="prakerja.core.tasks_backend.RowInsertDatabaseBackend"
-        )
-    }
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }

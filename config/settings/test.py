@@ -37,6 +37,3 @@ if TEST_DATABASE_URL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {"default": database_from_url("sqlite://:memory:")}
-    # In memory for every xdist worker: pytest-django recognises SQLite by Django's engine path
-    # only, and would give ours (prakerja.core.sqlite) a file per worker in the working directory.
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

@@ -17,15 +17,3 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
-
-
-def last_login_record(sender, user, **kwargs):
-    """`user_logged_in` receiver in place of Django's `update_last_login` (see AccountsConfig):
-    the same UPDATE, except right after `account_register`, which inserted the account with
-    `last_login` set and marked it `last_login_fresh`."""
-    from django.contrib.auth.models import update_last_login
-
-    if getattr(user, "last_login_fresh", False):
-        user.last_login_fresh = False
-        return
-    update_last_login(sender, user, **kwargs)

@@ -45,14 +45,10 @@ def local_datetime(
 _WRITE_STATEMENT = re.compile(
     r"^\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE
 )
-# A data-modifying CTE (`WITH ... INSERT INTO ...`, as core.db.rows_insert writes).
-_WRITE_IN_CTE = re.compile(r"\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\S+\s+SET)\b", re.IGNORECASE)
 
 
 def _refuse_writes(execute, sql, params, many, context):
-    if _WRITE_STATEMENT.match(sql) or (
-        sql.lstrip()[:4].upper() == "WITH" and _WRITE_IN_CTE.search(sql)
-    ):
+    if _WRITE_STATEMENT.match(sql):
         raise PreviewReadOnly()
     return execute(sql, params, many, context)
 

@@ -8,7 +8,6 @@ from django.db.models import Model
 from django.utils import timezone
 
 from . import clock
-from .db import row_insert
 from .logging import request_id_var
 from .models import ApiToken, AuditLog
 
@@ -36,19 +35,17 @@ def audit_record(
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = user.get_username() if user else (str(actor) if actor else "system")
-    return row_insert(
-        AuditLog(
-            at=at or timezone.now(),
-            actor=user,
-            actor_label=label[:150],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            object_label=str(obj)[:200] if obj is not None else "",
-            before=before,
-            after=after,
-            request_id=current_request_id() if request_id is None else request_id,
-        )
+    return AuditLog.objects.create(
+        at=at or timezone.now(),
+        actor=user,
+        actor_label=label[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=str(obj)[:200] if obj is not None else "",
+        before=before,
+        after=after,
+        request_id=current_request_id() if request_id is None else request_id,
     )
 
 

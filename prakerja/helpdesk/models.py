@@ -68,23 +68,9 @@ class Category(LocalizedNameMixin):
         ordering = ["position", "slug"]
 
 
-# The unassigned queue's condition as SQL text, the same as tk_unassigned_oldest's: SQLite uses a
-# partial index only when the query repeats its condition, and a list bound as parameters (as
-# Django binds `status__in`) never does; without it the queue read every unassigned ticket and
-# sorted them (57 ms with 35,000 waiting, growing with the backlog).
-_UNASSIGNED_SQL = '"helpdesk_ticket"."assignee_id" IS NULL AND "helpdesk_ticket"."status" IN ({})'
-
-
 def unassigned_active(qs):
-    """`qs` narrowed to unassigned active tickets, readable from tk_unassigned_oldest on both
-    databases. For queries on the ticket table itself (the table name is written out)."""
-    from django.db.models import BooleanField
-    from django.db.models.expressions import RawSQL
-
-    statuses = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)  # constants, not input
-    return qs.filter(
-        RawSQL(_UNASSIGNED_SQL.format(statuses), [], output_field=BooleanField())  # noqa: S611
-    )
+    """`qs` narrowed to unassigned active tickets (the rows of tk_unassigned_oldest)."""
+    return qs.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
 
 
 class Ticket(models.Model):
@@ -187,9 +173,8 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["requester_email", "-created_at"], name="tk_by_email"),
             models.Index(fields=["requester_phone", "-created_at"], name="tk_by_phone"),
-            # Free-text search has its own index, made per database by migrations 0005 and 0006
-            # (PostgreSQL: GIN over to_tsvector; SQLite: an FTS5 table that the intake task
-            # fills from a queue of new rows, kept in step by triggers afterwards).
+            # Free-text search has its own index, made per database by migrations 0005 and 0008
+            # (PostgreSQL: GIN over to_tsvector; SQLite: an FTS5 table kept in step by triggers).
         ]
         constraints = [models.UniqueConstraint(fields=["reference"], name="tk_reference_unique")]
 

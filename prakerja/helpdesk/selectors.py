@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from prakerja.accounts.models import Identity
 from prakerja.core import clock
 from prakerja.core.errors import Forbidden, NotFound
 from prakerja.core.logging import mask_nik
@@ -231,25 +232,8 @@ NIK_RE = r"^\d{16}$"
 
 
 def _users_for_nik(nik: str) -> list[int]:
-    """User ids with this NIK: accounts' lookup when it offers one, else its `Identity` rows
-    (issue 3 keeps the NIK there, unique), else a `nik` field on the user."""
-    try:
-        from prakerja.accounts import selectors as account_selectors
-    except ImportError:
-        return []
-    finder = getattr(account_selectors, "user_ids_for_nik", None)
-    if finder is not None:
-        return list(finder(nik=nik))
-    try:
-        from prakerja.accounts.models import Identity
-    except ImportError:
-        Identity = None
-    if Identity is not None and any(f.name == "nik" for f in Identity._meta.get_fields()):
-        return list(Identity.objects.filter(nik=nik).values_list("user_id", flat=True))
-    User = get_user_model()
-    if any(f.name == "nik" for f in User._meta.get_fields()):
-        return list(User.objects.filter(nik=nik).values_list("pk", flat=True))
-    return []
+    """User ids with this NIK (accounts' identities hold it, unique)."""
+    return list(Identity.objects.filter(nik=nik).values_list("user_id", flat=True))
 
 
 def ticket_search(*, user, query: str, limit: int = 25) -> list[Ticket]:
@@ -290,51 +274,15 @@ TEXT_SEARCH_PG = (
     "to_tsvector('simple', \"helpdesk_ticket\".\"subject\" || ' ' || "
     '"helpdesk_ticket"."requester_name") @@ to_tsquery(\'simple\', %s)'
 )
-# The newest matches straight from the index (FTS5 walks its rowids backwards), so a word that
-# is in every ticket costs what a rare one does.
+# The newest matches straight from the index (FTS5 walks its rowids backwards).
 TEXT_SEARCH_SQLITE = (
     '"helpdesk_ticket"."id" IN (SELECT rowid FROM helpdesk_ticket_fts '
     "WHERE helpdesk_ticket_fts MATCH %s ORDER BY rowid DESC LIMIT %s)"
 )
 TEXT_SEARCH_WORDS = 8
-# SQLite: the first indexed word at or after a point and below a bound (fts5vocab seeks there;
-# migration 0007).
-TEXT_SEARCH_SQLITE_NEXT_TERM = (
-    "SELECT term FROM helpdesk_ticket_fts_terms WHERE term >= %s AND term < %s LIMIT 1"
-)
-TEXT_SEARCH_SQLITE_TERMS = 8  # words a prefix is asked as one by one; beyond: as a prefix
-
 
 # PostgreSQL: the newest rows checked directly before the index is asked (see _text_search).
 TEXT_SEARCH_PG_RECENT = 2_000
-
-
-def _sqlite_word_query(word: str) -> str | None:
-    """The FTS5 query for `word` as a word prefix: the indexed words that start with it, each
-    quoted (FTS5 syntax is literal inside quotes) and OR-ed, which FTS5 reads lazily, newest
-    first; asked as a prefix (`"word"*`, which merges every row list of those words first:
-    ~65 ms for a word in each of 1,000,000 tickets) only when the word is not plain ASCII
-    letters and digits (the tokenizer folds and splits those its own way) or starts more than
-    TEXT_SEARCH_SQLITE_TERMS indexed words. None when no indexed word starts with it."""
-    from django.db import connection
-
-    if not (word.isascii() and word.isalnum()):
-        return f'"{word}"*'
-    bound = word[:-1] + chr(ord(word[-1]) + 1)
-    terms, start = [], word
-    with connection.cursor() as cursor:
-        while len(terms) <= TEXT_SEARCH_SQLITE_TERMS:
-            cursor.execute(TEXT_SEARCH_SQLITE_NEXT_TERM, [start, bound])
-            row = cursor.fetchone()
-            if row is None:
-                break
-            terms.append(row[0])
-            start = row[0] + "\x01"  # the next word after this one
-    if not terms:
-        return None
-    if len(terms) > TEXT_SEARCH_SQLITE_TERMS:
-        return f'"{word}"*'
-    return "(" + " OR ".join(f'"{term}"' for term in terms) + ")"
 
 
 def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
@@ -342,8 +290,7 @@ def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
     prefix: "serti" finds "Sertifikat"), newest first, through the full-text index (PostgreSQL
     GIN over to_tsvector, SQLite FTS5): every ticket is searched, not a recent window.
 
-    SQLite's FTS5 hands out the newest matches itself (each prefix asked as the words it
-    stands for: `_sqlite_word_query`). A GIN index returns matches unordered,
+    SQLite's FTS5 hands out the newest matches itself. A GIN index returns matches unordered,
     and PostgreSQL's estimate for a word prefix cannot tell a word in every ticket from one in
     none, so it may walk all tickets newest first testing each (seconds for a rare word). So:
     first the newest TEXT_SEARCH_PG_RECENT tickets (a common word fills the page there), then,
@@ -371,10 +318,8 @@ def _text_search(qs, query: str, *, limit: int) -> list[Ticket]:
         # `id + 0`: an order no index gives, so the plan is the GIN index, then a sort.
         return list(qs.filter(condition).order_by((F("id") + 0).desc())[:limit])
     if connection.vendor == "sqlite":
-        parts = [_sqlite_word_query(w) for w in words]
-        if None in parts:  # a word no indexed word starts with: no ticket has them all
-            return []
-        fts_query = " AND ".join(parts)
+        # Each word quoted (FTS5 syntax is literal inside quotes) and asked as a prefix.
+        fts_query = " AND ".join(f'"{word}"*' for word in words)
         condition = RawSQL(  # noqa: S611 - constant SQL; the words are parameters
             TEXT_SEARCH_SQLITE, [fts_query, limit], output_field=BooleanField()
         )

@@ -21,23 +21,22 @@ ATTEMPTS = 3
 
 @task()
 def ticket_intake(
-    reference: str,
-    route: bool = True,
-    acknowledge: bool = False,
-    language: str = "id",
-    created_by_id: int | None = None,
-    request_id: str = "",
+    *,
+    ticket_id: int,
+    route: bool,
+    acknowledge: bool,
+    language: str,
+    created_by_id: int | None,
+    request_id: str,
 ) -> int | None:
-    """Audit the creation of the ticket `reference`, route it (when asked), report, then
-    acknowledge by e-mail. Returns the assignee's id. The ticket is named by its reference, which
-    is known before it is inserted, so the task row is written in the same statement as the
-    ticket (`core.db.rows_insert`)."""
+    """Audit the creation of the ticket, route it (when asked), report, then acknowledge by
+    e-mail. Returns the assignee's id."""
     from .services.routing import ticket_intake_finish
 
     for attempt in range(1, ATTEMPTS + 1):
         try:
             ticket = ticket_intake_finish(
-                reference=reference,
+                ticket_id=ticket_id,
                 route=route,
                 created_by_id=created_by_id,
                 request_id=request_id,

@@ -72,8 +72,7 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
     before the transaction opens so the write lock is held for milliseconds, not for the hash.
     Writes the user, its participant group row and the audit entry `account.register`; on commit it
     enqueues `account_welcome_send` (the SMS code and the confirmation e-mail), so neither the SMS
-    gateway nor the mail server is waited for in the request. `last_login` is set in the insert:
-    both callers (the API and the web form) log the new account in straight away."""
+    gateway nor the mail server is waited for in the request."""
     from prakerja.switches.models import SwitchName
     from prakerja.switches.services import switch_require_active
 
@@ -95,8 +94,6 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
                 phone=phone,
                 password=password_hash,
                 date_joined=now,
-                # Sign-up logs the session in at once: recorded here, not by a second UPDATE.
-                last_login=now,
             )
         except IntegrityError as exc:
             # username and e-mail are the user table's only unique keys; both hold the e-mail.
@@ -108,7 +105,6 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
         audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
         language = translation.get_language() or settings.LANGUAGE_CODE
         transaction.on_commit(lambda: account_welcome_send.enqueue(user.pk, language))
-    user.last_login_fresh = True  # accounts.backends.last_login_record skips its UPDATE
     return user
 
 

@@ -6,12 +6,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+SAFE = {
+    "SECRET_KEY": "x" * 50,
+    "DATABASE_URL": "postgres://prakerja@db.internal:5432/prakerja",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "SITE_URL": "https://prakerja.example.go.id",
+}
 
 
-def _load_production(**env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "SITE_URL")}
+HSTS = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE)"
+
+
+def _load_production(code: str = HSTS, **env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "TASKS_BACKEND", *SAFE)}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env_overrides)
-    code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE)"
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -30,21 +38,54 @@ def test_production_refuses_short_secret():
 
 
 def test_production_refuses_debug():
-    result = _load_production(SECRET_KEY="x" * 50, DEBUG="1")
+    result = _load_production(**SAFE, DEBUG="1")
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr
 
 
 def test_production_refuses_a_site_url_without_https():
-    result = _load_production(SECRET_KEY="x" * 50)
+    result = _load_production(**{**SAFE, "SITE_URL": "http://prakerja.example.go.id"})
     assert result.returncode != 0
     assert "SITE_URL must be" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "database_url", [None, "sqlite:////srv/prakerja/db.sqlite3", "mysql://u@db/prakerja"]
+)
+def test_production_refuses_a_database_other_than_postgresql(database_url):
+    env = {k: v for k, v in SAFE.items() if k != "DATABASE_URL"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    result = _load_production(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL must be set to a PostgreSQL database" in (
+        result.stderr
+    )
+
+
+def test_production_refuses_to_start_without_redis():
+    result = _load_production(**{k: v for k, v in SAFE.items() if k != "REDIS_URL"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: REDIS_URL must be set" in result.stderr
+
+
 def test_production_starts_with_safe_config_and_hsts():
-    result = _load_production(SECRET_KEY="x" * 50, SITE_URL="https://prakerja.example.go.id")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'], "
+        "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.TASKS['default']['BACKEND'])"
+    )
+    result = _load_production(**SAFE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["31536000", "True"]
+    result = _load_production(**SAFE, code=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "prakerja.livechat.layers.PubSubChannelLayer",
+        "django_tasks_db.DatabaseBackend",
+    ]
 
 
 @pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])

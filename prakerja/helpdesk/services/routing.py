@@ -124,13 +124,12 @@ def _give(
 @transaction.atomic
 def ticket_intake_finish(
     *,
-    reference: str,
+    ticket_id: int,
     route: bool = True,
     created_by_id: int | None = None,
     request_id: str = "",
 ) -> Ticket | None:
     """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
-    index the tickets waiting for the free-text index (SQLite; `ticket_search_index_flush`),
     record the creation in the audit log (at the ticket's creation time, by `created_by_id`,
     with the creating request's id; new and unassigned, as every ticket starts), route it to
     the least-loaded available agent when `route` is true and it is still waiting (an agent may
@@ -141,13 +140,12 @@ def ticket_intake_finish(
     chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
     row lock too, so the fact row is created exactly once.
     """
-    from .tickets import _report, ticket_search_index_flush
+    from .tickets import _report
 
-    ticket_search_index_flush()
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("category", "assignee")
-        .filter(reference=reference)
+        .filter(pk=ticket_id)
         .first()
     )
     if ticket is None:

@@ -18,13 +18,13 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
 
+from prakerja.accounts.phones import normalize_phone
 from prakerja.core import clock
-from prakerja.core.db import rows_insert
 from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record, current_request_id
-from prakerja.core.tasks_backend import task_outbox_row
 
 from .. import hooks, hours
 from ..models import (
@@ -101,25 +101,6 @@ def normalize_reference(value: str) -> str:
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == REFERENCE_LENGTH else raw
 
 
-def normalize_phone(raw: str) -> str:
-    """E.164 via accounts' helper (issue 3); raises ValueError on an invalid number."""
-    try:
-        from prakerja.accounts.phones import normalize_phone as accounts_normalize
-    except ImportError:  # accounts has not landed its helper yet
-        accounts_normalize = None
-    if accounts_normalize is not None:
-        return accounts_normalize(raw)
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(raw, "ID")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("invalid number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """First-response and resolution due times, counted in business hours from `start`."""
     targets = cache.get_or_set(
@@ -152,33 +133,6 @@ def _report(ticket: Ticket) -> None:
 def _report_if_changed(ticket: Ticket, fields: list[str]) -> None:
     if REPORTED_FIELDS.intersection(fields):
         _report(ticket)
-
-
-# SQLite: the rows queued by the INSERT trigger of migration 0006, indexed in one batch.
-SEARCH_FLUSH_SQLITE = (
-    "INSERT INTO helpdesk_ticket_fts(rowid, subject, requester_name) "
-    "SELECT t.id, t.subject, t.requester_name FROM helpdesk_ticket_fts_pending p "
-    "JOIN helpdesk_ticket t ON t.id = p.ticket_id",
-    "DELETE FROM helpdesk_ticket_fts_pending",
-)
-
-
-def ticket_search_index_flush() -> None:
-    """Bring the free-text index up to date with the tickets created since the last flush.
-
-    SQLite only: a new ticket is queued for its FTS5 index rather than indexed in its own
-    INSERT (an FTS5 write per transaction cost as much as the rest of the row; migration 0006),
-    and the intake task that follows every ticket calls this, so text search finds a ticket once
-    its intake task has run (exact look-ups find it at once). One writer at a time on SQLite,
-    so nothing is queued between the two statements. PostgreSQL's GIN index follows every row
-    by itself: nothing to do.
-    """
-    connection = transaction.get_connection()
-    if connection.vendor != "sqlite":
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in SEARCH_FLUSH_SQLITE:
-            cursor.execute(sql)
 
 
 def _snapshot(ticket: Ticket) -> dict:
@@ -275,14 +229,14 @@ def ticket_create(
 
     Everything the requester's answer does not need happens after commit, in one background
     task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
-    development and tests). With the database task backend its row is written with the ticket
-    and the message, in one statement on PostgreSQL (`core.db.rows_insert`,
-    `core.tasks_backend.task_outbox_row`); any other backend is called on commit. The task
-    does the audit entry of the creation (with the creation's time, actor
+    development and tests): the audit entry of the creation (with the creation's time, actor
     and request id), routing to an available agent when `route` is true
     (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
-    when the requester has an e-mail address. A caller that must assign the ticket itself
-    (telephony's answer) passes `route=False` and calls `ticket_assign` in its own transaction.
+    when the requester has an e-mail address. With the database task backend (production) the
+    task row is written in the ticket's transaction: no worker sees it before the ticket
+    commits, and a rolled-back ticket leaves none. Any other backend is called on commit. A
+    caller that must assign the ticket itself (telephony's answer) passes `route=False` and
+    calls `ticket_assign` in its own transaction.
 
     `attachment` (an uploaded file, the web form's) is checked before anything is written and
     stored with the ticket in one transaction (`attachment_add`): a bad file leaves no ticket.
@@ -321,53 +275,40 @@ def ticket_create(
         "resolution_due_at": resolution_due,
     }
     created_by = actor or requester
-    # `tasks.ticket_intake`'s arguments after the reference.
-    intake = (
-        route and channel != Channel.CHAT,  # route
-        bool(email) and channel != Channel.CHAT,  # acknowledge
-        (translation.get_language() or settings.LANGUAGE_CODE)[:2],  # language
-        created_by.pk if getattr(created_by, "is_authenticated", False) else None,  # created_by_id
-        current_request_id(),  # request_id
-    )
-    using = router.db_for_write(Ticket)
-    if attachment is None:  # the rows' one statement is the transaction (rows_insert)
-        return _ticket_insert(fields, description=description, intake=intake, using=using)
-    with transaction.atomic(using=using):
-        ticket = _ticket_insert(fields, description=description, intake=intake, using=using)
-        attachment_add(ticket=ticket, upload=attachment)
-    return ticket
-
-
-def _ticket_insert(fields: dict, *, description: str, intake: tuple, using: str) -> Ticket:
-    """`ticket_create`'s rows: the ticket, its first message and its intake task."""
-    # A reference collision (rare: 23**8 values) undoes only the new rows (rows_insert) and is
-    # retried with a new reference.
+    intake = {
+        "route": route and channel != Channel.CHAT,
+        "acknowledge": bool(email) and channel != Channel.CHAT,
+        "language": (translation.get_language() or settings.LANGUAGE_CODE)[:2],
+        "created_by_id": created_by.pk if getattr(created_by, "is_authenticated", False) else None,
+        "request_id": current_request_id(),
+    }
+    # A reference collision (rare: 23**8 values) undoes the attempt, which is tried again with a
+    # new reference: the whole transaction, or a savepoint inside a caller's transaction.
     for attempt in range(REFERENCE_ATTEMPTS):
-        ticket = Ticket(reference=generate_reference(), **fields)
-        rows = [ticket]
-        if description:
-            rows.append(
-                Message(
-                    ticket=ticket,
-                    author=fields["requester"],
-                    author_name=fields["requester_name"],
-                    from_requester=True,
-                    kind=MessageKind.PUBLIC,
-                    body=description,
-                    created_at=fields["created_at"],
-                )
-            )
-        args = (ticket.reference, *intake)
-        outbox = task_outbox_row(ticket_intake, args, using=using)
         try:
-            rows_insert(*rows, *([outbox] if outbox else []), using=using)
+            with transaction.atomic():
+                ticket = Ticket.objects.create(reference=generate_reference(), **fields)
+                if description:
+                    Message.objects.create(
+                        ticket=ticket,
+                        author=requester,
+                        author_name=name,
+                        from_requester=True,
+                        kind=MessageKind.PUBLIC,
+                        body=description,
+                        created_at=now,
+                    )
+                if attachment is not None:
+                    attachment_add(ticket=ticket, upload=attachment)
+                enqueue = partial(ticket_intake.enqueue, ticket_id=ticket.pk, **intake)
+                if isinstance(ticket_intake.get_backend(), DatabaseBackend):
+                    enqueue()
+                else:
+                    transaction.on_commit(enqueue)
+                return ticket
         except IntegrityError as exc:
             if attempt == REFERENCE_ATTEMPTS - 1 or "reference" not in str(exc):
                 raise
-            continue
-        if outbox is None:
-            transaction.on_commit(partial(ticket_intake.enqueue, *args), using=using)
-        return ticket
     raise AssertionError("unreachable")
 
 

@@ -253,9 +253,7 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_t
     from django.db import transaction
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {
-        "default": {"BACKEND": "prakerja.core.tasks_backend.RowInsertDatabaseBackend"}
-    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
     def create(email):
         return services.ticket_create(
@@ -265,7 +263,7 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_t
     ticket = create("a@example.test")
     row = DBTaskResult.objects.get()  # written by ticket_create itself, not on commit
     assert row.task_path == "prakerja.helpdesk.tasks.ticket_intake"
-    assert row.args_kwargs["args"][0] == ticket.reference
+    assert row.args_kwargs["kwargs"]["ticket_id"] == ticket.pk
 
     def create_then_fail():
         with transaction.atomic():

@@ -289,18 +289,15 @@ def test_supervisor_page_and_roster_import(client, open_hours):
 
 
 @pytest.mark.parametrize("recent", [2_000, 1])  # PostgreSQL: from the newest rows / the index
-def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(
-    monkeypatch, recent, django_capture_on_commit_callbacks
-):
+def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(monkeypatch, recent):
     from prakerja.helpdesk import selectors
 
     monkeypatch.setattr(selectors, "TEXT_SEARCH_PG_RECENT", recent)
     staff = agent()
-    with django_capture_on_commit_callbacks(execute=True):  # the intake tasks (text search)
-        old = new_ticket(subject="Kata langka lama", email="lama@example.test")
-        for n in range(3):
-            new_ticket(subject=f"Baru {n}")
-        newer = new_ticket(subject="Sertifikat langka", name="Budi Santoso")
+    old = new_ticket(subject="Kata langka lama", email="lama@example.test")
+    for n in range(3):
+        new_ticket(subject=f"Baru {n}")
+    newer = new_ticket(subject="Sertifikat langka", name="Budi Santoso")
     assert selectors.ticket_search(user=staff, query="langka") == [newer, old]  # newest first
     assert selectors.ticket_search(user=staff, query="LANG") == [newer, old]  # word prefix
     assert selectors.ticket_search(user=staff, query="langka lama") == [old]  # every word
@@ -312,20 +309,15 @@ def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(
     assert selectors.ticket_search(user=staff, query="lama:*") == [old]
 
 
-@pytest.mark.parametrize("cap", [8, 2])  # SQLite: words asked one by one / as a prefix
-def test_a_prefix_finds_every_word_it_starts_newest_first(
-    monkeypatch, cap, django_capture_on_commit_callbacks
-):
+def test_a_prefix_finds_every_word_it_starts_newest_first():
     from prakerja.helpdesk import selectors
 
-    monkeypatch.setattr(selectors, "TEXT_SEARCH_SQLITE_TERMS", cap)
     staff = agent()
-    with django_capture_on_commit_callbacks(execute=True):
-        base = new_ticket(subject="Sertifikat belum ada")
-        longer = new_ticket(subject="Sertifikatnya hilang")
-        other = new_ticket(subject="Serta keluhan lain")
-        new_ticket(subject="Sesi pelatihan")  # "se", not "ser"
-        accented = new_ticket(subject="Café pelatihan", name="Ñoño Sertu")
+    base = new_ticket(subject="Sertifikat belum ada")
+    longer = new_ticket(subject="Sertifikatnya hilang")
+    other = new_ticket(subject="Serta keluhan lain")
+    new_ticket(subject="Sesi pelatihan")  # "se", not "ser"
+    accented = new_ticket(subject="Café pelatihan", name="Ñoño Sertu")
     search = partial(selectors.ticket_search, user=staff)
     assert search(query="sertifikat") == [longer, base]
     assert search(query="serti") == [longer, base]
@@ -333,17 +325,16 @@ def test_a_prefix_finds_every_word_it_starts_newest_first(
     assert search(query="ser hilang") == [longer]
     assert search(query="sertifikatnyaa") == []
     assert search(query="sertifikat zzz") == []
-    assert search(query="café") == [accented]  # not plain ASCII: asked as a prefix
+    assert search(query="café") == [accented]
     assert search(query="ñoño") == [accented]
 
 
-def test_text_search_follows_changes_to_the_indexed_fields(django_capture_on_commit_callbacks):
+def test_text_search_follows_changes_to_the_indexed_fields():
     from prakerja.helpdesk import selectors
     from prakerja.helpdesk.models import Ticket
 
     staff = agent()
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket = new_ticket(subject="Akun terkunci")
+    ticket = new_ticket(subject="Akun terkunci")
     Ticket.objects.filter(pk=ticket.pk).update(subject="Pencairan insentif")
     assert selectors.ticket_search(user=staff, query="terkunci") == []
     assert selectors.ticket_search(user=staff, query="insentif") == [ticket]
@@ -351,56 +342,40 @@ def test_text_search_follows_changes_to_the_indexed_fields(django_capture_on_com
     assert selectors.ticket_search(user=staff, query="insentif") == []
 
 
-def test_text_search_finds_a_ticket_once_its_intake_ran_even_if_changed_before(
-    django_capture_on_commit_callbacks,
-):
-    """SQLite queues new tickets for the full-text index and the intake task indexes the queue;
-    a ticket renamed or deleted while queued is indexed as it is then, or not at all, and the
-    index stays consistent with the table (PostgreSQL's index follows every row itself)."""
+def test_text_search_finds_a_new_ticket_before_its_intake_task_runs():
+    """The full-text index follows every write of the ticket table in the same transaction;
+    the index and the table stay consistent."""
     from django.db import connection
 
     from prakerja.helpdesk import selectors
     from prakerja.helpdesk.models import Ticket
 
     staff = agent()
-    renamed = new_ticket(subject="Akun terkunci")  # intake tasks not run yet
+    renamed = new_ticket(subject="Akun terkunci")  # intake tasks not run
     gone = new_ticket(subject="Insentif gagal")
+    assert selectors.ticket_search(user=staff, query="terkunci") == [renamed]
     Ticket.objects.filter(pk=renamed.pk).update(subject="Pencairan insentif")
     Ticket.objects.filter(pk=gone.pk).delete()
-    with django_capture_on_commit_callbacks(execute=True):
-        kept = new_ticket(subject="Insentif belum masuk")
     assert selectors.ticket_search(user=staff, query="terkunci") == []
-    assert selectors.ticket_search(user=staff, query="insentif") == [kept, renamed]
-    Ticket.objects.filter(pk=renamed.pk).delete()  # now indexed: removed from the index too
-    assert selectors.ticket_search(user=staff, query="insentif") == [kept]
+    assert selectors.ticket_search(user=staff, query="insentif") == [renamed]
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # raises when index and table disagree
             cursor.execute(
                 "INSERT INTO helpdesk_ticket_fts(helpdesk_ticket_fts, rank) "
                 "VALUES ('integrity-check', 1)"
             )
-            cursor.execute("SELECT count(*) FROM helpdesk_ticket_fts_pending")
-            assert cursor.fetchone()[0] == 0
+        tables = connection.introspection.table_names()
+        assert "helpdesk_ticket_fts_pending" not in tables  # migration 0008 dropped them
+        assert "helpdesk_ticket_fts_terms" not in tables
 
 
-def test_the_unassigned_queue_is_read_in_order_from_its_index():
-    """SQLite uses a partial index only when the query repeats its condition, which a list bound
-    as parameters never does: `unassigned_active` writes it out, so the oldest unassigned
-    tickets come straight from tk_unassigned_oldest (no sort of every waiting ticket)."""
-    from django.db import connection
-
+def test_the_unassigned_queue_holds_unassigned_active_tickets_oldest_first():
     from prakerja.helpdesk import selectors
-    from prakerja.helpdesk.models import Ticket, TicketStatus, unassigned_active
+    from prakerja.helpdesk.models import Ticket, TicketStatus
 
     older, newer, taken, done = new_ticket(), new_ticket(), new_ticket(), new_ticket()
     Ticket.objects.filter(pk=taken.pk).update(assignee=agent())
     Ticket.objects.filter(pk=done.pk).update(status=TicketStatus.CLOSED)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # with statistics (OPERATIONS.md: PRAGMA optimize)
-        plan = unassigned_active(Ticket.objects.all()).order_by("created_at", "id").explain()
-        assert "USING INDEX tk_unassigned_oldest" in plan, plan
-        assert "TEMP B-TREE" not in plan, plan
     queue, _cursor = selectors.ticket_queue(user=agent(), queue="unassigned")
     assert queue == [older, newer]
     assert selectors.queue_counts(user=agent())["unassigned"] == 2

@@ -9,8 +9,7 @@
   }
 
   // Presence stays "online" only while some workspace page keeps beating; a closed browser expires.
-  var bar = document.querySelector("[data-heartbeat]");
-  var beatUrl = bar ? bar.getAttribute("data-heartbeat") : "/agen/heartbeat/";
+  var beatUrl = document.querySelector("script[data-heartbeat]").getAttribute("data-heartbeat");
   function beat() {
     if (document.visibilityState === "hidden") { return; }
     fetch(beatUrl, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
