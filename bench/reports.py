@@ -231,6 +231,7 @@ def bench_database(name: str, url: str, csv_path: Path, args, rows: int) -> dict
         "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "https://bench.prakerja.invalid",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": url,
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),

@@ -220,6 +220,7 @@ def bench_database(name: str, url: str, args, payloads: list[dict]) -> dict:
         "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "https://bench.prakerja.invalid",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": url,
         "REDIS_URL": args.redis,

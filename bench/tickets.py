@@ -60,6 +60,7 @@ def server_env(database_url: str, redis_url: str, workdir: Path) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "https://bench.prakerja.invalid",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",

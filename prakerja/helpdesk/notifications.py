@@ -13,6 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from .models import Message, Ticket
+
 KINDS = ("acknowledgement", "reply", "resolved")
 
 
@@ -20,8 +22,6 @@ KINDS = ("acknowledgement", "reply", "resolved")
 def send_ticket_email(
     ticket_id: int, kind: str, message_id: int | None = None, language: str = "id"
 ):
-    from .models import Message, Ticket
-
     ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
     if ticket is None or not ticket.requester_email or kind not in KINDS:
         return 0

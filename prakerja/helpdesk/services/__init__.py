@@ -1,6 +1,6 @@
 """Every write in the contact-center core. `from prakerja.helpdesk.services import ticket_create`.
 
-Split by topic: tickets (lifecycle), routing (assignment and claims), staff (presence, roster),
+Split by topic: intake (new tickets), messages (the thread), tickets (lifecycle), routing (assignment and claims), staff (presence, roster),
 kb (knowledge base and canned responses), configuration (categories, SLA targets, hours).
 """
 
@@ -15,7 +15,14 @@ from .configuration import (
     weekly_hours_delete,
     weekly_hours_save,
 )
+from .intake import ticket_create
 from .kb import canned_render
+from .messages import (
+    message_body_clean,
+    ticket_chat_message_add,
+    ticket_reply,
+    ticket_requester_reply,
+)
 from .routing import (
     routing_drain,
     ticket_claim,
@@ -24,15 +31,7 @@ from .routing import (
 )
 from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
 from .tickets import (
-    generate_reference,
-    message_body_clean,
-    normalize_reference,
-    sla_due_times,
     ticket_assign,
-    ticket_chat_message_add,
-    ticket_create,
-    ticket_reply,
-    ticket_requester_reply,
     ticket_resolve,
     ticket_set_status,
     ticket_update,
@@ -52,14 +51,11 @@ __all__ = [
     "weekly_hours_save",
     "canned_render",
     "validate_upload",
-    "generate_reference",
-    "normalize_reference",
     "presence_heartbeat",
     "presence_set",
     "roster_import_csv",
     "roster_set",
     "routing_drain",
-    "sla_due_times",
     "ticket_assign",
     "ticket_chat_message_add",
     "message_body_clean",

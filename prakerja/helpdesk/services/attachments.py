@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from prakerja.core import clock
 from prakerja.core.errors import ValidationFailed
@@ -23,8 +24,6 @@ def _sniff(upload) -> str | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff"):
-        from PIL import Image
-
         try:
             with Image.open(upload) as image:
                 image.verify()

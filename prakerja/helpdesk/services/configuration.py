@@ -16,8 +16,7 @@ from prakerja.core.services import audit_record, audited_save
 
 from .. import hours
 from ..models import Category, HoursException, SlaTarget, WeeklyHours
-from ..selectors import CATEGORIES_CACHE_KEY
-from .tickets import SLA_CACHE_KEY
+from ..selectors import CATEGORIES_CACHE_KEY, SLA_CACHE_KEY
 
 
 def _forget_on_commit(key: str) -> None:

@@ -9,10 +9,8 @@ ticket and an agent never goes over their limit through automatic assignment.
   `select_for_update(skip_locked=True)`: each row goes to exactly one claimant.
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
@@ -27,28 +25,13 @@ from ..models import (
     TicketStatus,
     unassigned_active,
 )
-
-
-def default_limit() -> int:
-    return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
-
-
-def agent_loads(agent_ids) -> dict[int, int]:
-    """Active (new/open/pending) tickets per agent."""
-    rows = (
-        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["assignee_id"]: row["n"] for row in rows}
+from ..selectors import agent_loads, agents_available, default_limit
+from ._common import _report
 
 
 def _lock_agent_with_capacity(*, at=None):
     """Lock and return (presence) of the least-loaded available agent under their limit, or None.
     Must run inside a transaction; the lock is held until it ends."""
-    from ..selectors import agents_available
-
     presences = {
         p.agent_id: p
         for p in AgentPresence.objects.filter(agent__in=agents_available(at=at)).only(
@@ -106,8 +89,6 @@ def _give(
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
     if report:  # ticket_create reports once, after routing
-        from .tickets import _report
-
         _report(ticket)
     presence.last_routed_at = now
     presence.save(update_fields=["last_routed_at"])
@@ -140,8 +121,6 @@ def ticket_intake_finish(
     chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
     row lock too, so the fact row is created exactly once.
     """
-    from .tickets import _report
-
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("category", "assignee")

@@ -17,6 +17,7 @@ from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 from prakerja.core.services import audit_record
 
 from ..models import AgentPresence, PresenceStatus, RosterEntry, Shift
+from .routing import routing_drain_on_commit
 
 ROSTER_MAX_ROWS = 20_000
 # The roster file's optional first line, as the import form names it (translated: a supervisor
@@ -41,8 +42,6 @@ def presence_set(*, agent, status: str) -> AgentPresence:
         presence.changed_at = now
     presence.save(update_fields=["status", "last_seen_at", "changed_at"])
     if status == PresenceStatus.ONLINE:
-        from .routing import routing_drain_on_commit
-
         routing_drain_on_commit()
     return presence
 

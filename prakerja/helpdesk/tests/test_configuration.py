@@ -11,7 +11,7 @@ from prakerja.core.errors import ValidationFailed
 from prakerja.core.models import AuditLog
 from prakerja.helpdesk import hours, selectors, services
 from prakerja.helpdesk.models import Category, HoursException, Priority, SlaTarget, WeeklyHours
-from prakerja.helpdesk.services.tickets import sla_due_times
+from prakerja.helpdesk.selectors import sla_due_times
 
 from .factories import supervisor
 

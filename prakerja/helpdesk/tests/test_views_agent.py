@@ -88,9 +88,9 @@ def test_search_by_reference_email_phone_text_and_nik(
     assert by_ref.status_code == 302
     for q in ("rina@example.test", "0812-9876-5432", "sertifikat", "rina"):
         assert ticket.reference in client.get(url, {"q": q}).content.decode(), q
-    from prakerja.helpdesk import selectors
+    from prakerja.helpdesk.selectors import search
 
-    monkeypatch.setattr(selectors, "_users_for_nik", lambda nik: [user.pk])
+    monkeypatch.setattr(search, "_users_for_nik", lambda nik: [user.pk])
     assert ticket.reference in client.get(url, {"q": "3171234567890123"}).content.decode()
 
 
@@ -291,8 +291,9 @@ def test_supervisor_page_and_roster_import(client, open_hours):
 @pytest.mark.parametrize("recent", [2_000, 1])  # PostgreSQL: from the newest rows / the index
 def test_text_search_uses_the_index_over_every_ticket_by_word_prefix(monkeypatch, recent):
     from prakerja.helpdesk import selectors
+    from prakerja.helpdesk.selectors import search
 
-    monkeypatch.setattr(selectors, "TEXT_SEARCH_PG_RECENT", recent)
+    monkeypatch.setattr(search, "TEXT_SEARCH_PG_RECENT", recent)
     staff = agent()
     old = new_ticket(subject="Kata langka lama", email="lama@example.test")
     for n in range(3):
@@ -382,13 +383,13 @@ def test_the_unassigned_queue_holds_unassigned_active_tickets_oldest_first():
 
 
 def test_requester_panel_shows_program_status_masked(client, monkeypatch):
-    from prakerja.helpdesk import selectors
+    from prakerja.helpdesk.selectors import requesters
 
     user = participant()
     ticket = new_ticket(requester=user, description="Halo")
     new_ticket(requester=user, subject="Laporan lama lewat telepon", channel=Channel.PHONE)
     monkeypatch.setattr(
-        selectors,
+        requesters,
         "participant_summary_for_agent",
         lambda *, user: {
             "nik_masked": "3171234567890123",  # even if a full NIK slipped through

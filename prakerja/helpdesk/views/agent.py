@@ -24,6 +24,7 @@ from ..models import (
     PresenceStatus,
     Ticket,
 )
+from ..references import normalize_reference
 
 agent_required = role_required(*CONTACT_CENTER_ROLES)
 
@@ -48,7 +49,7 @@ def workspace(request):
     cursor = None
     if query:
         tickets = selectors.ticket_search(user=request.user, query=query)
-        if len(tickets) == 1 and services.normalize_reference(query) == tickets[0].reference:
+        if len(tickets) == 1 and normalize_reference(query) == tickets[0].reference:
             return redirect("helpdesk:agent_ticket", reference=tickets[0].reference)
     else:
         tickets, cursor = selectors.ticket_queue(

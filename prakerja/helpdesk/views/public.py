@@ -18,6 +18,7 @@ from prakerja.core.ratelimit import client_ip, rate_limit
 from .. import selectors, services
 from ..forms import ComplaintForm, RequesterReplyForm, TrackForm
 from ..models import Article, Attachment, Category, Channel, Ticket
+from ..references import normalize_reference
 
 logger = logging.getLogger(__name__)
 # The references this browser proved it may see (it submitted them, or gave reference + e-mail):
@@ -153,7 +154,7 @@ def _tracked_ticket(request, reference):
     """The ticket if this browser looked it up (reference + e-mail) or the user owns it."""
     ticket = (
         Ticket.objects.select_related("category")
-        .filter(reference=services.normalize_reference(reference))
+        .filter(reference=normalize_reference(reference))
         .first()
     )
     if ticket is None or not _can_see(request, ticket):

@@ -1,0 +1,115 @@
+"""Who works now: shifts, agents on shift and available, effective presence, the supervisor's
+board."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet
+
+from prakerja.core import clock
+
+from ..models import (
+    ACTIVE_STATUSES,
+    AgentPresence,
+    PresenceStatus,
+    RosterEntry,
+    Shift,
+    Ticket,
+    unassigned_active,
+)
+from .queues import COUNT_CAP
+
+
+def default_limit() -> int:
+    return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
+
+
+def agent_loads(agent_ids) -> dict[int, int]:
+    """Active (new/open/pending) tickets per agent."""
+    rows = (
+        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+def presence_ttl() -> dt.timedelta:
+    return dt.timedelta(seconds=int(getattr(settings, "HELPDESK_PRESENCE_TTL_SECONDS", 90)))
+
+
+def shifts_at(*, at: dt.datetime | None = None) -> QuerySet[Shift]:
+    """Active shifts covering the Asia/Jakarta wall-clock time `at` (default now)."""
+    local = clock.to_local(at or clock.now())
+    return Shift.objects.filter(
+        is_active=True, starts_at__lte=local.time(), ends_at__gt=local.time()
+    )
+
+
+def agents_on_shift(*, at: dt.datetime | None = None) -> QuerySet:
+    """Users rostered on a shift covering `at` (any presence)."""
+    at = at or clock.now()
+    local = clock.to_local(at)
+    on_roster = RosterEntry.objects.filter(date=local.date(), shift__in=shifts_at(at=at))
+    return get_user_model().objects.filter(pk__in=on_roster.values("agent_id"), is_active=True)
+
+
+def agents_available(*, at: dt.datetime | None = None) -> QuerySet:
+    """Agents on shift now and online: presence `online` and seen within the presence TTL (a
+    browser that went quiet expires). The routing pool."""
+    at = at or clock.now()
+    return agents_on_shift(at=at).filter(
+        presence__status=PresenceStatus.ONLINE,
+        presence__last_seen_at__gte=at - presence_ttl(),
+    )
+
+
+def effective_presence(presence, *, at: dt.datetime | None = None) -> str:
+    """The status others should see: what the agent set, or offline when the heartbeat stopped."""
+    if presence is None or presence.last_seen_at is None:
+        return PresenceStatus.OFFLINE
+    at = at or clock.now()
+    if at - presence.last_seen_at > presence_ttl():
+        return PresenceStatus.OFFLINE
+    return presence.status
+
+
+def supervisor_board(*, at: dt.datetime | None = None) -> dict:
+    """Who is on shift now, their effective presence and load; today's roster per shift; the
+    unassigned queue size. A fixed number of queries whatever the team size."""
+
+    at = at or clock.now()
+    local = clock.to_local(at)
+    on_shift = list(agents_on_shift(at=at).order_by("full_name", "username"))
+    presences = {p.agent_id: p for p in AgentPresence.objects.filter(agent__in=on_shift)}
+    loads = agent_loads([u.pk for u in on_shift])
+    rows = []
+    for user in on_shift:
+        presence = presences.get(user.pk)
+        rows.append(
+            {
+                "user": user,
+                "status": effective_presence(presence, at=at),
+                "load": loads.get(user.pk, 0),
+                "limit": (presence.ticket_limit if presence and presence.ticket_limit else None)
+                or default_limit(),
+                "last_seen_at": presence.last_seen_at if presence else None,
+            }
+        )
+    roster = (
+        RosterEntry.objects.filter(date=local.date())
+        .values("shift__name", "shift__starts_at", "shift__ends_at")
+        .annotate(n=Count("id"))
+        .order_by("shift__starts_at")
+    )
+
+    return {
+        "rows": rows,
+        "online": sum(1 for r in rows if r["status"] == PresenceStatus.ONLINE),
+        "roster": list(roster),
+        "unassigned": unassigned_active(Ticket.objects.all()).values("pk")[: COUNT_CAP + 1].count(),
+        "shifts_now": list(shifts_at(at=at)),
+        "at": local,
+    }
