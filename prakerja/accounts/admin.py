@@ -1,11 +1,15 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.core.admin import ReadOnlyModelAdmin
 from prakerja.core.errors import DomainError
+from prakerja.core.logging import mask_nik
 
 from .models import Identity, IdentityStatus, SmsOutbox, User
+from .services import identity_reject, identity_release, identity_verify
 
 
 @admin.register(User)
@@ -91,8 +95,6 @@ class IdentityAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("NIK"))
     def masked_nik(self, obj):
-        from prakerja.core.logging import mask_nik
-
         return mask_nik(obj.nik)
 
     @admin.display(boolean=True, description=_("ID card"))
@@ -101,9 +103,6 @@ class IdentityAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("ID card photo"))
     def id_card_link(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         if not obj.id_card:
             return "—"
         return format_html(
@@ -118,15 +117,11 @@ class IdentityAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify through the registry (after reviewing the ID-card photo)"))
     def verify(self, request, queryset):
-        from .services import identity_verify
-
         for identity in queryset.filter(status=IdentityStatus.PENDING):
             identity_verify(identity=identity, actor=request.user)
 
     @admin.action(description=_("Reject: ID card photo does not match"))
     def reject_photo(self, request, queryset):
-        from .services import identity_reject
-
         for identity in queryset:
             identity_reject(
                 identity=identity,
@@ -139,8 +134,6 @@ class IdentityAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def release_nik(self, request, queryset):
-        from .services import identity_release
-
         for identity in queryset:
             try:
                 identity_release(

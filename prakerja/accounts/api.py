@@ -7,6 +7,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.errors import NotFound
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip, rate_limit
 
@@ -181,8 +182,6 @@ def _identity(identity: Identity) -> IdentityOut:
     summary="My identity and its verification status",
 )
 def identity_get(request):
-    from prakerja.core.errors import NotFound
-
     identity = Identity.objects.filter(user=request.auth).first()
     if identity is None:
         raise NotFound()

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core.logging import mask_nik
+
 
 class User(AbstractUser):
     """Everyone who logs in: participants and staff. Roles are groups (core.roles)."""
@@ -204,6 +206,4 @@ class Identity(models.Model):
         ]
 
     def __str__(self) -> str:
-        from prakerja.core.logging import mask_nik
-
         return f"{self.full_name} ({mask_nik(self.nik)})"

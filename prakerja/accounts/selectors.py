@@ -2,6 +2,11 @@
 
 from django.contrib.auth import get_user_model
 
+from prakerja.core.errors import NotFound
+from prakerja.core.roles import Role, has_role
+
+from .models import Identity
+
 
 def user_by_phone(*, phone: str):
     """The most recent active user with this E.164 number, or None."""
@@ -16,11 +21,6 @@ def user_by_phone(*, phone: str):
 def identity_get_for_actor(*, pk: int, actor):
     """An identity its owner or a PMO admin may see; NotFound for anyone else (no hint it
     exists)."""
-    from prakerja.core.errors import NotFound
-    from prakerja.core.roles import Role, has_role
-
-    from .models import Identity
-
     identity = Identity.objects.filter(pk=pk).first()
     if identity is None or not (identity.user_id == actor.pk or has_role(actor, Role.PMO_ADMIN)):
         raise NotFound()

@@ -15,6 +15,7 @@ import logging
 import sys
 from typing import Protocol
 
+import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -62,8 +63,6 @@ class HttpSmsGateway:
             raise SmsSendFailed("SMS_GATEWAY_URL is not set")
 
     def send(self, *, to: str, text: str) -> SmsOutbox:
-        import httpx
-
         number = normalize_phone(to)
         message = SmsOutbox(to=number, text=text, gateway="http")
         try:

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 from typing import Protocol
 
+import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -61,8 +62,6 @@ class HttpIdentityVerifier:
         self.timeout = timeout
 
     def verify(self, identity) -> VerificationResult:
-        import httpx
-
         offline = OfflineIdentityVerifier().verify(identity)
         if not offline.verified:
             return offline

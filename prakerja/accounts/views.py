@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from prakerja.core.ratelimit import client_ip, rate_limit
+from prakerja.switches.models import SwitchName
+from prakerja.switches.selectors import switch_state
 
 from . import selectors, services
 from .forms import IdCardForm, IdentityForm, SignupForm
@@ -46,9 +48,6 @@ def signup_rate_limits(request) -> None:
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    from prakerja.switches.models import SwitchName
-    from prakerja.switches.selectors import switch_state
-
     state = switch_state(SwitchName.REGISTRATION)
     if request.user.is_authenticated:
         return redirect("programs:dashboard")

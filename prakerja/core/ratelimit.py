@@ -6,6 +6,7 @@ until the window ends. Windows are aligned to the clock so every process agrees.
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from .errors import RateLimited
@@ -31,8 +32,6 @@ def rate_limit(*, key: str, limit: int, period: int, message=None) -> None:
 def client_ip(request) -> str:
     """The client address; behind the load balancer the first X-Forwarded-For hop is trusted
     only when TRUST_X_FORWARDED_FOR is on."""
-    from django.conf import settings
-
     if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:

@@ -3,13 +3,16 @@ actions, presence). Errors are {"code", "message", "errors"}."""
 
 from datetime import datetime
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth
 from prakerja.core.errors import Forbidden, ValidationFailed
-from prakerja.core.ratelimit import client_ip
+from prakerja.core.logging import mask_nik
+from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from . import selectors, services
@@ -153,10 +156,6 @@ def _public_out(ticket: Ticket) -> PublicTicketOut:
 )
 def ticket_track(request, reference: str, email: str = ""):
     """404 when the reference and e-mail do not match, without saying which one is wrong."""
-    from django.conf import settings
-
-    from prakerja.core.ratelimit import rate_limit
-
     rate_limit(
         key=f"helpdesk:track:ip:{client_ip(request)}",
         limit=settings.HELPDESK_TRACK_PER_IP,
@@ -272,8 +271,6 @@ class AgentTicketOut(QueueTicketOut):
 
 
 def _agent_out(ticket: Ticket) -> AgentTicketOut:
-    from prakerja.core.logging import mask_nik
-
     row = _queue_row(ticket).dict()
     return AgentTicketOut(
         **row,
@@ -427,8 +424,6 @@ class ArticleOut(Schema):
 
 @router.get("/kb/articles", response=list[ArticleOut], summary="Knowledge-base search")
 def kb_articles(request, q: str = "", category: str = ""):
-    from django.urls import reverse
-
     return [
         ArticleOut(
             slug=a.slug,

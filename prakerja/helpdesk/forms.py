@@ -6,12 +6,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Priority, TicketStatus
+from .selectors import active_categories
 from .services.staff import ROSTER_HEADER
 
 
 def category_choices():
-    from .selectors import active_categories
-
     return [(c.slug, c.name) for c in active_categories()]
 
 

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
+from prakerja.core import clock
 from prakerja.core.clock import JAKARTA
+
+from .models import HoursException, WeeklyHours
 
 DEFAULT_OPENS = dt.time(8, 0)
 DEFAULT_CLOSES = dt.time(20, 0)
@@ -50,13 +53,9 @@ class Schedule:
 
 def load_schedule() -> Schedule:
     """Read the configured schedule from the database (no cache)."""
-    from .models import HoursException, WeeklyHours
-
     weekly: dict[int, Window] = dict.fromkeys(range(7), (DEFAULT_OPENS, DEFAULT_CLOSES))
     for row in WeeklyHours.objects.all():
         weekly[row.weekday] = None if row.is_closed else (row.opens_at, row.closes_at)
-    from prakerja.core import clock
-
     today = clock.local_now().date()
     exceptions: dict[dt.date, Window] = {}
     # Past exceptions do not matter for "now"; SLA math over old tickets uses a year's margin.
@@ -202,8 +201,6 @@ def add_business_seconds(
 
 def opening_text(*, schedule: Schedule | None = None) -> dict:
     """For the public status block: open now?, closes at, next opening (local times)."""
-    from prakerja.core import clock
-
     schedule = schedule or current_schedule()
     now = clock.now()
     open_now = is_open(now, schedule=schedule)

@@ -5,12 +5,15 @@ can enforce (unique references, idempotent message resends, one presence row per
 """
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from prakerja.core import clock
 
 
 class Channel(models.TextChoices):
@@ -239,10 +242,6 @@ class Message(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    import secrets
-
-    from prakerja.core import clock
-
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"helpdesk/{clock.local_now():%Y/%m}/{secrets.token_hex(16)}.{ext}"
 

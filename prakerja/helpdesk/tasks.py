@@ -12,6 +12,9 @@ import logging
 from django.db import OperationalError
 from django_tasks import task
 
+from .notifications import send_ticket_email
+from .services.routing import ticket_intake_finish
+
 logger = logging.getLogger(__name__)
 
 # A deadlock victim or serialization failure is retried: nothing of the attempt was kept.
@@ -31,8 +34,6 @@ def ticket_intake(
 ) -> int | None:
     """Audit the creation of the ticket, route it (when asked), report, then acknowledge by
     e-mail. Returns the assignee's id."""
-    from .services.routing import ticket_intake_finish
-
     for attempt in range(1, ATTEMPTS + 1):
         try:
             ticket = ticket_intake_finish(
@@ -52,8 +53,6 @@ def ticket_intake(
     if ticket is None:
         return None
     if acknowledge:
-        from .notifications import send_ticket_email
-
         # Called here rather than enqueued: this already is the background work for the ticket.
         send_ticket_email.call(ticket.pk, "acknowledgement", None, language)
     return ticket.assignee_id

@@ -8,12 +8,14 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.logging import mask_nik
 from prakerja.core.services import audit_record
 
+from .. import tasks
 from ..models import (
     IDENTITY_HOLDS_NIK,
     Education,
@@ -195,9 +197,7 @@ def _new_id_card_since_release(identity: Identity) -> bool:
 
 
 def _verify_later(identity_id: int) -> None:
-    from ..tasks import verify_identity
-
-    verify_identity.enqueue(identity_id)
+    tasks.verify_identity.enqueue(identity_id)
 
 
 @transaction.atomic
@@ -299,8 +299,6 @@ def _release(*, identity: Identity, status: str, reason: str, actor) -> Identity
 
 
 def _check_image(upload) -> str:
-    from PIL import Image, UnidentifiedImageError
-
     if upload.size > ID_CARD_MAX_BYTES:
         raise ValidationFailed(errors={"id_card": [_("The photo must be at most 2 MB.")]})
     try:

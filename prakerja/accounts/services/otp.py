@@ -16,6 +16,7 @@ from prakerja.core import clock
 from prakerja.core.errors import RateLimited, ValidationFailed
 
 from ..models import OneTimeCode
+from ..sms import SmsSendFailed, get_sms_gateway
 
 logger = logging.getLogger("prakerja.accounts")
 
@@ -87,8 +88,6 @@ def otp_send(*, user, purpose: str, phone: str, text: str, first: bool = False) 
     message = text.format(code=code)
 
     def send():
-        from ..sms import SmsSendFailed, get_sms_gateway
-
         try:
             get_sms_gateway().send(to=phone, text=message)
         except SmsSendFailed:

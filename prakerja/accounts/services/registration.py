@@ -20,7 +20,10 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.roles import Role
 from prakerja.core.services import audit_record
+from prakerja.switches.models import SwitchName
+from prakerja.switches.services import switch_require_active
 
+from .. import tasks
 from ..models import OneTimeCode
 from ..phones import is_mobile, normalize_phone
 from .otp import otp_send, otp_verify
@@ -73,11 +76,6 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
     Writes the user, its participant group row and the audit entry `account.register`; on commit it
     enqueues `account_welcome_send` (the SMS code and the confirmation e-mail), so neither the SMS
     gateway nor the mail server is waited for in the request."""
-    from prakerja.switches.models import SwitchName
-    from prakerja.switches.services import switch_require_active
-
-    from ..tasks import account_welcome_send
-
     switch_require_active(SwitchName.REGISTRATION)
     full_name, email, phone = _clean_signup(
         full_name=full_name, email=email, password=password, phone=phone
@@ -104,7 +102,7 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
         User.groups.through.objects.create(user_id=user.pk, group_id=_participant_group_id())
         audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
         language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: account_welcome_send.enqueue(user.pk, language))
+        transaction.on_commit(lambda: tasks.account_welcome_send.enqueue(user.pk, language))
     return user
 
 

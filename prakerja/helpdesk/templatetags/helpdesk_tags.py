@@ -1,6 +1,7 @@
 from django import template
 
 from prakerja.core.logging import mask_nik
+from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role
 
 register = template.Library()
 
@@ -13,13 +14,9 @@ def mask_nik_filter(value) -> str:
 
 @register.filter
 def is_supervisor(user) -> bool:
-    from prakerja.core.roles import Role, has_role
-
     return has_role(user, Role.SUPERVISOR)
 
 
 @register.filter
 def is_contact_center(user) -> bool:
-    from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
-
     return has_role(user, *CONTACT_CENTER_ROLES)

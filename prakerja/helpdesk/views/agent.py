@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound, ValidationFailed
+from prakerja.core.logging import mask_nik
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
 
 from .. import selectors, services
@@ -22,7 +23,9 @@ from ..models import (
     Channel,
     MessageKind,
     PresenceStatus,
+    Priority,
     Ticket,
+    TicketStatus,
 )
 from ..references import normalize_reference
 
@@ -85,10 +88,6 @@ def workspace(request):
 def queue_rows(tickets) -> list[dict]:
     """Rows for the queue table, formatted here once: a big table rendered through template
     lookups, includes and per-row translations costs more than the query behind it."""
-    from prakerja.core.logging import mask_nik
-
-    from ..models import Priority, TicketStatus
-
     status = {k: str(v) for k, v in TicketStatus.choices}
     channel = {k: str(v) for k, v in Channel.choices}
     priority = {k: str(v) for k, v in Priority.choices}

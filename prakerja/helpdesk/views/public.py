@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from prakerja.core.errors import Conflict, NotFound, ValidationFailed
 from prakerja.core.ratelimit import client_ip, rate_limit
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from .. import selectors, services
 from ..forms import ComplaintForm, RequesterReplyForm, TrackForm
@@ -245,8 +246,6 @@ def my_tickets(request):
 @require_GET
 def attachment_download(request, pk):
     """Stream an attachment to someone who may see its ticket (requester or contact center)."""
-    from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
-
     attachment = Attachment.objects.select_related("ticket").filter(pk=pk).first()
     if attachment is None:
         raise Http404
