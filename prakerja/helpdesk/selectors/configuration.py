@@ -52,7 +52,8 @@ def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt
     first, resolution = targets.get(priority) or DEFAULT_SLA.get(
         priority, DEFAULT_SLA[Priority.NORMAL]
     )
+    schedule = hours.current_schedule()
     return (
-        hours.add_business_seconds(start, first * 60),
-        hours.add_business_seconds(start, resolution * 60),
+        hours.add_business_seconds(start, first * 60, schedule=schedule),
+        hours.add_business_seconds(start, resolution * 60, schedule=schedule),
     )
