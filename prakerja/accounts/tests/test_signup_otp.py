@@ -288,7 +288,7 @@ def test_web_signup_with_missing_fields_shows_errors(client):
     assert response.content.decode().count('class="field-error"') >= 3
 
 
-def test_signup_query_budget(client, django_assert_max_num_queries):
+def test_signup_query_budget(client, django_assert_num_queries):
     """Regression guard for the hot path at a wave opening. In the request: the user, its group
     row and the audit entry in one transaction, then Django's log-in (the session's key check,
     its insert, `last_login`, the session's data at the end of the request). The SMS code and
@@ -300,7 +300,7 @@ def test_signup_query_budget(client, django_assert_max_num_queries):
     # test transaction: savepoint + 3 inserts + release; Django's session store and
     # update_last_login: key check, savepoint + insert + release, UPDATE, savepoint + UPDATE +
     # release
-    with django_assert_max_num_queries(13) as queries:
+    with django_assert_num_queries(13) as queries:
         assert signup(client).status_code == 201
     writes = [q["sql"].split()[0] for q in queries.captured_queries]
     assert writes.count("INSERT") == 4

@@ -37,9 +37,9 @@ def supervisor_client(client):
 
 
 def test_page_for_supervisors_with_charts_tables_and_definitions(
-    supervisor_client, data, django_assert_max_num_queries
+    supervisor_client, data, django_assert_num_queries
 ):
-    with django_assert_max_num_queries(16):  # fixed: reads rollups, not tickets
+    with django_assert_num_queries(16):  # fixed: reads rollups, not tickets
         response = supervisor_client.get("/laporan/", RANGE)
     assert response.status_code == 200
     html = response.content.decode()
