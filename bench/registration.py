@@ -1,4 +1,4 @@
-"""Sign-up throughput, latency and overload behaviour over HTTP (issue 3).
+"""Sign-up throughput, latency and overload behaviour over HTTP.
 
 Starts gunicorn (config/gunicorn.conf.py, N gthread workers) and `manage.py db_worker` on
 127.0.0.1 against a fresh database (SQLite file and/or a throwaway PostgreSQL database), drives

@@ -24,10 +24,7 @@ application = ProtocolTypeRouter(
 )
 
 # Fewer full collections. The ASGI processes hold thousands of long-lived websockets, each with
-# on the order of a thousand objects the cyclic GC tracks; a full collection walks them all and no
-# socket of the process is served meanwhile (~200 ms at 1,300 sockets per process in
-# bench/chat.py, the main cause of the p99 round-trip tail). CPython considers one every 10
-# young-generation-1 collections (then only if the old generation grew by 25%); under chat load
-# that was every few seconds. Every 100 makes it ten times rarer; cyclic garbage of ended
-# connections waits longer for it (memory per socket is measured by the bench).
+# many objects the cyclic GC tracks; a full collection walks them all and no socket of the process
+# is served meanwhile, which made most of the chat round trip's tail. Every 100 young-generation-1
+# collections instead of 10 makes them ten times rarer (docs/adr/0005-rarer-full-gc-in-asgi.md).
 gc.set_threshold(700, 10, 100)

@@ -297,7 +297,7 @@ LOGGING = {
     },
 }
 
-# --- Surveys and reports (issue 7) -------------------------------------------------------------
+# --- Surveys and reports -------------------------------------------------------------
 SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 # A reopened and re-resolved ticket is not surveyed again within this time.
 SURVEY_REASK_AFTER_SECONDS = env.int("SURVEY_REASK_AFTER_SECONDS", default=30 * 24 * 3600)

@@ -46,7 +46,7 @@ def chat_availability(*, at: datetime | None = None) -> Availability:
 
 
 def available_agent_ids(*, at: datetime | None = None) -> list[int]:
-    """Agents on shift and online now (issue 4's presence and roster)."""
+    """Agents on shift and online now (helpdesk's presence and roster)."""
     return list(agents_available(at=at).values_list("pk", flat=True))
 
 

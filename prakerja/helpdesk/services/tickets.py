@@ -101,7 +101,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor) -> Ticket:
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, actor) -> Ticket:
     """Mark resolved (sets `resolved_at`). On commit: the resolution e-mail (web/phone with an
-    e-mail) and the CSAT survey request (issue 7's `survey_request_for_ticket`), and the agent's
+    e-mail), the `ticket_resolved` hook (surveys asks for a rating), and the agent's
     freed capacity is offered to the unassigned queue."""
     ticket = _lock(ticket)
     if ticket.status == TicketStatus.RESOLVED:
