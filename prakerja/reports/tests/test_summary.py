@@ -135,8 +135,6 @@ def test_access_and_validation(client, pmo_token):
     assert _get(client, pmo_token, start="2026-13-01").status_code == 422
 
 
-def test_summary_reads_rollups_in_one_query(
-    client, dataset, pmo_token, django_assert_num_queries
-):
+def test_summary_reads_rollups_in_one_query(client, dataset, pmo_token, django_assert_num_queries):
     with django_assert_num_queries(4):  # token + user + roles + one rollup query
         assert _get(client, pmo_token, start="2026-01-01", end="2026-12-31").status_code == 200
