@@ -144,9 +144,8 @@ class Ticket(models.Model):
                 condition=Q(assignee__isnull=False, status__in=["new", "open"]),
                 name="tk_q_mine",
             ),
-            # "Waiting on requester" (one status) and per-agent loads. Not partial: SQLite never
-            # uses a partial index whose condition has a list of values (Django binds them as
-            # parameters), so the unassigned queue finds its rows here (assignee IS NULL).
+            # "Waiting on requester" (one status), per-agent loads and the unassigned queue
+            # (assignee IS NULL).
             models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="tk_q_assignee"),
             # "All open" and "all open on a channel": partial, so closed history costs nothing.
             models.Index(

@@ -139,10 +139,7 @@ def queue_snapshot() -> dict:
         .order_by("queued_at", "id")
         .values_list("pk", flat=True)[:QUEUE_SNAPSHOT_LIMIT]
     )
-    try:
-        agents = len(available_agent_ids())
-    except ImportError:  # helpdesk presence not installed
-        agents = 0
+    agents = len(available_agent_ids())
     slots = max(1, agents * settings.LIVECHAT_MAX_CHATS_PER_AGENT)
     return {"ids": ids, "seconds_per_position": math.ceil(average_chat_seconds() / slots)}
 
@@ -221,10 +218,7 @@ def supervisor_overview(*, at: datetime | None = None) -> dict:
         Chat.objects.filter(state=ChatState.ACTIVE).select_related("ticket").order_by("assigned_at")
     )
     user_model = get_user_model()
-    try:
-        online_ids = set(available_agent_ids(at=at))
-    except ImportError:
-        online_ids = set()
+    online_ids = set(available_agent_ids(at=at))
     agents = list(
         user_model.objects.filter(Q(pk__in=online_ids) | Q(livechats_handled__state="active"))
         .distinct()

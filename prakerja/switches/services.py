@@ -85,6 +85,20 @@ def switch_set_schedule(
     SwitchWindow.objects.bulk_create(
         [SwitchWindow(switch=switch, active_from=s, active_until=e) for s, e in windows]
     )
+    return audit_switch_change(switch=switch, before=before, actor=actor)
+
+
+def _forget() -> None:
+    """Drop the cached schedules now and again after commit (a request between the two could
+    have cached the old rows)."""
+    forget_schedules()
+    transaction.on_commit(forget_schedules)
+
+
+def audit_switch_change(*, switch: Switch, before: dict | None, actor) -> Switch:
+    """Audit `switch.update` (the schedule before and as stored now) and drop the cached
+    schedules; returns the switch with its windows. The admin, which saves the switch and its
+    window rows itself, calls it after saving."""
     switch = Switch.objects.prefetch_related("windows").get(pk=switch.pk)
     audit_record(
         actor=actor,
@@ -95,23 +109,3 @@ def switch_set_schedule(
     )
     _forget()
     return switch
-
-
-def _forget() -> None:
-    """Drop the cached schedules now and again after commit (a request between the two could
-    have cached the old rows)."""
-    forget_schedules()
-    transaction.on_commit(forget_schedules)
-
-
-def audit_switch_change(*, switch: Switch, before: dict, actor) -> None:
-    """For the admin, which saves the switch and its window inline rows itself."""
-    switch = Switch.objects.prefetch_related("windows").get(pk=switch.pk)
-    audit_record(
-        actor=actor,
-        action="switch.update",
-        obj=switch,
-        before=before,
-        after=switch_schedule(switch=switch),
-    )
-    _forget()
