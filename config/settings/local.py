@@ -16,3 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
+
+# The immediate task backend runs every task inside the command or request that enqueued it, and
+# django_tasks logs two INFO lines per task: `seed_demo` alone would print thousands.
+LOGGING["loggers"]["django_tasks"] = {"level": "WARNING"}  # noqa: F405
