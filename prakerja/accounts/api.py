@@ -11,7 +11,7 @@ from prakerja.core.errors import NotFound
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip, rate_limit
 
-from . import services
+from . import selectors, services
 from .models import Identity
 from .views import signup_rate_limits
 
@@ -182,7 +182,7 @@ def _identity(identity: Identity) -> IdentityOut:
     summary="My identity and its verification status",
 )
 def identity_get(request):
-    identity = Identity.objects.filter(user=request.auth).first()
+    identity = selectors.identity_of(user=request.auth)
     if identity is None:
         raise NotFound()
     return Status(200, _identity(identity))
@@ -205,7 +205,8 @@ def identity_get(request):
 def identity_put(request, payload: IdentityIn):
     rate_limit(key=f"identity:user:{request.auth.pk}", limit=10, period=3600)
     services.identity_submit(user=request.auth, data=payload.dict())
-    return Status(200, _identity(Identity.objects.get(user=request.auth)))
+    # Read again: verification may already have run on commit (immediate task backend).
+    return Status(200, _identity(selectors.identity_of(user=request.auth)))
 
 
 @router.post(

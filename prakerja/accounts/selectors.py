@@ -25,3 +25,8 @@ def identity_get_for_actor(*, pk: int, actor):
     if identity is None or not (identity.user_id == actor.pk or has_role(actor, Role.PMO_ADMIN)):
         raise NotFound()
     return identity
+
+
+def identity_of(*, user) -> Identity | None:
+    """The user's own identity record, if they have filled it in."""
+    return Identity.objects.filter(user=user).first()

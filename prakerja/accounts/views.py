@@ -17,7 +17,6 @@ from prakerja.switches.selectors import switch_state
 
 from . import selectors, services
 from .forms import IdCardForm, IdentityForm, SignupForm
-from .models import Identity
 
 
 class LoginView(auth_views.LoginView):
@@ -128,7 +127,7 @@ def email_resend(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def identity(request):
-    current = Identity.objects.filter(user=request.user).first()
+    current = selectors.identity_of(user=request.user)
     initial = {}
     if current is not None:
         initial = {f: getattr(current, f) for f in services.identity.FIELDS}

@@ -251,3 +251,26 @@ def agent_chat_summary(chat: Chat) -> dict:
         "requester_id": chat.requester_id,
         "panel": requester_panel(chat=chat),
     }
+
+
+def chat_open_for_visitor(*, user, session_chat_ids: list[int]) -> Chat | None:
+    """The visitor's chat still queued or active: a logged-in requester's latest, or the latest
+    of the guest chats this browser session started."""
+    chats = Chat.objects.filter(state__in=(ChatState.QUEUED, ChatState.ACTIVE))
+    if user.is_authenticated:
+        return chats.filter(requester=user).order_by("-pk").first()
+    if not session_chat_ids:
+        return None
+    return chats.filter(pk__in=session_chat_ids, requester__isnull=True).order_by("-pk").first()
+
+
+def transfer_targets(*, agent, limit: int = 200) -> list:
+    """Agents and supervisors a chat can be handed to, by name (not `agent` themself)."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+        .exclude(pk=agent.pk)
+        .distinct()
+        .order_by("full_name")
+        .only("pk", "full_name", "username")[:limit]
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -21,12 +20,12 @@ from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
 from prakerja.helpdesk import hours
 from prakerja.helpdesk.blocks import schedule_summary
-from prakerja.helpdesk.models import AgentPresence, CannedResponse, PresenceStatus
-from prakerja.helpdesk.selectors import effective_presence
+from prakerja.helpdesk.models import PresenceStatus
+from prakerja.helpdesk.selectors import canned_responses_active, presence_status_for
 
 from . import faq, selectors, services
 from .consumers.base import SESSION_KEY
-from .models import Chat, ChatState
+from .models import Chat
 
 
 def _error(exc: DomainError) -> JsonResponse:
@@ -53,12 +52,9 @@ def _session_chat_ids(request) -> list[int]:
 
 
 def _open_chat(request) -> Chat | None:
-    user = request.user
-    chats = Chat.objects.filter(state__in=(ChatState.QUEUED, ChatState.ACTIVE))
-    if user.is_authenticated:
-        return chats.filter(requester=user).order_by("-pk").first()
-    ids = _session_chat_ids(request)
-    return chats.filter(pk__in=ids, requester__isnull=True).order_by("-pk").first() if ids else None
+    return selectors.chat_open_for_visitor(
+        user=request.user, session_chat_ids=_session_chat_ids(request)
+    )
 
 
 def _remember(request, chat: Chat) -> None:
@@ -170,30 +166,18 @@ def leave_message(request):
     return JsonResponse({"reference": chat.ticket.reference}, status=201)
 
 
-def _presence_status(user) -> str:
-    return effective_presence(AgentPresence.objects.filter(agent=user).first())
-
-
 @role_required(*CONTACT_CENTER_ROLES)
 def workspace(request):
     """The agent's live chats side by side; everything after the first paint comes over the
     websocket."""
-    agents = (
-        get_user_model()
-        .objects.filter(groups__name__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
-        .exclude(pk=request.user.pk)
-        .distinct()
-        .order_by("full_name")
-        .only("pk", "full_name", "username")
-    )
     return render(
         request,
         "livechat/workspace.html",
         {
-            "canned": CannedResponse.objects.filter(is_active=True).order_by("title")[:100],
-            "agents": agents[:200],
+            "canned": canned_responses_active(),
+            "agents": selectors.transfer_targets(agent=request.user),
             "watch": request.GET.get("watch", ""),
-            "presence": _presence_status(request.user),
+            "presence": presence_status_for(agent=request.user),
             "presence_choices": PresenceStatus.choices,
             "is_supervisor": has_role(request.user, Role.SUPERVISOR),
             "agent_strings": {

@@ -13,8 +13,11 @@ from .configuration import (
 )
 from .knowledge_base import (
     STOPWORDS,
+    article_get_published,
     articles_published,
     articles_suggested,
+    canned_response_get_active,
+    canned_responses_active,
 )
 from .presence import (
     agent_loads,
@@ -22,6 +25,7 @@ from .presence import (
     agents_on_shift,
     default_limit,
     effective_presence,
+    presence_status_for,
     presence_ttl,
     shifts_at,
     supervisor_board,
@@ -56,6 +60,10 @@ from .tickets import (
 )
 
 __all__ = [
+    "article_get_published",
+    "canned_response_get_active",
+    "canned_responses_active",
+    "presence_status_for",
     "DEFAULT_SLA",
     "SLA_CACHE_KEY",
     "SLA_CACHE_SECONDS",

@@ -1,10 +1,12 @@
-"""The knowledge base: published articles and suggestions for a question."""
+"""The knowledge base: published articles, suggestions for a question, canned responses."""
 
 import re
 
 from django.db.models import Q
 
-from ..models import Article
+from prakerja.core.errors import NotFound
+
+from ..models import Article, CannedResponse
 
 
 def articles_published(*, category_slug: str = "", query: str = "", limit: int = 50):
@@ -67,3 +69,26 @@ def articles_suggested(*, text: str, category_slug: str = "", limit: int = 3):
             scored.append((score, article.position, article.title, article))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     return [item[3] for item in scored[:limit]]
+
+
+def article_get_published(*, slug: str) -> Article:
+    """A published article, or NotFound."""
+    article = (
+        Article.objects.select_related("category").filter(slug=slug, is_published=True).first()
+    )
+    if article is None:
+        raise NotFound()
+    return article
+
+
+def canned_responses_active(*, limit: int = 100) -> list[CannedResponse]:
+    """The canned responses agents may pick from, by title."""
+    return list(CannedResponse.objects.filter(is_active=True).order_by("title")[:limit])
+
+
+def canned_response_get_active(*, pk: int) -> CannedResponse:
+    """One active canned response, or NotFound."""
+    canned = CannedResponse.objects.filter(pk=pk, is_active=True).first()
+    if canned is None:
+        raise NotFound()
+    return canned

@@ -76,6 +76,11 @@ def effective_presence(presence, *, at: dt.datetime | None = None) -> str:
     return presence.status
 
 
+def presence_status_for(*, agent, at: dt.datetime | None = None) -> str:
+    """The agent's own effective status (online, away or offline)."""
+    return effective_presence(AgentPresence.objects.filter(agent=agent).first(), at=at)
+
+
 def supervisor_board(*, at: dt.datetime | None = None) -> dict:
     """Who is on shift now, their effective presence and load; today's roster per shift; the
     unassigned queue size. A fixed number of queries whatever the team size."""

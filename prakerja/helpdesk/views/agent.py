@@ -18,8 +18,6 @@ from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_requi
 from .. import selectors, services
 from ..forms import AgentReplyForm, RosterImportForm, TicketUpdateForm
 from ..models import (
-    AgentPresence,
-    CannedResponse,
     Channel,
     MessageKind,
     PresenceStatus,
@@ -58,7 +56,6 @@ def workspace(request):
         tickets, cursor = selectors.ticket_queue(
             user=request.user, queue=queue, channel=channel, after=request.GET.get("after", "")
         )
-    presence = AgentPresence.objects.filter(agent=request.user).first()
     counts = selectors.queue_counts(user=request.user)
     labels = [
         ("mine", _("Mine")),
@@ -75,7 +72,7 @@ def workspace(request):
         "channels": Channel.choices,
         "query": query,
         "count_cap": selectors.COUNT_CAP,
-        "presence": selectors.effective_presence(presence),
+        "presence": selectors.presence_status_for(agent=request.user),
         "presence_choices": PresenceStatus.choices,
         "queues": [(key, label, counts.get(key)) for key, label in labels],
     }
@@ -128,7 +125,7 @@ def _ticket_context(request, ticket, *, reply_form=None, update_form=None, warni
                 "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
             }
         ),
-        "canned": CannedResponse.objects.filter(is_active=True).only("pk", "title"),
+        "canned": selectors.canned_responses_active(),
         "history": selectors.requester_history(ticket),
         "summary": selectors.requester_summary(ticket),
         "warning": warning,
@@ -267,9 +264,10 @@ def ticket_updates(request, reference):
 def canned_fill(request, reference, pk):
     """htmx: the reply box filled with a canned response for this ticket."""
     ticket = _ticket(request, reference)
-    canned = CannedResponse.objects.filter(pk=pk, is_active=True).first()
-    if canned is None:
-        raise Http404
+    try:
+        canned = selectors.canned_response_get_active(pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
     body = services.canned_render(canned=canned, ticket=ticket, agent=request.user)
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 

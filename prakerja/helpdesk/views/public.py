@@ -18,7 +18,7 @@ from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from .. import selectors, services
 from ..forms import ComplaintForm, RequesterReplyForm, TrackForm
-from ..models import Article, Attachment, Category, Channel, Ticket
+from ..models import Attachment, Channel, Ticket
 from ..references import normalize_reference
 
 logger = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def kb_index(request):
         "helpdesk/kb_index.html",
         {
             "articles": selectors.articles_published(category_slug=category, query=query),
-            "categories": Category.objects.filter(is_active=True),
+            "categories": selectors.active_categories(),
             "query": query,
             "category": category,
         },
@@ -279,11 +279,10 @@ def kb_index(request):
 
 @require_GET
 def kb_article(request, slug):
-    article = (
-        Article.objects.select_related("category").filter(slug=slug, is_published=True).first()
-    )
-    if article is None:
-        raise Http404
+    try:
+        article = selectors.article_get_published(slug=slug)
+    except NotFound as exc:
+        raise Http404 from exc
     return render(
         request,
         "helpdesk/kb_article.html",
