@@ -166,6 +166,13 @@ class Ticket(models.Model):
                 condition=Q(assignee__isnull=True, status__in=["new", "open", "pending"]),
                 name="tk_unassigned_oldest",
             ),
+            # Auto-close: resolved tickets by resolution time. Small: a ticket leaves it when it
+            # closes, a week after its resolution.
+            models.Index(
+                fields=["resolved_at"],
+                condition=Q(status="resolved"),
+                name="tk_resolved_autoclose",
+            ),
             # Search and the requester panel's history.
             # Leaves out guests' tickets (no account), which skip it at intake.
             models.Index(
