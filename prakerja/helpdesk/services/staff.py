@@ -83,11 +83,14 @@ def _roster_headers() -> set[tuple[str, ...]]:
 
 @transaction.atomic
 def roster_import_csv(*, text: str, actor) -> dict:
-    """Import `date,shift,username` rows. The first line may be ROSTER_HEADER in any of the
-    site's languages (any letter case). All or nothing: any bad row raises ValidationFailed
+    """Import `date,shift,username` rows (or separated by ";", as a spreadsheet set to Indonesian
+    saves CSV, the comma being its decimal separator). The first line may be ROSTER_HEADER in any
+    of the site's languages (any letter case). All or nothing: any bad row raises ValidationFailed
     listing every bad line by number, and nothing is written. Rows already in the roster are
     skipped. Returns {"created": n, "skipped": n}. Audited as one entry."""
-    reader = csv.reader(io.StringIO(text))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = []
     errors: list[str] = []
     shifts = {s.code: s for s in Shift.objects.filter(is_active=True)}

@@ -41,6 +41,14 @@ def test_roster_import_accepts_the_header_the_form_names_or_none(agents, header)
     assert roster() == {("agen1", "pagi", day), ("agen2", "siang", day)}
 
 
+def test_roster_import_reads_a_spreadsheet_saved_with_semicolons(agents):
+    """A spreadsheet set to Indonesian saves CSV with ";" (the comma is its decimal separator)."""
+    text = "tanggal;shift;nama pengguna\n" + ROWS.replace(",", ";")
+    result = services.roster_import_csv(text=text, actor=supervisor())
+    assert result == {"created": 2, "skipped": 0}
+    assert len(roster()) == 2
+
+
 def label(language: str) -> str:
     with translation.override(language):
         return str(RosterImportForm().fields["file"].label)
