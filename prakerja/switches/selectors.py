@@ -98,11 +98,8 @@ def forget_schedules() -> None:
     cache.delete(SCHEDULES_CACHE_KEY)
 
 
-def switch_state(name: str, *, at: dt.datetime | None = None) -> SwitchState:
-    """The state of one switch now (or at `at`). A switch with no row is on (nothing scheduled)."""
-    at = at or clock.now()
-    schedule = _cached_schedules().get(name)
-    if schedule is None:
+def _state(name: str, schedule, at: dt.datetime) -> SwitchState:
+    if schedule is None:  # a switch with no row is on: nothing scheduled
         return SwitchState(name, True, None, None, None)
     override, message, windows = schedule
     active, until, next_change = evaluate_schedule(windows=windows, override=override, at=at)
@@ -115,9 +112,16 @@ def switch_state(name: str, *, at: dt.datetime | None = None) -> SwitchState:
     )
 
 
+def switch_state(name: str, *, at: dt.datetime | None = None) -> SwitchState:
+    """The state of one switch now (or at `at`)."""
+    return _state(name, _cached_schedules().get(name), at or clock.now())
+
+
 def all_switch_states(*, at: dt.datetime | None = None) -> dict[str, SwitchState]:
+    """Every switch's state now (or at `at`), from one read of the schedules."""
     at = at or clock.now()
-    return {name: switch_state(name, at=at) for name in SwitchName.values}
+    schedules = _cached_schedules()
+    return {name: _state(name, schedules.get(name), at) for name in SwitchName.values}
 
 
 def switch_schedule(*, switch: Switch) -> dict:
