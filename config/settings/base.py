@@ -31,6 +31,7 @@ DOMAIN_APPS = [
     "prakerja.switches",
     "prakerja.accounts",
     "prakerja.programs",
+    "prakerja.training",
     "prakerja.payouts",
     "prakerja.helpdesk",
     "prakerja.livechat",

@@ -73,6 +73,14 @@ class Wave(models.Model):
         blank=True,
         help_text=_("When participants see the selection result; set when selection runs."),
     )
+    # The benefit scheme of the wave (2020-2022 defaults); a card copies it when it is issued.
+    training_balance = models.PositiveIntegerField(_("training balance (Rp)"), default=1_000_000)
+    first_purchase_days = models.PositiveSmallIntegerField(
+        _("days to buy the first training"),
+        default=30,
+        help_text=_("Counted from the publication of results; the card is revoked after that."),
+    )
+    card_valid_days = models.PositiveSmallIntegerField(_("card valid for (days)"), default=365)
 
     class Meta:
         verbose_name = _("wave")

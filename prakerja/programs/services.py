@@ -10,6 +10,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.services import audit_record, audited_save
 
+from . import hooks
 from .models import (
     Announcement,
     Application,
@@ -162,6 +163,13 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
             rejected += 1
         application.decided_at = now
     Application.objects.bulk_update(pending, ["status", "reason", "decided_at"])
+    before = _wave_dict(wave)
+    wave.selection_ran_at = now
+    wave.announce_at = announce_at or now
+    wave.save(update_fields=["selection_ran_at", "announce_at"])
+    hooks.participants_selected(
+        wave=wave, applications=[a for a in pending if a.status == ApplicationStatus.SELECTED]
+    )
     for application in pending:
         audit_record(
             actor=actor,
@@ -170,10 +178,6 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
             before={"status": ApplicationStatus.PENDING},
             after={"status": application.status, "reason": application.reason},
         )
-    before = _wave_dict(wave)
-    wave.selection_ran_at = now
-    wave.announce_at = announce_at or now
-    wave.save(update_fields=["selection_ran_at", "announce_at"])
     result = {"wave": wave.number, "selected": selected, "not_selected": rejected}
     audit_record(actor=actor, action="wave.select", obj=wave, before=before, after=result)
     return result
