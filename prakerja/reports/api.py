@@ -1,16 +1,18 @@
 """Reports API: the published summary figures (supervisors, PMO, and their integrations)."""
 
+import dataclasses
 import datetime as dt
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from prakerja.core import clock
 from prakerja.core.api import SESSION_OR_TOKEN
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.roles import STAFF_ROLES, has_role
 
-from . import selectors
+from . import selectors, staffing
 
 router = Router(tags=["reports"])
 MAX_RANGE_DAYS = 10 * 366
@@ -77,3 +79,72 @@ def summary(request, start: dt.date | None = None, end: dt.date | None = None):
         raise Forbidden()
     start, end = resolve_range(start, end)
     return selectors.summary(start=start, end=end)
+
+
+class StaffingIntervalOut(Schema):
+    start: dt.datetime
+    arrivals: float
+    required_agents: int
+    rostered_agents: int
+
+
+class StaffingOut(Schema):
+    date: dt.date
+    channel: str
+    forecast: bool
+    intervals: list[StaffingIntervalOut]
+
+
+# Erlang C fits the channels where contacts wait in a queue for an agent.
+STAFFING_CHANNELS = ("phone", "chat")
+
+
+@router.get(
+    "/reports/staffing",
+    response=StaffingOut,
+    auth=SESSION_OR_TOKEN,
+    summary="Agents required per interval by Erlang C, beside the roster (supervisors and PMO)",
+    description="Arrivals are the actual counts for a past date (imported history included) and, "
+    "for today or a later date, the mean of the same weekday in the last four weeks "
+    "(`forecast: true`). `required_agents` is the smallest whole number of agents for which "
+    "Erlang C answers `service_level` of contacts within `answer_seconds`. For chat, an agent "
+    "serves `concurrency` chats at once (default LIVECHAT_MAX_CHATS_PER_AGENT). Intervals are "
+    "whole hours dividing the day, from midnight WIB; `rostered_agents` are on a shift covering "
+    "the interval's start.",
+)
+def staffing_plan(
+    request,
+    date: dt.date,
+    channel: str = "phone",
+    aht_seconds: int = Query(300, ge=1, le=86_400),
+    service_level: float = Query(0.8, gt=0, lt=1),
+    answer_seconds: int = Query(20, ge=0, le=86_400),
+    interval_minutes: int = 60,
+    concurrency: int | None = Query(None, ge=1, le=20),
+):
+    if not has_role(request.auth, *STAFF_ROLES):
+        raise Forbidden()
+    if channel not in STAFFING_CHANNELS:
+        raise ValidationFailed(
+            errors={"channel": [_("Staffing is planned for the phone and chat channels.")]}
+        )
+    if interval_minutes % 60 or 1440 % interval_minutes:
+        raise ValidationFailed(
+            errors={
+                "interval_minutes": [
+                    _("The interval must be a whole number of hours that divides the day.")
+                ]
+            }
+        )
+    if concurrency is None:
+        concurrency = settings.LIVECHAT_MAX_CHATS_PER_AGENT if channel == "chat" else 1
+    plan = staffing.staffing_plan(
+        date=date,
+        channel=channel,
+        aht_seconds=aht_seconds,
+        target=service_level,
+        answer_seconds=answer_seconds,
+        interval_minutes=interval_minutes,
+        concurrency=concurrency,
+    )
+    return {"date": date, "channel": channel, **dataclasses.asdict(plan)}

@@ -27,6 +27,7 @@ from .presence import (
     effective_presence,
     presence_status_for,
     presence_ttl,
+    roster_by_shift,
     shifts_at,
     supervisor_board,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "new_messages_since",
     "participant_summary_for_agent",
     "presence_ttl",
+    "roster_by_shift",
     "public_messages",
     "queue_counts",
     "requester_history",

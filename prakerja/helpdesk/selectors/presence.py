@@ -56,6 +56,17 @@ def agents_on_shift(*, at: dt.datetime | None = None) -> QuerySet:
     return get_user_model().objects.filter(pk__in=on_roster.values("agent_id"), is_active=True)
 
 
+def roster_by_shift(*, date: dt.date) -> list[tuple[dt.time, dt.time, int]]:
+    """(starts, ends, agents) of each active shift with agents rostered on `date`, for planning."""
+    rows = (
+        RosterEntry.objects.filter(date=date, shift__is_active=True, agent__is_active=True)
+        .values("shift__starts_at", "shift__ends_at")
+        .annotate(agents=Count("agent_id", distinct=True))
+        .order_by("shift__starts_at")
+    )
+    return [(r["shift__starts_at"], r["shift__ends_at"], r["agents"]) for r in rows]
+
+
 def agents_available(*, at: dt.datetime | None = None) -> QuerySet:
     """Agents on shift now and online: presence `online` and seen within the presence TTL (a
     browser that went quiet expires). The routing pool."""
