@@ -252,6 +252,9 @@ HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default
 # ago than the reopen window.
 HELPDESK_ROUTE_EVERY_SECONDS = env.int("HELPDESK_ROUTE_EVERY_SECONDS", default=15)
 HELPDESK_AUTOCLOSE_EVERY_SECONDS = env.int("HELPDESK_AUTOCLOSE_EVERY_SECONDS", default=300)
+# SLA watch: warn this long before a ticket's due time; escalate once it has passed.
+HELPDESK_SLA_WARN_MINUTES = env.int("HELPDESK_SLA_WARN_MINUTES", default=30)
+HELPDESK_SLA_WATCH_EVERY_SECONDS = env.int("HELPDESK_SLA_WATCH_EVERY_SECONDS", default=60)
 
 # --- Live chat (prakerja.livechat) --------------------------------------------------------------
 # Concurrent chats per agent (default for new agents; each agent's row can change it).
@@ -302,3 +305,11 @@ LOGGING = {
 SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)
 # A reopened and re-resolved ticket is not surveyed again within this time.
 SURVEY_REASK_AFTER_SECONDS = env.int("SURVEY_REASK_AFTER_SECONDS", default=30 * 24 * 3600)
+# Service level: a contact answered within this many seconds of ringing / queueing counts as on
+# target (the common 80/20 for calls; chat visitors wait longer).
+REPORTS_ANSWER_TARGET_SECONDS = {
+    "phone": env.int("REPORTS_PHONE_ANSWER_TARGET_SECONDS", default=20),
+    "chat": env.int("REPORTS_CHAT_ANSWER_TARGET_SECONDS", default=60),
+}
+# How often the phone and chat queue rollup of the last days is rewritten.
+REPORTS_CONTACT_ROLLUP_EVERY_SECONDS = env.int("REPORTS_CONTACT_ROLLUP_EVERY_SECONDS", default=600)

@@ -21,7 +21,7 @@ class HelpdeskConfig(AppConfig):
 
         from .blocks import dashboard_panel, hours_block
         from .demo import demo_roster_extend
-        from .services import routing_drain, tickets_close_resolved
+        from .services import routing_drain, sla_watch, tickets_close_resolved
 
         site_blocks.register(hours_block)
         panels.register(dashboard_panel)
@@ -36,6 +36,9 @@ class HelpdeskConfig(AppConfig):
             "helpdesk.autoclose",
             every=settings.HELPDESK_AUTOCLOSE_EVERY_SECONDS,
             func=tickets_close_resolved,
+        )
+        scheduler.register(
+            "helpdesk.sla_watch", every=settings.HELPDESK_SLA_WATCH_EVERY_SECONDS, func=sla_watch
         )
         scheduler.register(
             "helpdesk.demo_roster", every=DEMO_ROSTER_EVERY_SECONDS, func=demo_roster_extend

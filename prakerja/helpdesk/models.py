@@ -128,6 +128,9 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # SLA watch (services.sla): warned once before the due time, escalated once past it.
+    sla_warned_at = models.DateTimeField(_("SLA warning sent"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     # The last public message's side, for "waiting on us" views and the collision guard.
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
 
@@ -165,6 +168,18 @@ class Ticket(models.Model):
                 fields=["created_at", "id"],
                 condition=Q(assignee__isnull=True, status__in=["new", "open", "pending"]),
                 name="tk_unassigned_oldest",
+            ),
+            # SLA watch and the wallboard: tickets being worked, by the due time that applies
+            # (first response until there is one, then resolution). Partial: small.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(status__in=["new", "open"], first_response_at__isnull=True),
+                name="tk_sla_first_response",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(status__in=["new", "open"], first_response_at__isnull=False),
+                name="tk_sla_resolution",
             ),
             # Auto-close: resolved tickets by resolution time. Small: a ticket leaves it when it
             # closes, a week after its resolution.

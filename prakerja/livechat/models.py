@@ -79,6 +79,8 @@ class Chat(models.Model):
             models.Index(fields=["agent", "state"], name="livechat_agent_load_idx"),
             # idle sweep
             models.Index(fields=["state", "last_activity_at"], name="livechat_idle_idx"),
+            # the queue metrics of a day (reports.contacts)
+            models.Index(fields=["created_at"], name="livechat_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

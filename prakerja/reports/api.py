@@ -40,6 +40,23 @@ class CsatOut(Schema):
     response_rate: float | None
 
 
+class QueueOut(Schema):
+    offered: int
+    answered: int
+    abandoned: int
+    average_speed_of_answer: float | None
+    abandonment_rate: float | None
+    service_level: float | None
+
+
+class OperationsOut(Schema):
+    phone: QueueOut
+    chat: QueueOut
+    chats_started: int
+    deflected: int
+    deflection_rate: float | None
+
+
 class SummaryOut(Schema):
     start: str
     end: str
@@ -49,6 +66,7 @@ class SummaryOut(Schema):
     by_channel: ChannelCounts
     by_month: list[MonthOut]
     csat: CsatOut
+    operations: OperationsOut
 
 
 def resolve_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
@@ -72,13 +90,20 @@ def resolve_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, 
     "one decimal; a channel with no responses is null and left out of channel_average (the "
     "unweighted mean of the channels' CSAT). overall is satisfied/responses over all channels; "
     "response_rate is responses/surveys sent. monthly_average is total / calendar months the "
-    "range spans, whole or part.",
+    "range spans, whole or part. operations: for calls and chats that waited in the queue, "
+    "service_level is the percentage answered within the target (20 s phone, 60 s chat by "
+    "default), average_speed_of_answer the mean seconds to answer, abandonment_rate the "
+    "percentage that gave up waiting; deflection_rate is chats solved by an article / chats "
+    "started.",
 )
 def summary(request, start: dt.date | None = None, end: dt.date | None = None):
     if not has_role(request.auth, *STAFF_ROLES):
         raise Forbidden()
     start, end = resolve_range(start, end)
-    return selectors.summary(start=start, end=end)
+    return {
+        **selectors.summary(start=start, end=end),
+        "operations": selectors.contact_metrics(start=start, end=end),
+    }
 
 
 class StaffingIntervalOut(Schema):

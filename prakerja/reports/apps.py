@@ -6,10 +6,22 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from prakerja.core import scheduler
         from prakerja.helpdesk.hooks import ticket_facts_changed
         from prakerja.livechat.hooks import chat_deflected
 
-        from .services import chat_deflection_record, ticket_fact_sync
+        from .services import (
+            chat_deflection_record,
+            contact_rollup_refresh_recent,
+            ticket_fact_sync,
+        )
 
         ticket_facts_changed.register(ticket_fact_sync)
         chat_deflected.register(chat_deflection_record)
+        scheduler.register(
+            "reports.contact_rollup",
+            every=settings.REPORTS_CONTACT_ROLLUP_EVERY_SECONDS,
+            func=contact_rollup_refresh_recent,
+        )

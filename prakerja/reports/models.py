@@ -180,3 +180,30 @@ class DeflectionRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.local_date} {self.chats}"
+
+
+class ContactDailyRollup(models.Model):
+    """Per WIB day and live channel (phone, chat): contacts offered to the queue, answered,
+    answered within the target, seconds to answer and abandoned; chat also counts every chat
+    started (deflected and left-a-message ones included), for the deflection rate.
+
+    Unlike the ticket rollups, these rows are recomputed whole from the calls and chats tables
+    (`contact_rollup_refresh`): a day is final once its late events are in, so the scheduler
+    rewrites the last days and readers compute the most recent ones live."""
+
+    local_date = models.DateField()
+    channel = models.CharField(max_length=16)
+    started = models.BigIntegerField(default=0)
+    offered = models.BigIntegerField(default=0)
+    answered = models.BigIntegerField(default=0)
+    answered_in_target = models.BigIntegerField(default=0)
+    answer_seconds = models.BigIntegerField(default=0)
+    abandoned = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "channel"], name="rollup_contact_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_date} {self.channel}"

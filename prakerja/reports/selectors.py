@@ -6,10 +6,14 @@ from collections import defaultdict
 
 from django.db.models import Sum
 
+from prakerja.core import clock
+
+from . import contacts
 from . import definitions as d
 from .models import (
     AgentDailyRollup,
     ChannelDailyRollup,
+    ContactDailyRollup,
     DailyRollup,
     DeflectionRollup,
     DurationMetric,
@@ -88,6 +92,40 @@ def summary(*, start: dt.date, end: dt.date) -> dict:
             for key, counts in months.items()
         ],
         "csat": _csat_block(per_channel),
+    }
+
+
+def contact_metrics(*, start: dt.date, end: dt.date) -> dict:
+    """Service level, average speed of answer and abandonment per live channel, and the
+    deflection rate, for [start, end]: the rollup for settled days, the raw tables for the last
+    few (contacts.live_days), so today's figures are current. See contacts for definitions."""
+    live_start, _ = contacts.live_days(clock.local_now().date())
+    sums: dict[str, dict[str, int]] = {
+        c: dict.fromkeys(contacts.COUNTS, 0) for c in contacts.LIVE_CHANNELS
+    }
+    settled = (
+        ContactDailyRollup.objects.filter(
+            local_date__gte=start, local_date__lte=min(end, live_start - dt.timedelta(days=1))
+        )
+        .values("channel")
+        .annotate(**{k: Sum(k) for k in contacts.COUNTS})
+        .order_by()
+    )
+    recent = contacts.contact_day_rows(max(start, live_start), end) if end >= live_start else []
+    for row in [*settled, *recent]:
+        for key in contacts.COUNTS:
+            sums[row["channel"]][key] += row[key] or 0
+    deflected = (
+        DeflectionRollup.objects.filter(local_date__gte=start, local_date__lte=end).aggregate(
+            n=Sum("chats")
+        )["n"]
+        or 0
+    )
+    return {
+        **{channel: contacts.metrics(sums[channel]) for channel in contacts.LIVE_CHANNELS},
+        "chats_started": sums["chat"]["started"],
+        "deflected": deflected,
+        "deflection_rate": d.percentage(deflected, sums["chat"]["started"]),
     }
 
 

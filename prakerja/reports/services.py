@@ -2,7 +2,8 @@
 
 Helpdesk and surveys call `ticket_fact_sync` explicitly (inside their own transaction) whenever a
 ticket or its survey changes; live chat calls `chat_deflection_record` when an article solves a
-chat. Rollups are never written anywhere else, except by `rollup_rebuild` and the importer.
+chat. Rollups are never written anywhere else, except by `rollup_rebuild` and the importer; the
+phone and chat queue rollup is rewritten from the calls and chats by `contact_rollup_refresh`.
 """
 
 import datetime as dt
@@ -16,9 +17,9 @@ from prakerja.core import clock
 from prakerja.helpdesk import hours
 from prakerja.surveys.models import Survey
 
-from . import rollups
+from . import contacts, rollups
 from .definitions import duration_bucket, local_date_hour
-from .models import DeflectionRollup, TicketFact
+from .models import ContactDailyRollup, DeflectionRollup, TicketFact
 
 FACT_FIELDS = [
     f.name for f in TicketFact._meta.concrete_fields if f.name not in ("id", "ticket", "reference")
@@ -154,3 +155,19 @@ def rollups_compact(*, start: dt.date | None = None, end: dt.date | None = None)
     start = start or dt.date(2000, 1, 1)
     with transaction.atomic():
         rollups.compact(start, end)
+
+
+@transaction.atomic
+def contact_rollup_refresh(*, start: dt.date, end: dt.date) -> None:
+    """Rewrite the phone and chat queue rollup of [start, end] from the calls and chats tables."""
+    ContactDailyRollup.objects.filter(local_date__gte=start, local_date__lte=end).delete()
+    ContactDailyRollup.objects.bulk_create(
+        ContactDailyRollup(**{k: row[k] for k in ("local_date", "channel", *contacts.COUNTS)})
+        for row in contacts.contact_day_rows(start, end)
+    )
+
+
+def contact_rollup_refresh_recent() -> None:
+    """Scheduler job: the days still read live, and the one before them (its late events)."""
+    start, end = contacts.live_days(clock.local_now().date())
+    contact_rollup_refresh(start=start - dt.timedelta(days=1), end=end)

@@ -107,6 +107,42 @@ def report_tables(data: dict) -> list[Table]:
             ],
         ),
         Table(
+            "queues",
+            _("Calls and chats in the queue"),
+            [
+                _("Channel"),
+                _("Offered"),
+                _("Answered"),
+                _("Abandoned"),
+                _("Service level (%)"),
+                _("Average speed of answer (s)"),
+                _("Abandonment rate (%)"),
+            ],
+            [
+                [
+                    channel_label(channel),
+                    q["offered"],
+                    q["answered"],
+                    q["abandoned"],
+                    q["service_level"],
+                    q["average_speed_of_answer"],
+                    q["abandonment_rate"],
+                ]
+                for channel, q in ((c, data["operations"][c]) for c in ("phone", "chat"))
+            ]
+            + [
+                [
+                    _("Deflection rate (%)"),
+                    data["operations"]["deflection_rate"],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            ],
+        ),
+        Table(
             "categories",
             _("By category"),
             [_("Category"), _("Reports"), _("Responses"), _("CSAT (%)")],

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -49,6 +50,7 @@ def _range(request) -> tuple[RangeForm, dt.date, dt.date, str]:
 
 def _report(start, end) -> dict:
     data = selectors.report(start=start, end=end)
+    data["operations"] = selectors.contact_metrics(start=start, end=end)
     names = {c.slug: c.name for c in Category.objects.all()}
     for row in data["categories"]:
         row["name"] = names.get(row["category"], row["category"])
@@ -103,6 +105,7 @@ def index(request):
             "tables": tables,
             "charts": chart_svgs,
             "query": query,
+            "answer_targets": settings.REPORTS_ANSWER_TARGET_SECONDS,
         },
     )
 

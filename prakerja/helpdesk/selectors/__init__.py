@@ -50,6 +50,7 @@ from .search import (
     TEXT_SEARCH_WORDS,
     ticket_search,
 )
+from .sla import AtRisk, tickets_due_before, tickets_sla_at_risk
 from .tickets import (
     message_resent,
     new_messages_since,
@@ -105,4 +106,7 @@ __all__ = [
     "ticket_queue",
     "ticket_search",
     "tickets_for_requester",
+    "AtRisk",
+    "tickets_due_before",
+    "tickets_sla_at_risk",
 ]

@@ -29,6 +29,7 @@ from .routing import (
     ticket_claim_next,
     ticket_route,
 )
+from .sla import sla_watch
 from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
 from .tickets import (
     ticket_assign,
@@ -40,6 +41,7 @@ from .tickets import (
 )
 
 __all__ = [
+    "sla_watch",
     "attachment_add",
     "category_delete",
     "category_save",

@@ -39,13 +39,15 @@ def supervisor_client(client):
 def test_page_for_supervisors_with_charts_tables_and_definitions(
     supervisor_client, data, django_assert_num_queries
 ):
-    with django_assert_num_queries(16):  # fixed: reads rollups, not tickets
+    # Fixed: reads rollups, not tickets (the queue metrics: their rollup, deflections, and the
+    # last days' calls and chats live).
+    with django_assert_num_queries(20):
         response = supervisor_client.get("/laporan/", RANGE)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('<svg class="chart') == 6  # the six charts (the page has icons too)
     assert 'role="img"' in html
-    for key in ("totals", "channels", "months", "categories", "heatmap", "agents"):
+    for key in ("totals", "channels", "queues", "months", "categories", "heatmap", "agents"):
         assert f'data-table="{key}"' in html
     assert 'data-kpi="total">4<' in html
     assert "andi" in html  # per-agent productivity
@@ -75,7 +77,7 @@ def test_csv_export_has_every_table(supervisor_client, data):
 def test_xlsx_export(supervisor_client, data):
     response = supervisor_client.get("/laporan/ekspor.xlsx", RANGE)
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 6
+    assert len(book.sheetnames) == 7
     months = book[book.sheetnames[2]]
     assert [c.value for c in months[3]][:2] == ["2026-01", 1]
 
