@@ -311,5 +311,7 @@ REPORTS_ANSWER_TARGET_SECONDS = {
     "phone": env.int("REPORTS_PHONE_ANSWER_TARGET_SECONDS", default=20),
     "chat": env.int("REPORTS_CHAT_ANSWER_TARGET_SECONDS", default=60),
 }
+# How often an open wallboard fetches its figures again.
+REPORTS_WALLBOARD_REFRESH_SECONDS = env.int("REPORTS_WALLBOARD_REFRESH_SECONDS", default=10)
 # How often the phone and chat queue rollup of the last days is rewritten.
 REPORTS_CONTACT_ROLLUP_EVERY_SECONDS = env.int("REPORTS_CONTACT_ROLLUP_EVERY_SECONDS", default=600)

@@ -7,5 +7,7 @@ urlpatterns = [
     path("laporan/", views.index, name="index"),
     path("laporan/ekspor.csv", views.export_csv, name="export_csv"),
     path("laporan/ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("laporan/papan/", views.wallboard, name="wallboard"),
+    path("laporan/papan/live/", views.wallboard_live, name="wallboard_live"),
     path("statistik/", views.public_statistics, name="public"),
 ]

@@ -21,6 +21,7 @@ from prakerja.helpdesk.models import Category
 from . import charts, selectors
 from .api import resolve_range
 from .tables import WEEKDAYS, channel_label, minutes, report_tables
+from .wallboard import wallboard as wallboard_data
 
 
 class RangeForm(forms.Form):
@@ -169,3 +170,20 @@ def public_statistics(request):
         unit="%",
     )
     return render(request, "reports/public.html", {"stats": stats, "chart": chart})
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def wallboard(request):
+    return render(
+        request,
+        "reports/wallboard.html",
+        {**wallboard_data(), "refresh_seconds": settings.REPORTS_WALLBOARD_REFRESH_SECONDS},
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def wallboard_live(request):
+    """The board's figures alone, fetched again by the page every few seconds."""
+    return render(request, "reports/_wallboard_live.html", wallboard_data())
