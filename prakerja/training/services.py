@@ -163,6 +163,22 @@ def platform_create(*, slug: str, name: str, actor=None) -> tuple[Platform, str]
     return platform, token
 
 
+@transaction.atomic
+def platform_set_active(*, platform: Platform, active: bool, actor) -> Platform:
+    """Suspend or reinstate a platform. While suspended its courses leave the catalog and its
+    integration user is refused by the partner API; bought vouchers stay. Audits
+    `platform.suspend`/`platform.reinstate`."""
+    platform.is_active = active
+    platform.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="platform.reinstate" if active else "platform.suspend",
+        obj=platform,
+        after={"is_active": active},
+    )
+    return platform
+
+
 COURSE_FIELDS = ("title", "price", "mode", "category", "description", "hours", "schedule")
 
 
