@@ -336,3 +336,29 @@ def test_signup_records_last_login_once_and_later_log_ins_update_it(client):
         assert client.login(username="siti@example.test", password=SIGNUP["password"])
     user.refresh_from_db()
     assert user.last_login == moment + dt.timedelta(hours=1)
+
+
+def test_login_limit_counts_look_alikes_of_one_account_together(client):
+    from .factories import ParticipantFactory
+
+    ParticipantFactory(username="ani@example.test", email="ani@example.test")
+    look_alikes = [
+        "ａｎｉ＠ｅｘａｍｐｌｅ．ｔｅｓｔ",  # full width: the form's NFKC makes it the same account
+        "ANI@EXAMPLE.TEST",
+        " ani@example.test ",
+        "ａｎｉ@example.test",
+        "Ani@Example.Test",
+    ]
+    with time_machine.travel(clock.now().replace(minute=1, second=5), tick=False):
+        for n in range(10):
+            client.post(
+                "/masuk/",
+                {"username": look_alikes[n % len(look_alikes)], "password": "wrong"},
+                REMOTE_ADDR=f"198.51.100.{n}",
+            )
+        response = client.post(
+            "/masuk/",
+            {"username": "ani@example.test", "password": "secret-pass-123"},
+            REMOTE_ADDR="198.51.100.99",
+        )
+    assert response.status_code == 429
