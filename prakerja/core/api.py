@@ -1,7 +1,9 @@
 """API plumbing shared by every app (authentication, the one error shape) and core endpoints."""
 
 from datetime import datetime
+from typing import Any, TypeVar
 
+import pydantic
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
@@ -38,6 +40,30 @@ def _field_errors(errors: list[dict]) -> dict[str, list[str]]:
         field = ".".join(loc) or "__all__"
         fields.setdefault(field, []).append(str(error.get("msg", _("Invalid value."))))
     return fields
+
+
+S = TypeVar("S", bound=pydantic.BaseModel)
+
+
+def body_validate(schema: type[S], data: Any) -> S:
+    """Validate a JSON body the endpoint took as it came (`payload: Body[Any] = None`), for an
+    endpoint that must check something else before the body; errors are the usual 422."""
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(
+            [{**e, "loc": ("body", "payload", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def body_documented(schema: type[pydantic.BaseModel]) -> dict:
+    """`openapi_extra` that documents `schema` as the JSON body of such an endpoint."""
+    return {
+        "requestBody": {
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+            "required": True,
+        }
+    }
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -73,6 +73,16 @@ def intake_limits(*, ip: str, email: str) -> None:
         )
 
 
+def tracking_limits(*, ip: str) -> None:
+    """Per-IP limit on reference + e-mail guesses: tracking (page and API) and requester replies
+    share one counter."""
+    rate_limit(
+        key=f"helpdesk:track:ip:{ip}",
+        limit=settings.HELPDESK_TRACK_PER_IP,
+        period=600,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def complaint_form(request):
     """The complaint form: the Django form checks the fields, `services.ticket_create` holds
@@ -167,11 +177,7 @@ def _tracked_ticket(request, reference):
 def track(request):
     form = TrackForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
     if request.method == "POST" and form.is_valid():
-        rate_limit(
-            key=f"helpdesk:track:ip:{client_ip(request)}",
-            limit=settings.HELPDESK_TRACK_PER_IP,
-            period=600,
-        )
+        tracking_limits(ip=client_ip(request))
         try:
             ticket = selectors.ticket_get_for_tracking(
                 reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]
