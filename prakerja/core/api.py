@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError, Forbidden, RateLimited, error_body
+from .errors import DomainError, Forbidden, RateLimited, UnsupportedMediaType, error_body
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
 
@@ -24,6 +25,20 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class JsonOnlyParser(Parser):
+    """JSON bodies only with `Content-Type: application/json` (415 otherwise). A browser sends
+    that type cross-site only after a CORS preflight, which this site never grants; `text/plain`
+    and form types are "simple" requests any other site can make a browser send."""
+
+    def parse_body(self, request):
+        # ninja's multipart bodies (schemas next to File parameters) come as a bare request
+        # without a content type, after the form has been parsed.
+        content_type = getattr(request, "content_type", None)
+        if content_type is not None and content_type != "application/json":
+            raise UnsupportedMediaType()
+        return super().parse_body(request)
 
 
 # Browser session (CSRF-checked by ninja) or bearer token: the default for authenticated endpoints.
@@ -112,6 +127,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if isinstance(exc.__cause__, DomainError):
+            # ninja reports any parser error as 400 "Cannot parse request body"; a refusal
+            # the parser raised on purpose (415) keeps its own status and code.
+            return domain(request, exc.__cause__)
         code = {
             400: "bad_request",
             401: "unauthenticated",

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -362,3 +363,36 @@ def test_login_limit_counts_look_alikes_of_one_account_together(client):
             REMOTE_ADDR="198.51.100.99",
         )
     assert response.status_code == 429
+
+
+def test_cross_site_text_plain_signup_is_refused_and_logs_nothing_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", json.dumps(SIGNUP), content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not User.objects.exists()
+
+
+def test_api_signup_without_the_csrf_token_creates_the_account_but_no_session():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", SIGNUP, content_type="application/json")
+    assert response.status_code == 201
+    assert User.objects.count() == 1
+    assert browser.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_api_signup_with_the_csrf_token_logs_the_session_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/daftar/")
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/api/v1/accounts", SIGNUP, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201
+    assert browser.get("/api/v1/accounts/me").json()["email"] == "siti@example.test"
