@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view: NUL and other control characters are refused (422), never stored.
+    "prakerja.core.middleware.ControlCharactersMiddleware",
     "prakerja.programs.middleware.PreviewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -221,7 +223,7 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Database sessions: log-out and a password change revoke them on the server.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "prakerja.core.sessions"  # the database store, well-formed keys only
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import pydantic
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -12,9 +12,17 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError, Forbidden, RateLimited, UnsupportedMediaType, error_body
+from .errors import (
+    DomainError,
+    Forbidden,
+    RateLimited,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_body,
+)
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
+from .text import control_character_errors, querydict_fields_with_control_characters
 
 
 class TokenAuth(HttpBearer):
@@ -39,6 +47,16 @@ class JsonOnlyParser(Parser):
         if content_type is not None and content_type != "application/json":
             raise UnsupportedMediaType()
         return super().parse_body(request)
+
+    def parse_querydict(self, data, list_fields, request):
+        # Query strings and url-encoded forms were checked by ControlCharactersMiddleware;
+        # multipart form fields of API uploads reach the API only here.
+        fields = (
+            querydict_fields_with_control_characters(data) if isinstance(data, QueryDict) else []
+        )
+        if fields:
+            raise ValidationFailed(errors=control_character_errors(fields))
+        return super().parse_querydict(data, list_fields, request)
 
 
 # Browser session (CSRF-checked by ninja) or bearer token: the default for authenticated endpoints.
