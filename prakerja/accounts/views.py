@@ -16,7 +16,7 @@ from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import IdCardForm, IdentityForm, SignupForm
 
 
@@ -41,7 +41,10 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        hooks.logged_out(request=request, response=response)
+        return response
 
 
 def signup_rate_limits(request) -> None:

@@ -23,10 +23,12 @@ from ..references import normalize_reference
 
 logger = logging.getLogger(__name__)
 # The references this browser proved it may see (it submitted them, or gave reference + e-mail):
-# a signed cookie, so a guest's submission writes no session row.
+# a signed cookie, so a guest's submission writes no session row. Short-lived, and cleared at
+# log-out, so a shared computer does not keep showing someone's reports: after it, the requester
+# gives the reference and e-mail again.
 TRACKED_COOKIE = "hd_tracked"
 TRACKED_SALT = "prakerja.helpdesk.tracked"
-TRACKED_MAX_AGE = 30 * 24 * 3600
+TRACKED_MAX_AGE = 2 * 3600
 
 
 def _tracked(request) -> list[str]:
@@ -48,6 +50,11 @@ def _remember(request, response, reference: str):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+def tracked_forget(*, request, response) -> None:
+    """At log-out (accounts.hooks.logged_out): the browser forgets the reports it looked up."""
+    response.delete_cookie(TRACKED_COOKIE, samesite="Lax")
 
 
 def _can_see(request, ticket) -> bool:
