@@ -96,9 +96,10 @@ def phone_verify(request, payload: CodeIn):
 
 @router.post(
     "/accounts/me/phone/resend",
-    response={202: dict, 429: ErrorOut},
+    response={202: dict, 409: ErrorOut, 429: ErrorOut},
     auth=SESSION_OR_TOKEN,
     summary="Send a new SMS code (once a minute, five an hour)",
+    description="409 `phone_missing` for an account without a mobile number.",
 )
 def phone_resend(request):
     rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)

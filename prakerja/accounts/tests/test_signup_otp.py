@@ -396,3 +396,18 @@ def test_api_signup_with_the_csrf_token_logs_the_session_in():
     )
     assert response.status_code == 201
     assert browser.get("/api/v1/accounts/me").json()["email"] == "siti@example.test"
+
+
+def test_resending_a_code_without_a_mobile_number_is_409(
+    client, django_capture_on_commit_callbacks
+):
+    from prakerja.core.tests.factories import UserFactory
+
+    client.force_login(UserFactory(phone=""))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/accounts/me/phone/resend")
+        page = client.post("/akun/verifikasi-hp/", {"resend": "1"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "phone_missing"
+    assert page.status_code == 409
+    assert not OneTimeCode.objects.exists()
