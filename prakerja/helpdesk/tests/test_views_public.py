@@ -3,6 +3,7 @@ import io
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -47,6 +48,28 @@ def test_guest_submits_form_gets_reference_and_email(client, django_capture_on_c
     assert Attachment.objects.get().content_type == "image/png"
     assert ticket.reference in mail.outbox[0].subject
     assert mail.outbox[0].to == ["siti@example.test"]
+
+
+def test_the_acknowledgement_quotes_only_the_reference_and_category(
+    client, django_capture_on_commit_callbacks
+):
+    typed = {
+        "name": "Pemenang undian http://hadiah.example",
+        "subject": "Klik http://phish.example/login untuk hadiah",
+        "description": "Transfer ke rekening 1234567890 sekarang",
+        "phone": "081299998888",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("helpdesk:complaint"), {**FORM, **typed})
+    ticket = Ticket.objects.get()
+    [email] = mail.outbox
+    text = email.subject + email.body
+    for value in typed.values():
+        assert value not in text
+    assert "http://" not in email.body.replace(settings.SITE_URL, "")
+    assert ticket.reference in email.subject
+    assert ticket.reference in email.body
+    assert ticket.category.name in email.body
 
 
 def test_form_shows_field_errors_and_creates_nothing(client):
