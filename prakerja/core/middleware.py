@@ -126,9 +126,9 @@ def wants_json(request) -> bool:
 
 
 class ControlCharactersMiddleware:
-    """422 `validation_error` for a request whose path, query, form fields (names, values, file
-    names) or JSON body hold control characters (core.text), before any view runs: one check for
-    pages, forms and the API. A JSON body that does not parse is left to the view to refuse."""
+    """422 `validation_error` for a request whose path, query, form fields (names and values) or
+    JSON body hold control characters (core.text), before any view runs: one check for pages,
+    forms and the API. A JSON body that does not parse is left to the view to refuse."""
 
     def __init__(self, get_response):
         self.get_response = get_response
