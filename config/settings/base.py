@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view: NUL and other control characters are refused (422), never stored.
+    "prakerja.core.middleware.ControlCharactersMiddleware",
     "prakerja.programs.middleware.PreviewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,12 +218,13 @@ SIGNUP_ADMISSION_RATE = env.int("SIGNUP_ADMISSION_RATE", default=40)
 # Sign-ups in progress at once per process (config/wsgi.py); past that, 503 + Retry-After at once.
 # About one per core: the hash is CPU-bound, more in flight only queues them. 0 turns it off.
 SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or 2)
-# Behind a load balancer, trust the first X-Forwarded-For hop for per-IP rate limits.
-TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# Trusted reverse proxies in front of the app, each appending to X-Forwarded-For: per-address
+# rate limits take the client from the NUM_PROXIES-th address from the right (0: REMOTE_ADDR).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Database sessions: log-out and a password change revoke them on the server.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "prakerja.core.sessions"  # the database store, well-formed keys only
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

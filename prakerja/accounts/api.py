@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.auth import login
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.utils import check_csrf
 
 from prakerja.core.api import SESSION_OR_TOKEN
 from prakerja.core.errors import NotFound
@@ -54,15 +55,19 @@ def _account(user) -> AccountOut:
 @router.post(
     "/accounts",
     response={201: AccountOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Sign up (creates a participant and logs the session in)",
+    summary="Sign up (creates a participant; logs the session in when the request has CSRF)",
     description="403 `registration_closed` while the registration switch is off; 409 "
     "`already_registered`; 422 with field errors; 429 `rate_limited` with Retry-After. "
-    "A confirmation link is e-mailed and a 6-digit code is sent by SMS.",
+    "A confirmation link is e-mailed and a 6-digit code is sent by SMS. The browser session is "
+    "logged in only when the request carries the CSRF token (`X-CSRFToken` with the "
+    "`csrftoken` cookie); otherwise the account is created and no session is.",
 )
 def signup(request, payload: SignupIn):
     signup_rate_limits(request)
     user = services.account_register(**payload.dict())
-    login(request, user, backend="prakerja.accounts.backends.UsernameOrEmailBackend")
+    # Another site must not be able to log a visitor's browser into an account it chose.
+    if check_csrf(request) is None:
+        login(request, user, backend="prakerja.accounts.backends.UsernameOrEmailBackend")
     return Status(201, _account(user))
 
 
@@ -91,9 +96,10 @@ def phone_verify(request, payload: CodeIn):
 
 @router.post(
     "/accounts/me/phone/resend",
-    response={202: dict, 429: ErrorOut},
+    response={202: dict, 409: ErrorOut, 429: ErrorOut},
     auth=SESSION_OR_TOKEN,
     summary="Send a new SMS code (once a minute, five an hour)",
+    description="409 `phone_missing` for an account without a mobile number.",
 )
 def phone_resend(request):
     rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)

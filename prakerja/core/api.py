@@ -1,17 +1,28 @@
 """API plumbing shared by every app (authentication, the one error shape) and core endpoints."""
 
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.http import Http404
+import pydantic
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError, Forbidden, RateLimited, error_body
+from .errors import (
+    DomainError,
+    Forbidden,
+    RateLimited,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_body,
+)
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
+from .text import control_character_errors, querydict_fields_with_control_characters
 
 
 class TokenAuth(HttpBearer):
@@ -22,6 +33,30 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class JsonOnlyParser(Parser):
+    """JSON bodies only with `Content-Type: application/json` (415 otherwise). A browser sends
+    that type cross-site only after a CORS preflight, which this site never grants; `text/plain`
+    and form types are "simple" requests any other site can make a browser send."""
+
+    def parse_body(self, request):
+        # ninja's multipart bodies (schemas next to File parameters) come as a bare request
+        # without a content type, after the form has been parsed.
+        content_type = getattr(request, "content_type", None)
+        if content_type is not None and content_type != "application/json":
+            raise UnsupportedMediaType()
+        return super().parse_body(request)
+
+    def parse_querydict(self, data, list_fields, request):
+        # Query strings and url-encoded forms were checked by ControlCharactersMiddleware;
+        # multipart form fields of API uploads reach the API only here.
+        fields = (
+            querydict_fields_with_control_characters(data) if isinstance(data, QueryDict) else []
+        )
+        if fields:
+            raise ValidationFailed(errors=control_character_errors(fields))
+        return super().parse_querydict(data, list_fields, request)
 
 
 # Browser session (CSRF-checked by ninja) or bearer token: the default for authenticated endpoints.
@@ -38,6 +73,30 @@ def _field_errors(errors: list[dict]) -> dict[str, list[str]]:
         field = ".".join(loc) or "__all__"
         fields.setdefault(field, []).append(str(error.get("msg", _("Invalid value."))))
     return fields
+
+
+S = TypeVar("S", bound=pydantic.BaseModel)
+
+
+def body_validate(schema: type[S], data: Any) -> S:
+    """Validate a JSON body the endpoint took as it came (`payload: Body[Any] = None`), for an
+    endpoint that must check something else before the body; errors are the usual 422."""
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(
+            [{**e, "loc": ("body", "payload", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def body_documented(schema: type[pydantic.BaseModel]) -> dict:
+    """`openapi_extra` that documents `schema` as the JSON body of such an endpoint."""
+    return {
+        "requestBody": {
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+            "required": True,
+        }
+    }
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -86,6 +145,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if isinstance(exc.__cause__, DomainError):
+            # ninja reports any parser error as 400 "Cannot parse request body"; a refusal
+            # the parser raised on purpose (415) keeps its own status and code.
+            return domain(request, exc.__cause__)
         code = {
             400: "bad_request",
             401: "unauthenticated",

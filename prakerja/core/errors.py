@@ -55,6 +55,12 @@ class Conflict(DomainError):
     default_message = _("This conflicts with the current state.")
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = _("Send the request body as JSON (Content-Type: application/json).")
+
+
 class PreviewReadOnly(DomainError):
     """A write while a PMO previews another time: nothing may be stored with a fake time."""
 

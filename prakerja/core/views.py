@@ -3,8 +3,13 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .errors import error_body
+from .middleware import wants_json
 
 
 def home(request):
@@ -52,13 +57,30 @@ def readyz(request):
     )
 
 
+def _api_error(status: int, code: str, message) -> JsonResponse:
+    return JsonResponse(error_body(code=code, message=message), status=status)
+
+
+def bad_request(request, exception=None):
+    if wants_json(request):
+        return _api_error(400, "bad_request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
 def permission_denied(request, exception=None):
+    if wants_json(request):
+        return _api_error(403, "forbidden", _("You do not have access to this."))
     return render(request, "core/error.html", {"status": 403}, status=403)
 
 
 def page_not_found(request, exception=None):
+    if wants_json(request):
+        return _api_error(404, "not_found", _("Not found."))
     return render(request, "core/error.html", {"status": 404}, status=404)
 
 
 def server_error(request):
+    """Any unhandled error; the API's come back in its error shape too."""
+    if wants_json(request):
+        return _api_error(500, "server_error", _("Something went wrong on our side"))
     return render(request, "core/error.html", {"status": 500}, status=500)

@@ -2,22 +2,22 @@
 actions, presence). Errors are {"code", "message", "errors"}."""
 
 from datetime import datetime
+from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
-from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth
+from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth, body_documented, body_validate
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.logging import mask_nik
-from prakerja.core.ratelimit import client_ip, rate_limit
+from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from . import selectors, services
 from .models import Channel, Ticket
-from .views.public import intake_limits
+from .views.public import intake_limits, tracking_limits
 
 router = Router(tags=["helpdesk"])
 
@@ -156,11 +156,7 @@ def _public_out(ticket: Ticket) -> PublicTicketOut:
 )
 def ticket_track(request, reference: str, email: str = ""):
     """404 when the reference and e-mail do not match, without saying which one is wrong."""
-    rate_limit(
-        key=f"helpdesk:track:ip:{client_ip(request)}",
-        limit=settings.HELPDESK_TRACK_PER_IP,
-        period=600,
-    )
+    tracking_limits(ip=client_ip(request))
     return _public_out(selectors.ticket_get_for_tracking(reference=reference, email=email))
 
 
@@ -174,11 +170,19 @@ class ReplyIn(Schema):
     "/tickets/{reference}/replies",
     response={201: PublicTicketOut},
     summary="The requester replies (reference + e-mail); reopens a recently resolved ticket",
+    openapi_extra=body_documented(ReplyIn),
 )
-def ticket_requester_reply(request, reference: str, payload: ReplyIn):
-    ticket = selectors.ticket_get_for_tracking(reference=reference, email=payload.email)
+def ticket_requester_reply(request, reference: str, payload: Body[Any] = None):
+    """404 when the reference and e-mail do not match, whatever the rest of the body (which is
+    checked only for a matching pair: 422); 429 `rate_limited`, one limit per IP with tracking."""
+    tracking_limits(ip=client_ip(request))
+    email = payload.get("email") if isinstance(payload, dict) else None
+    ticket = selectors.ticket_get_for_tracking(
+        reference=reference, email=email if isinstance(email, str) else ""
+    )
+    reply = body_validate(ReplyIn, payload)
     services.ticket_requester_reply(
-        ticket=ticket, body=payload.body, client_msg_id=payload.client_msg_id
+        ticket=ticket, body=reply.body, client_msg_id=reply.client_msg_id
     )
     ticket.refresh_from_db()
     return Status(201, _public_out(ticket))

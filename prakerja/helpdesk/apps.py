@@ -16,15 +16,18 @@ class HelpdeskConfig(AppConfig):
     verbose_name = _("Contact center")
 
     def ready(self) -> None:
+        from prakerja.accounts.hooks import logged_out
         from prakerja.core import site_blocks
         from prakerja.programs.dashboard import panels
 
         from .blocks import dashboard_panel, hours_block
         from .demo import demo_roster_extend
         from .services import routing_drain, sla_watch, tickets_close_resolved
+        from .views.public import tracked_forget
 
         site_blocks.register(hours_block)
         panels.register(dashboard_panel)
+        logged_out.register(tracked_forget)
         # Tickets are routed when they arrive, when an agent goes online and when capacity frees
         # up; this pass catches the rest, e.g. agents already online when their shift begins.
         scheduler.register(

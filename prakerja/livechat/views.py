@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from prakerja.core import clock
-from prakerja.core.errors import DomainError, RateLimited, ValidationFailed, error_body
+from prakerja.core.errors import (
+    DomainError,
+    RateLimited,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_body,
+)
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
 from prakerja.helpdesk import hours
@@ -38,6 +44,8 @@ def _error(exc: DomainError) -> JsonResponse:
 
 
 def _payload(request) -> dict:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType()
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:

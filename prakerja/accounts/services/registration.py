@@ -167,6 +167,9 @@ def email_confirm(*, token: str):
 
 
 def phone_verification_send(*, user, first: bool = False) -> OneTimeCode:
+    """SMS a new code to the account's mobile number; Conflict `phone_missing` without one."""
+    if not user.phone:
+        raise Conflict(_("This account has no mobile number to confirm."), code="phone_missing")
     return otp_send(
         user=user,
         first=first,

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -336,3 +337,77 @@ def test_signup_records_last_login_once_and_later_log_ins_update_it(client):
         assert client.login(username="siti@example.test", password=SIGNUP["password"])
     user.refresh_from_db()
     assert user.last_login == moment + dt.timedelta(hours=1)
+
+
+def test_login_limit_counts_look_alikes_of_one_account_together(client):
+    from .factories import ParticipantFactory
+
+    ParticipantFactory(username="ani@example.test", email="ani@example.test")
+    look_alikes = [
+        "ａｎｉ＠ｅｘａｍｐｌｅ．ｔｅｓｔ",  # full width: the form's NFKC makes it the same account
+        "ANI@EXAMPLE.TEST",
+        " ani@example.test ",
+        "ａｎｉ@example.test",
+        "Ani@Example.Test",
+    ]
+    with time_machine.travel(clock.now().replace(minute=1, second=5), tick=False):
+        for n in range(10):
+            client.post(
+                "/masuk/",
+                {"username": look_alikes[n % len(look_alikes)], "password": "wrong"},
+                REMOTE_ADDR=f"198.51.100.{n}",
+            )
+        response = client.post(
+            "/masuk/",
+            {"username": "ani@example.test", "password": "secret-pass-123"},
+            REMOTE_ADDR="198.51.100.99",
+        )
+    assert response.status_code == 429
+
+
+def test_cross_site_text_plain_signup_is_refused_and_logs_nothing_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", json.dumps(SIGNUP), content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not User.objects.exists()
+
+
+def test_api_signup_without_the_csrf_token_creates_the_account_but_no_session():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", SIGNUP, content_type="application/json")
+    assert response.status_code == 201
+    assert User.objects.count() == 1
+    assert browser.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_api_signup_with_the_csrf_token_logs_the_session_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/daftar/")
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/api/v1/accounts", SIGNUP, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201
+    assert browser.get("/api/v1/accounts/me").json()["email"] == "siti@example.test"
+
+
+def test_resending_a_code_without_a_mobile_number_is_409(
+    client, django_capture_on_commit_callbacks
+):
+    from prakerja.core.tests.factories import UserFactory
+
+    client.force_login(UserFactory(phone=""))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/accounts/me/phone/resend")
+        page = client.post("/akun/verifikasi-hp/", {"resend": "1"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "phone_missing"
+    assert page.status_code == 409
+    assert not OneTimeCode.objects.exists()

@@ -254,6 +254,25 @@ def test_presence_and_heartbeat(client):
     assert AgentPresence.objects.get(agent=staff).status == PresenceStatus.ONLINE
 
 
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/agen/?queue=mine", "/agen/?queue=mine"),
+        ("https://evil.example/phish", None),
+        ("//evil.example/phish", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+        ("helpdesk:supervisor", None),
+        ("", None),
+    ],
+)
+def test_presence_form_returns_only_to_a_page_of_this_site(client, next_url, expected):
+    client.force_login(agent())
+    response = client.post(reverse("helpdesk:presence"), {"status": "online", "next": next_url})
+    assert response.status_code == 302
+    assert response.url == (expected or reverse("helpdesk:workspace"))
+
+
 def test_claim_buttons(client):
     ticket = new_ticket()
     staff = agent()

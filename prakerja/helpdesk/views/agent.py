@@ -7,6 +7,8 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -284,7 +286,13 @@ def presence(request):
         messages.error(request, exc.message)
     if _is_htmx(request):
         return HttpResponse(status=204)
-    return redirect(request.POST.get("next") or "helpdesk:workspace")
+    next_url = request.POST.get("next", "")
+    # Back to the page the form was on, never to another site (an open redirect).
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("helpdesk:workspace")
+    return redirect(next_url)
 
 
 @agent_required

@@ -26,8 +26,10 @@ import time
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connections
+from django.utils.translation import gettext as _
 
 from prakerja.core.errors import DomainError, RateLimited
+from prakerja.core.text import control_character_errors, fields_with_control_characters
 
 # The chats a guest started in this browser session (the widget's views write it).
 SESSION_KEY = "livechat_chats"
@@ -74,6 +76,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(content, dict) or content.get("type") not in self.client_events:
             await self.send_error("bad_message", "Unknown message.")
+            return
+        fields = fields_with_control_characters(content)
+        if fields:
+            await self.send_error(
+                "validation_error",
+                _("Some fields are not valid."),
+                client_id=client_id_of(content),
+                errors=control_character_errors(fields),
+            )
             return
         await self.receive_json(content)
 

@@ -271,6 +271,26 @@ def test_frame_size_body_size_and_bad_input_are_refused_politely(open_hours):
     assert Message.objects.count() == 1  # just the question
 
 
+def test_control_characters_in_a_frame_are_refused_and_nothing_is_stored(open_hours):
+    guest, chat_id = _guest_starts_chat()
+
+    async def scenario():
+        p = participant_socket(guest, chat_id)
+        assert (await p.connect())[0]
+        await receive_until(p, "history")
+        for body in ["nul\x00byte", "bell\x07", "lone \ud800 surrogate"]:
+            await p.send_to(text_data=json.dumps({"type": "message", "id": "c1", "body": body}))
+            error = await receive_until(p, "error")
+            assert (error["code"], error["id"]) == ("validation_error", "c1")
+            assert list(error["errors"]) == ["body"]
+        await p.send_json_to({"type": "message", "id": "c2", "body": "tab\tand\nnewline ok"})
+        assert (await receive_until(p, "ack"))["id"] == "c2"
+        await p.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == 2  # the question and the clean message
+
+
 def test_agent_socket_forwards_screen_pop_and_notify_events(open_hours):
     agent = on_shift_agent()
     agent_client = _logged_in(agent)

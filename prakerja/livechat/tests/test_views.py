@@ -66,6 +66,21 @@ def test_start_reports_field_errors(client, frozen_open_hours):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"name": "Sari", "email": "sari@example.test", "question": "Halo"}', "text/plain"),
+        ({"name": "Sari", "email": "sari@example.test", "question": "Halo"}, None),  # multipart
+    ],
+)
+def test_widget_posts_take_json_only(client, frozen_open_hours, body, content_type):
+    kwargs = {"content_type": content_type} if content_type else {}
+    response = client.post("/livechat/start", body, **kwargs)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Chat.objects.exists()
+
+
 def test_widget_posts_need_the_csrf_token(frozen_open_hours):
     client = Client(enforce_csrf_checks=True)
     response = post(client, "/livechat/start", {**GUEST, "question": "Halo"})
