@@ -18,11 +18,6 @@ def normalize_code(code: str) -> str:
     return code if code.isascii() and code.isalnum() else ""
 
 
-def _search_text(value: str) -> str:
-    # PostgreSQL refuses NUL in a text parameter; a search for it finds nothing anyway.
-    return (value or "").replace("\x00", "")
-
-
 def card_for_participant(*, user) -> Card | None:
     """The participant's card, once the wave's results are published (`issued_at` is the
     publication time); None before that or without a card."""
@@ -61,7 +56,6 @@ def catalog_search(
     the institution's name or the category (every word must match somewhere); `platform` is the
     platform's slug."""
     courses = _catalog()
-    q, category, platform = _search_text(q), _search_text(category), _search_text(platform)
     for word in q.split()[:8]:
         courses = courses.filter(
             Q(title__icontains=word)
