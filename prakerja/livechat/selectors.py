@@ -16,7 +16,11 @@ from prakerja.core.errors import NotFound
 from prakerja.core.roles import Role, has_role
 from prakerja.helpdesk import hours
 from prakerja.helpdesk.models import Message
-from prakerja.helpdesk.selectors import agents_available, participant_summary_for_agent
+from prakerja.helpdesk.selectors import (
+    agents_available,
+    participant_summary_for_agent,
+    ticket_was_served,
+)
 
 from .models import Chat, ChatState
 
@@ -170,6 +174,10 @@ def chat_payload(chat: Chat, *, position: int | None = None, eta: int | None = N
         "position": position,
         "eta_seconds": eta,
         "rated": chat.rating is not None,
+        "rateable": chat.state == ChatState.ENDED
+        and chat.rating is None
+        and chat.ticket_id is not None
+        and ticket_was_served(chat.ticket),
         "end_reason": chat.end_reason,
     }
 

@@ -18,6 +18,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, ValidationFailed
 from prakerja.helpdesk.hooks import ticket_facts_changed
 from prakerja.helpdesk.models import Ticket
+from prakerja.helpdesk.selectors import ticket_was_served
 
 from .links import survey_url
 from .models import Delivery, Survey
@@ -70,9 +71,10 @@ def _send_sms(survey_id: int) -> None:
 def survey_request_for_ticket(*, ticket) -> Survey | None:
     """Ask the requester of a resolved ticket how satisfied they are, once.
 
-    Returns the new survey, or None when nothing is sent: the ticket is not resolved, the
-    requester was asked about this ticket within SURVEY_REASK_AFTER_SECONDS, or there is no
-    address for its channel (a web ticket without e-mail, a call without a number).
+    Returns the new survey, or None when nothing is sent: the ticket is not resolved, no agent
+    served it (a chat ended in the queue: a rating would rate nobody), the requester was asked
+    about this ticket within SURVEY_REASK_AFTER_SECONDS (a chat is asked once, ever), or there
+    is no address for its channel (a web ticket without e-mail, a call without a number).
     Side effects on commit: web -> e-mail task; phone -> SMS; chat -> nothing to send (the
     widget asks inline and live chat calls `survey_answer`). Updates the report facts (surveys
     sent) in this transaction.
@@ -80,13 +82,16 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
     )
-    if ticket.status not in ("resolved", "closed"):
+    if ticket.status not in ("resolved", "closed") or not ticket_was_served(ticket):
         return None
     now = clock.now()
-    if Survey.objects.filter(ticket=ticket, sent_at__gt=now - reask_after()).exists():
-        return None
     delivery = _delivery_for(ticket)
     if delivery is None:
+        return None
+    asked = Survey.objects.filter(ticket=ticket)
+    if delivery != Delivery.CHAT:
+        asked = asked.filter(sent_at__gt=now - reask_after())
+    if asked.exists():
         return None
     survey = Survey.objects.create(
         ticket=ticket,

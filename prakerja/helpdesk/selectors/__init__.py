@@ -56,6 +56,7 @@ from .tickets import (
     ticket_get_for_agent,
     ticket_get_for_requester,
     ticket_get_for_tracking,
+    ticket_was_served,
     tickets_for_requester,
 )
 
@@ -102,5 +103,6 @@ __all__ = [
     "ticket_get_for_tracking",
     "ticket_queue",
     "ticket_search",
+    "ticket_was_served",
     "tickets_for_requester",
 ]
