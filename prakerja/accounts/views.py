@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UsernameField
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -19,6 +20,13 @@ from . import selectors, services
 from .forms import IdCardForm, IdentityForm, SignupForm
 
 
+def login_identity(raw: str) -> str:
+    """The identity a log-in attempt is counted against: the log-in form's own normalisation
+    (stripped, NFKC), case-folded, so full-width or upper-case look-alikes of one account share
+    its counter."""
+    return (UsernameField().to_python(raw) or "").strip().casefold()[:254]
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -26,7 +34,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         message = gettext_lazy("Too many log-in attempts. Please wait before trying again.")
         rate_limit(key=f"login:ip:{client_ip(request)}", limit=20, period=300, message=message)
-        username = request.POST.get("username", "").strip().lower()[:254]
+        username = login_identity(request.POST.get("username", ""))
         if username:
             rate_limit(key=f"login:user:{username}", limit=10, period=300, message=message)
         return super().post(request, *args, **kwargs)

@@ -56,13 +56,15 @@ def _delivery_for(ticket) -> str | None:
 
 def _send_sms(survey_id: int) -> None:
     survey = Survey.objects.select_related("ticket__requester").get(pk=survey_id)
+    url = survey_url(survey)
     with translation.override("id"):  # the program's language; the requester has no session here
         text = _(
             "Kartu Prakerja: how satisfied are you with our help on report %(reference)s? "
             "Answer in 1 minute: %(url)s"
-        ) % {"reference": survey.ticket.reference, "url": survey_url(survey)}
+        ) % {"reference": survey.ticket.reference, "url": url}
     try:
-        get_sms_gateway().send(to=_recipient_phone(survey.ticket), text=text)
+        # the link answers the survey: staff reading the outbox must not be able to use it
+        get_sms_gateway().send(to=_recipient_phone(survey.ticket), text=text, secret=url)
     except Exception:  # a failed SMS must not break the resolve that triggered it
         logger.exception("survey SMS failed", extra={"survey": survey_id})
 

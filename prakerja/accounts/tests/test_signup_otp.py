@@ -6,6 +6,7 @@ import time_machine
 from django.core import mail
 
 from prakerja.accounts.models import OneTimeCode, SmsOutbox, User
+from prakerja.accounts.tests.factories import sms_code_sent_to
 from prakerja.core import clock
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role, has_role
@@ -25,8 +26,7 @@ def signup(client, **overrides):
 
 
 def last_code(phone="+6281234567890") -> str:
-    text = SmsOutbox.objects.filter(to=phone).latest("created_at").text
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    return sms_code_sent_to(phone)
 
 
 def test_signup_creates_participant_with_e164_phone_and_sends_link_and_code(
