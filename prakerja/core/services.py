@@ -29,12 +29,16 @@ def audit_record(
     """Append one audit entry inside the caller's transaction (so a rolled-back action leaves
     no entry). `action` is `<entity>.<verb>`, e.g. `switch.update`. `at` and `request_id`
     default to now and the current request's id; background work recording an action of an
-    earlier request passes that request's."""
+    earlier request passes that request's.
+
+    Supervisors read the log: `before`/`after` hold ids and states, never a participant's phone,
+    e-mail or name. Labels come from the model's `audit_label()` where it has one (a model whose
+    `str()` shows personal data defines it), else from `str()`."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    label = user.get_username() if user else (str(actor) if actor else "system")
+    label = audit_label(user) if user else (str(actor) if actor else "system")
     return AuditLog.objects.create(
         at=at or timezone.now(),
         actor=user,
@@ -42,11 +46,16 @@ def audit_record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        object_label=str(obj)[:200] if obj is not None else "",
+        object_label=audit_label(obj)[:200] if obj is not None else "",
         before=before,
         after=after,
         request_id=current_request_id() if request_id is None else request_id,
     )
+
+
+def audit_label(obj) -> str:
+    label = getattr(obj, "audit_label", None)
+    return str(label() if label is not None else obj)
 
 
 def current_request_id() -> str:
@@ -86,7 +95,7 @@ def api_token_create(*, user, name: str, actor=None) -> tuple[ApiToken, str]:
         actor=actor,
         action="api_token.create",
         obj=token,
-        after={"user": user.get_username(), "name": name},
+        after={"user": audit_label(user), "name": name},
     )
     return token, raw
 

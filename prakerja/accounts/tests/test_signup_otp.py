@@ -336,3 +336,24 @@ def test_signup_records_last_login_once_and_later_log_ins_update_it(client):
         assert client.login(username="siti@example.test", password=SIGNUP["password"])
     user.refresh_from_db()
     assert user.last_login == moment + dt.timedelta(hours=1)
+
+
+def test_audit_entries_keep_ids_not_the_participants_phone_or_email(
+    client, django_capture_on_commit_callbacks
+):
+    """Supervisors read the audit log: a participant is `user #<id>` there, with no contact data."""
+    from prakerja.core.tests.factories import audit_log_text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signup(client).status_code == 201
+    response = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": last_code()}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    user = User.objects.get()
+    entries = AuditLog.objects.filter(action__startswith="account.")
+    assert {e.action for e in entries} == {"account.register", "account.phone_confirm"}
+    assert {e.actor_label for e in entries} == {f"user #{user.pk}"}
+    text = audit_log_text()
+    for personal in ("+6281234567890", "81234567890", "siti@example.test", "Siti"):
+        assert personal not in text
