@@ -51,7 +51,7 @@ class SmsOutboxAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("text"))
     def short_text(self, obj):
-        return obj.text[:80]
+        return mask_nik(obj.text)[:80]
 
 
 @admin.register(Identity)

@@ -460,3 +460,20 @@ def test_a_served_chat_is_asked_once_even_after_the_reask_window(
             sent_at=first.sent_at,
             expires_at=first.expires_at,
         )
+
+
+def test_agents_see_every_nik_form_masked_in_chats(frozen_open_hours):
+    chat, _agent = _active_chat(frozen_open_hours)
+    chat = services.chat_start(
+        requester=None,
+        name="Sari 3171 2345 6789 0123",
+        email="sari2@example.test",
+        question="NIK 3171-2345-6789-0123 ditolak",
+    )
+    message, _created = services.chat_participant_message(
+        chat=chat, body="ini NIK saya 3171.2345.6789.0123", client_msg_id="n1"
+    )
+    payloads = [selectors.agent_chat_summary(chat), selectors.message_payload(message)]
+    text = repr(payloads)
+    assert "6789" not in text
+    assert "3171-23**-****-0123" in text
