@@ -355,3 +355,32 @@ def test_queue_positions_update_as_chats_are_taken(open_hours):
         await p.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("change", ["deactivate", "remove_role"])
+def test_an_agent_deactivated_while_connected_is_refused_at_the_next_frame(open_hours, change):
+    agent = on_shift_agent()
+    agent_client = _logged_in(agent)
+    guest, chat_id = _guest_starts_chat()
+
+    def revoke():
+        if change == "deactivate":
+            type(agent).objects.filter(pk=agent.pk).update(is_active=False)
+        else:
+            agent.groups.clear()
+
+    async def scenario():
+        a = agent_socket(agent_client)
+        assert (await a.connect())[0]
+        assert (await receive_until(a, "chats"))["chats"][0]["id"] == chat_id
+        await database_sync_to_async(revoke)()
+        await a.send_json_to({"type": "message", "chat": chat_id, "id": "a-1", "body": "masih?"})
+        error = await receive_until(a, "error")
+        assert error["code"] == "not_allowed"
+        assert (await a.receive_output(timeout=TIMEOUT)) == {
+            "type": "websocket.close",
+            "code": 4403,
+        }
+
+    run(scenario)
+    assert not Message.objects.filter(client_msg_id="a-1").exists()
