@@ -228,7 +228,7 @@ class AgentWorkspaceConsumer(ChatSocket):
     @_with_chat
     async def on_seen(self, content, chat_id: int):
         upto = int_or_none(content.get("upto"))
-        if chat_id in self.joined and upto:
+        if chat_id in self.joined and upto and self.seen_allowed(chat_id, upto):
             await self.channel_layer.group_send(
                 realtime.chat_group(chat_id),
                 {"type": "chat.seen", "chat": chat_id, "who": "agent", "upto": upto},
