@@ -123,11 +123,14 @@ class IdentityAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reject: ID card photo does not match"))
     def reject_photo(self, request, queryset):
         for identity in queryset:
-            identity_reject(
-                identity=identity,
-                reason=str(_("The ID card photo does not match the data entered.")),
-                actor=request.user,
-            )
+            try:
+                identity_reject(
+                    identity=identity,
+                    reason=str(_("The ID card photo does not match the data entered.")),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{identity}: {exc.message}", messages.ERROR)
 
     @admin.action(
         description=_("Release the NIK and family-card slot (withdraw the identity)"),
