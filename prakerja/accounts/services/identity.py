@@ -336,11 +336,19 @@ def _check_image(upload) -> str:
 @transaction.atomic
 def identity_upload_id_card(*, user, upload) -> Identity:
     """Store the ID-card photo through Django storage (private: only an access-checked view
-    streams it). Checks size (2 MB) and that it really is a JPEG/PNG image. Audits
-    `identity.id_card`."""
+    streams it). Checks size (2 MB) and that it really is a JPEG/PNG image. Refuses (409
+    `identity_locked`) once the identity is verified: the photo is part of what was verified, and
+    a new one would stand unreviewed (a change goes through the PMO, which withdraws the identity
+    for a new review). Audits `identity.id_card`."""
     identity = Identity.objects.select_for_update().filter(user=user).first()
     if identity is None:
         raise Conflict(_("Fill in your identity first."), code="identity_missing")
+    if identity.status == IdentityStatus.VERIFIED:
+        raise Conflict(
+            _("Your identity is verified; its ID card photo can no longer be changed."),
+            code="identity_locked",
+            errors={"id_card": [_("Your identity is verified; the photo can no longer change.")]},
+        )
     ext = _check_image(upload)
     old_name = identity.id_card.name if identity.id_card else ""
     identity.id_card.save(f"card.{ext}", upload, save=False)
