@@ -1,8 +1,10 @@
 from functools import partial
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from .errors import DomainError
 from .logging import mask_nik
 from .models import ApiToken, AuditLog
 from .services import api_token_create, api_token_revoke
@@ -84,9 +86,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        token, raw = api_token_create(
-            user=form.cleaned_data["user"], name=form.cleaned_data["name"], actor=request.user
-        )
+        try:
+            token, raw = api_token_create(
+                user=form.cleaned_data["user"], name=form.cleaned_data["name"], actor=request.user
+            )
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
         obj.pk = token.pk
         messages.warning(
             request,

@@ -6,10 +6,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import clock
+from .errors import Forbidden
 from .logging import request_id_var
 from .models import ApiToken, AuditLog
+from .roles import AccountAction, account_action_allowed
 
 TOKEN_PREFIX = "pk_"  # noqa: S105 - a public marker, not a secret
 
@@ -88,7 +91,15 @@ def hash_token(raw: str) -> str:
 
 @transaction.atomic
 def api_token_create(*, user, name: str, actor=None) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is not stored and cannot be shown again."""
+    """Create a token and return it with its secret, which is not stored and cannot be shown again.
+    From the back office (`actor` given) refuses (403) what `account_action_allowed` does not
+    allow: a token acts as its user, so it is not minted for a participant, another PMO admin or
+    a superuser. Without an actor it is the server's operator (`manage.py create_api_token`).
+    Audits `api_token.create`."""
+    if actor is not None and not account_action_allowed(
+        actor=actor, user=user, action=AccountAction.TOKEN
+    ):
+        raise Forbidden(_("You may not create an API token for this account."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
     audit_record(
