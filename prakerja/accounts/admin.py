@@ -150,7 +150,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(SmsOutbox)
 class SmsOutboxAdmin(ReadOnlyModelAdmin):
-    """Read-only: support staff look up what was sent (OTP texts included, for the outbox demo)."""
+    """Read-only: support staff look up what was sent; codes and survey links are stored masked."""
 
     list_display = ["created_at", "to", "status", "gateway", "short_text"]
     list_filter = ["status", "gateway"]
