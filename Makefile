@@ -33,7 +33,8 @@ run: $(STAMP)
 # The scheduler (routing, idle chats, auto-close) runs beside the server; Ctrl-C stops both,
 # and the trap stops it when the server exits on its own.
 	$(PY) manage.py scheduler & trap 'kill $$!' EXIT; \
-	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
+	    --ws-max-size 16384
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -278,6 +278,8 @@ LIVECHAT_AVG_CHAT_SECONDS = env.int("LIVECHAT_AVG_CHAT_SECONDS", default=300)
 LIVECHAT_MAX_MESSAGE_CHARS = 2000
 # Messages one side may send per 10 seconds on one chat (resends of a stored id do not count).
 LIVECHAT_MESSAGES_PER_10S = env.int("LIVECHAT_MESSAGES_PER_10S", default=20)
+# Participant sockets open at once on one chat, per ASGI process (browser tabs); more are refused.
+LIVECHAT_MAX_SOCKETS_PER_CHAT = env.int("LIVECHAT_MAX_SOCKETS_PER_CHAT", default=5)
 # Scheduler job: close idle chats and offer waiting chats to free agents.
 LIVECHAT_SWEEP_EVERY_SECONDS = env.int("LIVECHAT_SWEEP_EVERY_SECONDS", default=30)
 

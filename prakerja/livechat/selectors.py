@@ -13,10 +13,15 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.core.logging import mask_nik
 from prakerja.core.roles import Role, has_role
 from prakerja.helpdesk import hours
 from prakerja.helpdesk.models import Message
-from prakerja.helpdesk.selectors import agents_available, participant_summary_for_agent
+from prakerja.helpdesk.selectors import (
+    agents_available,
+    participant_summary_for_agent,
+    ticket_was_served,
+)
 
 from .models import Chat, ChatState
 
@@ -102,8 +107,8 @@ def message_payload(message, *, requester_id: int | None = None) -> dict:
         "id": message.pk,
         "client_id": message.client_msg_id or "",
         "author": author,
-        "name": name if author != "system" else "",
-        "body": message.body,
+        "name": mask_nik(name) if author != "system" else "",
+        "body": mask_nik(message.body),
         "at": message.created_at.isoformat(),
     }
 
@@ -166,10 +171,14 @@ def chat_payload(chat: Chat, *, position: int | None = None, eta: int | None = N
         "state": chat.state,
         "reference": chat.ticket.reference if chat.ticket_id else "",
         "agent_name": agent_name,
-        "requester_name": chat.requester_name,
+        "requester_name": mask_nik(chat.requester_name),
         "position": position,
         "eta_seconds": eta,
         "rated": chat.rating is not None,
+        "rateable": chat.state == ChatState.ENDED
+        and chat.rating is None
+        and chat.ticket_id is not None
+        and ticket_was_served(chat.ticket),
         "end_reason": chat.end_reason,
     }
 
@@ -246,7 +255,7 @@ def supervisor_overview(*, at: datetime | None = None) -> dict:
 def agent_chat_summary(chat: Chat) -> dict:
     return {
         **chat_payload(chat),
-        "question": chat.question,
+        "question": mask_nik(chat.question),
         "requester_email": chat.requester_email,
         "requester_id": chat.requester_id,
         "panel": requester_panel(chat=chat),

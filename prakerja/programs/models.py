@@ -162,6 +162,9 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.wave} · {self.participant}"
 
+    def audit_label(self) -> str:
+        return f"{self.wave} · user #{self.participant_id}"
+
     @property
     def public_status(self) -> str:
         """What the participant may see now: the result only once the wave's results are out."""

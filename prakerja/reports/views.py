@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from prakerja.core.errors import ValidationFailed
+from prakerja.core.exports import export_row
 from prakerja.core.roles import STAFF_ROLES, role_required
 from prakerja.helpdesk.models import Category
 
@@ -125,9 +126,9 @@ def export_csv(request):
     writer.writerow([_("Report"), f"{start.isoformat()} – {end.isoformat()}"])
     for table in tables:
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+        writer.writerow(export_row([table.title]))
+        writer.writerow(export_row(table.headers))
+        writer.writerows(export_row("" if v is None else v for v in row) for row in table.rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "csv")}"'
     return response
@@ -142,12 +143,12 @@ def export_xlsx(request):
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(title=table.title[:31])
-        sheet.append([f"{table.title}: {start.isoformat()} – {end.isoformat()}"])
-        sheet.append(table.headers)
+        sheet.append(export_row([f"{table.title}: {start.isoformat()} – {end.isoformat()}"]))
+        sheet.append(export_row(table.headers))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(row)
+            sheet.append(export_row(row))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 
 from prakerja.accounts.models import OneTimeCode, SmsOutbox, User
+from prakerja.accounts.tests.factories import sms_code_sent_to
 from prakerja.core import clock
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role, has_role
@@ -26,8 +27,7 @@ def signup(client, **overrides):
 
 
 def last_code(phone="+6281234567890") -> str:
-    text = SmsOutbox.objects.filter(to=phone).latest("created_at").text
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    return sms_code_sent_to(phone)
 
 
 def test_signup_creates_participant_with_e164_phone_and_sends_link_and_code(
@@ -411,3 +411,24 @@ def test_resending_a_code_without_a_mobile_number_is_409(
     assert response.json()["code"] == "phone_missing"
     assert page.status_code == 409
     assert not OneTimeCode.objects.exists()
+
+
+def test_audit_entries_keep_ids_not_the_participants_phone_or_email(
+    client, django_capture_on_commit_callbacks
+):
+    """Supervisors read the audit log: a participant is `user #<id>` there, with no contact data."""
+    from prakerja.core.tests.factories import audit_log_text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signup(client).status_code == 201
+    response = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": last_code()}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    user = User.objects.get()
+    entries = AuditLog.objects.filter(action__startswith="account.")
+    assert {e.action for e in entries} == {"account.register", "account.phone_confirm"}
+    assert {e.actor_label for e in entries} == {f"user #{user.pk}"}
+    text = audit_log_text()
+    for personal in ("+6281234567890", "81234567890", "siti@example.test", "Siti"):
+        assert personal not in text

@@ -58,6 +58,7 @@ from .tickets import (
     ticket_get_for_agent,
     ticket_get_for_requester,
     ticket_get_for_tracking,
+    ticket_was_served,
     tickets_for_requester,
 )
 
@@ -105,6 +106,7 @@ __all__ = [
     "ticket_get_for_tracking",
     "ticket_queue",
     "ticket_search",
+    "ticket_was_served",
     "tickets_for_requester",
     "AtRisk",
     "tickets_due_before",

@@ -97,7 +97,7 @@ def queue_rows(tickets) -> list[dict]:
             {
                 "reference": t.reference,
                 "subject": mask_nik(t.subject)[:70],
-                "requester": t.requester_name or "—",
+                "requester": mask_nik(t.requester_name) or "—",
                 "channel": channel.get(t.channel, t.channel),
                 "status": t.status,
                 "status_label": status.get(t.status, t.status),
