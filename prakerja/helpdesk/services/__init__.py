@@ -29,7 +29,13 @@ from .routing import (
     ticket_claim_next,
     ticket_route,
 )
-from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
+from .staff import (
+    presence_heartbeat,
+    presence_log_in,
+    presence_set,
+    roster_import_csv,
+    roster_set,
+)
 from .tickets import (
     ticket_assign,
     ticket_resolve,
@@ -52,6 +58,7 @@ __all__ = [
     "canned_render",
     "validate_upload",
     "presence_heartbeat",
+    "presence_log_in",
     "presence_set",
     "roster_import_csv",
     "roster_set",
