@@ -29,6 +29,7 @@ def layout_blocks(request) -> dict:
                 "summary": _("You are viewing the site as it will look at %(at)s WIB.")
                 % {"at": clock.local_now().strftime("%Y-%m-%d %H:%M:%S")},
                 "url": reverse("programs:preview"),
+                "link_label": _("Change or stop the preview"),
             }
         )
     return {
