@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from prakerja.core import consoles
 from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.switches.models import SwitchName
@@ -28,8 +29,18 @@ def login_identity(raw: str) -> str:
 
 
 class LoginView(auth_views.LoginView):
+    """Each role lands on its console (`core.consoles`); a safe same-site `next=` still wins."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return consoles.landing_url(self.request.user)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        hooks.logged_in(user=form.get_user())
+        return response
 
     def post(self, request, *args, **kwargs):
         message = gettext_lazy("Too many log-in attempts. Please wait before trying again.")

@@ -9,10 +9,16 @@ from django.utils.translation import gettext as _
 from prakerja.accounts.models import Identity, IdentityStatus
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
-from prakerja.switches.selectors import all_switch_states
+from prakerja.switches.models import SwitchName
+from prakerja.switches.selectors import (
+    all_switch_states,
+    schedule_changes,
+    switch_on_periods,
+    switch_windows,
+)
 
 from .dashboard import panels_for
-from .models import Announcement, Application, ApplicationStatus, Wave
+from .models import Announcement, Application, ApplicationStatus, Wave, WaveState
 
 
 def live_announcements(*, at: dt.datetime | None = None, banner_only: bool = False):
@@ -143,3 +149,151 @@ def participant_dashboard(*, user) -> dict:
         "can_join": can_join,
         "panels": panels_for(user=user),
     }
+
+
+# --- The PMO console ------------------------------------------------------------------------
+
+
+def switch_changes(
+    *, name: str, windows, override: str, message: str, start: dt.datetime, limit: int
+) -> list[dict]:
+    """The coming changes of a schedule as the console words them: each with its moment, the
+    state it turns to, and the message participants read while the switch is off."""
+    return [
+        {
+            "name": name,
+            "label": SwitchName(name).label,
+            "at": at,
+            "active": active,
+            "message": "" if active else message,
+        }
+        for at, active in schedule_changes(
+            windows=windows, override=override, start=start, limit=limit
+        )
+    ]
+
+
+def console_switches(*, at: dt.datetime | None = None, limit: int = 3) -> list[dict]:
+    """Each switch now (state, override, message) with its next `limit` changes."""
+    at = at or clock.now()
+    states = all_switch_states(at=at)
+    rows = []
+    for name in SwitchName.values:
+        override, message, windows = switch_windows(name)
+        rows.append(
+            {
+                "name": name,
+                "label": SwitchName(name).label,
+                "state": states[name],
+                "override": override,
+                "message": message,
+                "windows": windows,
+                "changes": switch_changes(
+                    name=name,
+                    windows=windows,
+                    override=override,
+                    message=message,
+                    start=at,
+                    limit=limit,
+                ),
+            }
+        )
+    return rows
+
+
+def _percent(moment: dt.datetime, start: dt.datetime, span: dt.timedelta) -> float:
+    return round(max(0.0, min(1.0, (moment - start) / span)) * 100, 3)
+
+
+def console_timeline(*, start: dt.datetime, days: int) -> dict:
+    """The console's timeline over [start, start + days): a row per switch with its on-periods
+    and a row per wave overlapping the range with its joining period and results publication.
+    Positions are percentages of the range, so the page draws bars without any script."""
+    end = start + dt.timedelta(days=days)
+    span = end - start
+
+    def bar(from_: dt.datetime, until: dt.datetime) -> dict:
+        left = _percent(from_, start, span)
+        return {
+            "from": from_,
+            "until": until,
+            "left": left,
+            "width": round(_percent(until, start, span) - left, 3),
+        }
+
+    rows = [
+        {
+            "kind": "switch",
+            "label": SwitchName(name).label,
+            "bars": [bar(a, b) for a, b in switch_on_periods(name, start=start, end=end)],
+            "marks": [],
+        }
+        for name in SwitchName.values
+    ]
+    for wave in (
+        Wave.objects.filter(opens_at__lt=end)
+        .filter(Q(closes_at__gte=start) | Q(announce_at__gte=start))
+        .order_by("opens_at")
+    ):
+        marks = []
+        if wave.announce_at and start <= wave.announce_at < end:
+            marks.append({"at": wave.announce_at, "left": _percent(wave.announce_at, start, span)})
+        rows.append(
+            {
+                "kind": "wave",
+                "label": str(wave),
+                "bars": [bar(max(wave.opens_at, start), min(wave.closes_at, end))]
+                if wave.closes_at > start
+                else [],
+                "marks": marks,
+            }
+        )
+    step = 7 if days <= 120 else 30
+    ticks = [
+        {
+            "at": start + dt.timedelta(days=d),
+            "left": _percent(start + dt.timedelta(days=d), start, span),
+        }
+        for d in range(0, days, step)
+    ]
+    now = clock.now()
+    return {
+        "start": start,
+        "end": end,
+        "days": days,
+        "rows": rows,
+        "ticks": ticks,
+        "now": _percent(now, start, span) if start <= now < end else None,
+    }
+
+
+def console_waves() -> list[dict]:
+    """Every wave with its state now and its application counts (one query)."""
+    now = clock.now()
+    waves = Wave.objects.annotate(
+        joined=Count("applications"),
+        selected=Count("applications", filter=Q(applications__status=ApplicationStatus.SELECTED)),
+    ).order_by("-number")
+    return [{"wave": w, "state": WaveState(w.state_at(now))} for w in waves]
+
+
+def announcement_get_for_pmo(*, pk: int) -> Announcement:
+    """Any announcement, scheduled or expired (the caller checked the PMO role)."""
+    found = Announcement.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def console_announcements(*, limit: int = 100) -> list[dict]:
+    """The latest announcements, scheduled ones included, each with whether it is live now."""
+    live = set(live_announcements().values_list("pk", flat=True))
+    now = clock.now()
+    return [
+        {
+            "announcement": a,
+            "live": a.pk in live,
+            "scheduled": a.publish_at > now,
+        }
+        for a in Announcement.objects.order_by("-publish_at", "-id")[:limit]
+    ]

@@ -28,6 +28,7 @@ from .presence import (
     presence_status_for,
     presence_ttl,
     roster_by_shift,
+    roster_days,
     shifts_at,
     supervisor_board,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "participant_summary_for_agent",
     "presence_ttl",
     "roster_by_shift",
+    "roster_days",
     "public_messages",
     "queue_counts",
     "requester_history",

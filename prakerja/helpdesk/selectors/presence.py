@@ -67,6 +67,34 @@ def roster_by_shift(*, date: dt.date) -> list[tuple[dt.time, dt.time, int]]:
     return [(r["shift__starts_at"], r["shift__ends_at"], r["agents"]) for r in rows]
 
 
+def roster_days(*, start: dt.date, days: int) -> list[dict]:
+    """Agents rostered per active shift on each of `days` dates from `start` (one query):
+    [{"date", "shifts": [{"name", "code", "starts_at", "ends_at", "agents"}]}]."""
+    rows = (
+        RosterEntry.objects.filter(
+            date__gte=start,
+            date__lt=start + dt.timedelta(days=days),
+            shift__is_active=True,
+            agent__is_active=True,
+        )
+        .values("date", "shift__name", "shift__code", "shift__starts_at", "shift__ends_at")
+        .annotate(agents=Count("agent_id", distinct=True))
+        .order_by("date", "shift__starts_at")
+    )
+    by_date: dict[dt.date, list[dict]] = {start + dt.timedelta(days=i): [] for i in range(days)}
+    for r in rows:
+        by_date[r["date"]].append(
+            {
+                "name": r["shift__name"],
+                "code": r["shift__code"],
+                "starts_at": r["shift__starts_at"],
+                "ends_at": r["shift__ends_at"],
+                "agents": r["agents"],
+            }
+        )
+    return [{"date": day, "shifts": shifts} for day, shifts in by_date.items()]
+
+
 def agents_available(*, at: dt.datetime | None = None) -> QuerySet:
     """Agents on shift now and online: presence `online` and seen within the presence TTL (a
     browser that went quiet expires). The routing pool."""

@@ -1,7 +1,7 @@
 from django import template
 
 from prakerja.core.logging import mask_nik
-from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 register = template.Library()
 
@@ -10,11 +10,6 @@ register = template.Library()
 def mask_nik_filter(value) -> str:
     """Agent views never show a full 16-digit NIK/KK, wherever the requester typed it."""
     return mask_nik(str(value or ""))
-
-
-@register.filter
-def is_supervisor(user) -> bool:
-    return has_role(user, Role.SUPERVISOR)
 
 
 @register.filter
