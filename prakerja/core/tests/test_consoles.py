@@ -15,7 +15,7 @@ PASSWORD = "secret-pass-123"  # noqa: S105 - the factories' test password
 LANDINGS = [
     (Role.PARTICIPANT, "/dasbor/"),
     (Role.AGENT, "/agen/"),
-    (Role.SUPERVISOR, "/agen/supervisor/"),
+    (Role.SUPERVISOR, "/laporan/papan/"),
     (Role.PMO_ADMIN, "/pmo/"),
 ]
 
@@ -43,7 +43,7 @@ def test_a_logged_in_user_opening_the_log_in_page_goes_to_their_console(client, 
 
 def test_the_highest_role_wins_and_a_superuser_lands_on_the_pmo_console(client):
     both = UserFactory(roles=[Role.AGENT, Role.SUPERVISOR])
-    assert log_in(client, both)["Location"] == "/agen/supervisor/"
+    assert log_in(client, both)["Location"] == "/laporan/papan/"
     client.logout()
     admin = UserFactory(is_superuser=True)
     assert log_in(client, admin)["Location"] == "/pmo/"
@@ -137,6 +137,7 @@ STAFF_PAGES = [
     (Role.AGENT, "/agent/phone/"),
     (Role.SUPERVISOR, "/agen/supervisor/"),
     (Role.SUPERVISOR, "/laporan/"),
+    (Role.SUPERVISOR, "/laporan/papan/"),
     (Role.PMO_ADMIN, "/pmo/"),
     (Role.PMO_ADMIN, "/pmo/pratinjau/"),
 ]
