@@ -251,6 +251,13 @@ SKILLS_TEST_RETAKE_HOURS = env.int("SKILLS_TEST_RETAKE_HOURS", default=24)
 # Scheduler job: tell participants of waves whose results have been published.
 PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS = env.int("PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS", default=60)
 
+# --- Training marketplace (prakerja.training) ----------------------------------------------------
+# Whether a platform's `"approved": true` in a course push is honoured (skipping the PMO's
+# review): on in development and tests, never in production.
+PRAKERJA_AUTO_APPROVE_COURSES = env.bool("PRAKERJA_AUTO_APPROVE_COURSES", default=False)
+# Scheduler job: record the revocation of cards past their first-purchase deadline.
+TRAINING_REVOKE_EVERY_SECONDS = env.int("TRAINING_REVOKE_EVERY_SECONDS", default=60)
+
 # --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
 # Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.
 HELPDESK_INTAKE_PER_IP = env.int("HELPDESK_INTAKE_PER_IP", default=10)

@@ -1,7 +1,25 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from prakerja.core import scheduler
 
 
 class TrainingConfig(AppConfig):
     name = "prakerja.training"
     label = "training"
-    verbose_name = "Training"
+    verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from prakerja.programs.hooks import participants_selected
+
+        from .services import card_issue_for_selection, cards_revoke_due
+
+        participants_selected.register(card_issue_for_selection)
+        # Cards show as revoked from their deadline without it; the job records the revocation
+        # and returns the balance to the program.
+        scheduler.register(
+            "training.revoke_cards",
+            every=settings.TRAINING_REVOKE_EVERY_SECONDS,
+            func=cards_revoke_due,
+        )
