@@ -262,6 +262,18 @@ def participant_training_summary(*, user) -> dict | None:
     }
 
 
+def purchase_of_course(*, user, course: Course) -> Purchase | None:
+    """The participant's purchase of `course` that is not cancelled, if any (the course page
+    then points at the voucher instead of offering to buy again)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Purchase.objects.filter(card__participant=user, course=course)
+        .exclude(status=PurchaseStatus.CANCELLED)
+        .first()
+    )
+
+
 def courses_for_moderation(*, status: str = CourseStatus.PENDING, limit: int = 50) -> list[Course]:
     """Courses in one review state for the PMO, oldest first (the queue), with platform and
     institution loaded."""

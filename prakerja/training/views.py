@@ -86,6 +86,7 @@ def course_detail(request, course_id: int):
         {
             "course": course,
             "reviews": selectors.course_reviews(course=course),
+            "bought": selectors.purchase_of_course(user=request.user, course=course),
             **_card_context(request.user),
         },
     )
