@@ -258,9 +258,10 @@ def participant_dashboard(*, user) -> dict:
     blocker = wave_join_blocker(
         participant=user, identity=identity, skills_test_done=skills.completed
     )
-    can_join = blocker is None and not any(
+    in_play = any(
         a.status in (ApplicationStatus.PENDING, ApplicationStatus.SELECTED) for a in applications
     )
+    can_join = blocker is None and not in_play
     joined_waves = {a.wave_id for a in applications}
     return {
         "identity": identity,
@@ -269,6 +270,6 @@ def participant_dashboard(*, user) -> dict:
         "latest_application": latest,
         "open_waves": [w for w in open_waves(at=now) if w.pk not in joined_waves],
         "can_join": can_join,
-        "next_step": blocker if latest is None else None,
+        "next_step": None if in_play else blocker,
         "panels": panels_for(user=user),
     }

@@ -52,7 +52,7 @@ def wave_join(request, number: int):
     return redirect("programs:dashboard")
 
 
-@login_required
+@role_required(Role.PARTICIPANT)
 def skills_test(request):
     """The basic skills test: the rules and the participant's standing, or the questions of the
     attempt in progress with its deadline."""
@@ -75,7 +75,7 @@ def skills_test(request):
     )
 
 
-@login_required
+@role_required(Role.PARTICIPANT)
 @require_http_methods(["POST"])
 def skills_test_start(request):
     try:
@@ -85,7 +85,7 @@ def skills_test_start(request):
     return redirect("programs:skills_test")
 
 
-@login_required
+@role_required(Role.PARTICIPANT)
 @require_http_methods(["POST"])
 def skills_test_submit(request):
     # Radio buttons are named q<question id>; their values are choice ids.

@@ -12,6 +12,8 @@ from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
 from prakerja.programs.models import (
+    Application,
+    ApplicationStatus,
     SkillsAttemptStatus,
     SkillsChoice,
     SkillsQuestion,
@@ -261,6 +263,24 @@ def test_the_web_page_starts_shows_and_scores_a_test(client):
     assert 'id="skills-score">70<' in html
     assert client.post("/tes-kemampuan-dasar/mulai/", follow=True).status_code == 200
     assert SkillsTestAttempt.objects.filter(participant=user).count() == 1  # a day apart
+
+
+def test_the_web_page_is_for_participants(client):
+    assert client.get("/tes-kemampuan-dasar/").status_code == 302
+    client.force_login(user_with_role(Role.AGENT))
+    assert client.get("/tes-kemampuan-dasar/").status_code == 403
+    assert client.post("/tes-kemampuan-dasar/mulai/").status_code == 403
+    assert not SkillsTestAttempt.objects.exists()
+
+
+def test_a_participant_not_selected_before_the_test_existed_is_sent_to_it(client):
+    user = verified_participant(skills_test=False)
+    wave = WaveFactory()
+    Application.objects.create(
+        wave=wave, participant=user, status=ApplicationStatus.REJECTED, joined_at=clock.now()
+    )
+    client.force_login(user)
+    assert 'id="next-step"' in client.get("/dasbor/").content.decode()
 
 
 def test_the_pmo_sees_the_best_score_next_to_applications(client):
