@@ -1,7 +1,9 @@
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
 
 from prakerja.accounts.models import IdentityStatus
@@ -301,3 +303,36 @@ def test_skills_page_query_budget(client, django_assert_num_queries):
     # Session, user, layout (switches, announcements, hours, roles): 8; the test page: 3.
     with django_assert_num_queries(11):
         assert client.get("/tes-kemampuan-dasar/").status_code == 200
+
+
+def test_openapi_documents_the_skills_test(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths["/api/v1/me/skills-test"]) >= {"get", "post"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_tabs_starting_at_once_share_one_attempt():
+    """Two requests start the test at the same moment: the participant's row lock orders them,
+    so the second finds the first's attempt instead of drawing another."""
+    user = ParticipantFactory()
+    barrier = threading.Barrier(2)
+    attempts, errors = [], []
+
+    def start():
+        try:
+            barrier.wait(timeout=10)
+            attempts.append(skills_test_start(participant=user).pk)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert errors == []
+    assert len(set(attempts)) == 1
+    assert SkillsTestAttempt.objects.filter(participant=user).count() == 1
