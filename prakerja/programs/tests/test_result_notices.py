@@ -57,10 +57,14 @@ def test_participants_are_told_once_when_the_results_are_published(
     texts = {sms.to: sms.text for sms in SmsOutbox.objects.all()}
     assert set(texts) == {u.phone for u in [*selected, rejected]}
     for user in selected:
-        assert "dashboard" in texts[user.phone] or "dasbor" in texts[user.phone]
         assert "/dasbor/" in texts[user.phone]
     assert texts[rejected.phone] not in {texts[u.phone] for u in selected}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in [*selected, rejected])
+    by_address = {m.to[0]: m for m in mail.outbox}
+    for user in [*selected, rejected]:
+        assert f"{wave.number}" in by_address[user.email].subject
+        assert "/dasbor/" in by_address[user.email].body
+    assert by_address[selected[0].email].body != by_address[rejected.email].body
     with (
         time_machine.travel(published + dt.timedelta(hours=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
