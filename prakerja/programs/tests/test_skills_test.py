@@ -100,6 +100,7 @@ def test_choice_ids_may_be_numbers(client):
         ({"999999": "1"}, "answers.999999"),
         ({"abc": "1"}, "answers.abc"),
         ({"QUESTION": "x"}, "answers.QUESTION"),
+        ({"1\x00": "2\x00"}, "answers.1\x00"),
     ],
 )
 def test_bad_answers_are_refused_with_the_field(client, answers, field):

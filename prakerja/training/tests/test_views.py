@@ -63,7 +63,14 @@ def test_catalog_searches_and_filters(client):
 
 @pytest.mark.parametrize(
     "params",
-    [{"price_max": "abc"}, {"mode": "teleport"}, {"page": "x"}, {"page": "999"}, {"q": "x" * 500}],
+    [
+        {"price_max": "abc"},
+        {"mode": "teleport"},
+        {"page": "x"},
+        {"page": "999"},
+        {"q": "x" * 500},
+        {"q": "a\x00b", "category": "\x00", "platform": "\x00"},
+    ],
 )
 def test_catalog_bad_filters_are_ignored_not_errors(client, params):
     CourseFactory()
