@@ -243,6 +243,17 @@ CONTENT_SECURITY_POLICY = (
 PROGRAM_NAME = "Kartu Prakerja"
 CONTACT_CENTER_HOTLINE = env.str("CONTACT_CENTER_HOTLINE", default="0800-150-3001")
 
+# --- Programs (prakerja.programs) ---------------------------------------------------------------
+# Basic skills test (Tes Kemampuan Dasar): questions drawn per attempt, time limit, retakes.
+# Answers are taken until the limit plus a grace for the network, then refused.
+SKILLS_TEST_QUESTIONS = env.int("SKILLS_TEST_QUESTIONS", default=10)
+SKILLS_TEST_MINUTES = env.int("SKILLS_TEST_MINUTES", default=15)
+SKILLS_TEST_GRACE_SECONDS = env.int("SKILLS_TEST_GRACE_SECONDS", default=30)
+SKILLS_TEST_MAX_ATTEMPTS = env.int("SKILLS_TEST_MAX_ATTEMPTS", default=3)
+SKILLS_TEST_RETAKE_HOURS = env.int("SKILLS_TEST_RETAKE_HOURS", default=24)
+# Scheduler job: tell participants of waves whose results have been published.
+PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS = env.int("PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS", default=60)
+
 # --- Training marketplace (prakerja.training) ----------------------------------------------------
 # Whether a platform's `"approved": true` in a course push is honoured (skipping the PMO's
 # review): on in development and tests, never in production.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,10 +8,11 @@ class ProgramsConfig(AppConfig):
     label = "programs"
 
     def ready(self):
-        from prakerja.core import consoles, site_blocks
+        from prakerja.core import consoles, scheduler, site_blocks
         from prakerja.core.roles import Role
 
         from .blocks import layout_blocks
+        from .services import wave_results_notify_due
 
         site_blocks.register(layout_blocks)
         consoles.landings.register(role=Role.PMO_ADMIN, url_name="programs:pmo", priority=10)
@@ -38,3 +40,10 @@ class ProgramsConfig(AppConfig):
             ("announcement.", _("Announcements")),
         ):
             consoles.activity.register(consoles.ActivityKind(prefix=prefix, label=label))
+        # Results may be published later than the selection run (announce_at): the job tells
+        # participants once their wave's moment has passed.
+        scheduler.register(
+            "programs.results_notify",
+            every=settings.PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS,
+            func=wave_results_notify_due,
+        )

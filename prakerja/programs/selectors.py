@@ -1,9 +1,13 @@
 """Reads for switches, announcements and waves. Every time-dependent answer uses `clock.now()`
 (so a PMO preview shows the site as it will be)."""
 
+import dataclasses
 import datetime as dt
+import random
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from prakerja.accounts.models import Identity, IdentityStatus
@@ -18,7 +22,17 @@ from prakerja.switches.selectors import (
 )
 
 from .dashboard import panels_for
-from .models import Announcement, Application, ApplicationStatus, Wave, WaveState
+from .models import (
+    Announcement,
+    Application,
+    ApplicationStatus,
+    SkillsAttemptStatus,
+    SkillsChoice,
+    SkillsTestAnswer,
+    SkillsTestAttempt,
+    Wave,
+    WaveState,
+)
 
 
 def live_announcements(*, at: dt.datetime | None = None, banner_only: bool = False):
@@ -63,9 +77,12 @@ def open_waves(*, at: dt.datetime | None = None):
     ).order_by("number")
 
 
-def wave_join_blocker(*, participant, identity) -> tuple[str, str] | None:
-    """(code, message) of the first account requirement for joining a wave that `participant`
-    does not meet (confirmed e-mail, confirmed mobile number, verified identity), or None."""
+def wave_join_blocker(
+    *, participant, identity, skills_test_done: bool | None = None
+) -> tuple[str, str] | None:
+    """(code, message) of the first requirement for joining a wave that `participant` does not
+    meet (confirmed e-mail, confirmed mobile number, verified identity, a completed basic skills
+    test), or None. `skills_test_done` saves the query when the caller knows it."""
     if participant.email_verified_at is None:
         return "email_not_confirmed", _("Confirm your e-mail address before joining a wave.")
     if participant.phone_verified_at is None:
@@ -74,7 +91,113 @@ def wave_join_blocker(*, participant, identity) -> tuple[str, str] | None:
         return "identity_not_verified", _(
             "Your identity must be verified before you can join a wave."
         )
+    if skills_test_done is None:
+        skills_test_done = SkillsTestAttempt.objects.filter(
+            participant=participant, status=SkillsAttemptStatus.SUBMITTED
+        ).exists()
+    if not skills_test_done:
+        return "skills_test_required", _("Complete the basic skills test before joining a wave.")
     return None
+
+
+# --- Basic skills test ----------------------------------------------------------------------------
+
+
+def skills_answer_deadline(attempt: SkillsTestAttempt) -> dt.datetime:
+    """The last moment answers are taken: the time limit plus a grace for the network."""
+    return attempt.deadline_at + dt.timedelta(seconds=settings.SKILLS_TEST_GRACE_SECONDS)
+
+
+@dataclasses.dataclass(frozen=True)
+class SkillsTestStatus:
+    attempts: list  # the participant's attempts, newest first
+    in_progress: SkillsTestAttempt | None  # started and still within its time
+    best_score: int | None  # the score on the profile: the best of the submitted attempts
+    attempts_left: int
+    blocker: tuple[str, str] | None  # (code, message) why no new attempt can start now
+    next_start_at: dt.datetime | None  # when a retake may start, if waiting is what blocks it
+
+    @property
+    def completed(self) -> bool:
+        return self.best_score is not None
+
+
+def skills_test_status(*, participant, at: dt.datetime | None = None) -> SkillsTestStatus:
+    """Where the participant stands with the basic skills test at `at`, in one query. Rules:
+    at most SKILLS_TEST_MAX_ATTEMPTS attempts, each started at least SKILLS_TEST_RETAKE_HOURS
+    after the one before; an attempt not submitted in time counts as used. The profile shows the
+    best score."""
+    at = at or clock.now()
+    attempts = list(SkillsTestAttempt.objects.filter(participant=participant).order_by("-pk"))
+    in_progress = next(
+        (
+            a
+            for a in attempts
+            if a.status == SkillsAttemptStatus.STARTED and at <= skills_answer_deadline(a)
+        ),
+        None,
+    )
+    scores = [a.score for a in attempts if a.status == SkillsAttemptStatus.SUBMITTED]
+    left = max(0, settings.SKILLS_TEST_MAX_ATTEMPTS - len(attempts))
+    blocker = next_start_at = None
+    if in_progress is None and attempts:
+        next_start_at = attempts[0].started_at + dt.timedelta(
+            hours=settings.SKILLS_TEST_RETAKE_HOURS
+        )
+        if left == 0:
+            blocker = (
+                "skills_test_attempts_used",
+                _("You have used all %(count)d attempts of the basic skills test.")
+                % {"count": settings.SKILLS_TEST_MAX_ATTEMPTS},
+            )
+            next_start_at = None
+        elif at < next_start_at:
+            blocker = (
+                "skills_test_retake_later",
+                _("You can take the test again from %(when)s WIB.")
+                % {"when": formats.date_format(clock.to_local(next_start_at), "DATETIME_FORMAT")},
+            )
+        else:
+            next_start_at = None
+    return SkillsTestStatus(
+        attempts=attempts,
+        in_progress=in_progress,
+        best_score=max(scores) if scores else None,
+        attempts_left=left,
+        blocker=blocker,
+        next_start_at=next_start_at,
+    )
+
+
+def skills_best_scores(*, participant_ids) -> dict[int, int]:
+    """The profile score (best submitted) of each participant, for the PMO's lists."""
+    rows = (
+        SkillsTestAttempt.objects.filter(
+            participant_id__in=participant_ids, status=SkillsAttemptStatus.SUBMITTED
+        )
+        .values("participant_id")
+        .annotate(best=Max("score"))
+    )
+    return {row["participant_id"]: row["best"] for row in rows}
+
+
+def skills_test_questions(*, attempt: SkillsTestAttempt) -> list[tuple]:
+    """The attempt's questions in their drawn order, each with its choices in an order fixed per
+    attempt (so a reload shows the same page): [(question, [choice, ...]), ...]. Two queries."""
+    answers = (
+        SkillsTestAnswer.objects.filter(attempt=attempt)
+        .select_related("question")
+        .prefetch_related(
+            Prefetch("question__choices", queryset=SkillsChoice.objects.order_by("pk"))
+        )
+        .order_by("position")
+    )
+    drawn = []
+    for answer in answers:
+        choices = list(answer.question.choices.all())
+        random.Random(f"{attempt.pk}:{answer.question_id}").shuffle(choices)  # noqa: S311
+        drawn.append((answer.question, choices))
+    return drawn
 
 
 def wave_get(*, number: int) -> Wave:
@@ -132,21 +255,29 @@ def wave_funnel(*, wave: Wave) -> dict:
 
 
 def participant_dashboard(*, user) -> dict:
-    """Everything the participant's dashboard shows, in a handful of queries."""
+    """Everything the participant's dashboard shows, in a handful of queries. `next_step` is
+    the first thing the participant has to do before joining a wave, as (code, message)."""
     now = clock.now()
     identity = Identity.objects.filter(user=user).first()
+    skills = skills_test_status(participant=user, at=now)
     applications = applications_for(participant=user)
     latest = applications[0] if applications else None
-    can_join = wave_join_blocker(participant=user, identity=identity) is None and not any(
+    blocker = wave_join_blocker(
+        participant=user, identity=identity, skills_test_done=skills.completed
+    )
+    in_play = any(
         a.status in (ApplicationStatus.PENDING, ApplicationStatus.SELECTED) for a in applications
     )
+    can_join = blocker is None and not in_play
     joined_waves = {a.wave_id for a in applications}
     return {
         "identity": identity,
+        "skills_test": skills,
         "applications": applications,
         "latest_application": latest,
         "open_waves": [w for w in open_waves(at=now) if w.pk not in joined_waves],
         "can_join": can_join,
+        "next_step": None if in_play else blocker,
         "panels": panels_for(user=user),
     }
 

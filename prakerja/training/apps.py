@@ -11,11 +11,14 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
+        from prakerja.programs.dashboard import panels
         from prakerja.programs.hooks import participants_selected
 
+        from .blocks import dashboard_panel
         from .services import card_issue_for_selection, cards_revoke_due
 
         participants_selected.register(card_issue_for_selection)
+        panels.register(dashboard_panel)
         # Cards show as revoked from their deadline without it; the job records the revocation
         # and returns the balance to the program.
         scheduler.register(

@@ -8,7 +8,16 @@ from django.utils.translation import gettext as _
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
 
-from .models import Card, Course, CourseStatus, Platform, Purchase, PurchaseStatus, Review
+from .models import (
+    Card,
+    CardStatus,
+    Course,
+    CourseStatus,
+    Platform,
+    Purchase,
+    PurchaseStatus,
+    Review,
+)
 
 
 def normalize_code(code: str) -> str:
@@ -211,3 +220,90 @@ def purchase_counts_by_status(*, platform: Platform) -> dict[str, int]:
     ):
         counts[row["status"]] = row["n"]
     return counts
+
+
+# --- Pages: the participant's dashboard panel, the PMO's training page ----------------------------
+
+
+def participant_training_summary(*, user) -> dict | None:
+    """The card panel of the dashboard: the card with its status and usable balance as of now,
+    and the participant's next step as a code (`card_revoked`, `card_expired`, `buy_first`,
+    `give_voucher`, `finish_training`, `write_review`, `buy_more`) or None. None without a card
+    (before the results are published). Two queries."""
+    card = card_for_participant(user=user)
+    if card is None:
+        return None
+    now = clock.now()
+    status = card.status_at(now)
+    purchases = list(
+        Purchase.objects.filter(card=card)
+        .exclude(status=PurchaseStatus.CANCELLED)
+        .select_related("review")
+        .only("status", "review__id")
+    )
+    step = None
+    if status == CardStatus.REVOKED:
+        step = "card_revoked"
+    elif any(p.status == PurchaseStatus.COMPLETED and not hasattr(p, "review") for p in purchases):
+        step = "write_review"
+    elif status == CardStatus.EXPIRED:
+        step = "card_expired"
+    elif not purchases:
+        step = "buy_first"
+    elif any(p.status == PurchaseStatus.PAID for p in purchases):
+        step = "give_voucher"
+    elif any(p.status == PurchaseStatus.REDEEMED for p in purchases):
+        step = "finish_training"
+    elif card.balance > 0:
+        step = "buy_more"
+    return {
+        "card": card,
+        "status": status,
+        "balance": 0 if status == CardStatus.REVOKED else card.balance,
+        "next_step": step,
+    }
+
+
+def purchase_of_course(*, user, course: Course) -> Purchase | None:
+    """The participant's purchase of `course` that is not cancelled, if any (the course page
+    then points at the voucher instead of offering to buy again)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Purchase.objects.filter(card__participant=user, course=course)
+        .exclude(status=PurchaseStatus.CANCELLED)
+        .first()
+    )
+
+
+def courses_for_moderation(*, status: str = CourseStatus.PENDING, limit: int = 50) -> list[Course]:
+    """Courses in one review state for the PMO, oldest first (the queue), with platform and
+    institution loaded."""
+    return list(
+        Course.objects.filter(status=status)
+        .select_related("platform", "institution")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def platforms_overview() -> list[Platform]:
+    """Every platform (suspended ones too) with its course counts by review state and its
+    vouchers sold and completed, for the PMO. One query."""
+    return list(
+        Platform.objects.annotate(
+            courses_approved=Count(
+                "courses", filter=Q(courses__status=CourseStatus.APPROVED), distinct=True
+            ),
+            courses_pending=Count(
+                "courses", filter=Q(courses__status=CourseStatus.PENDING), distinct=True
+            ),
+            vouchers=Count(
+                "courses__purchases",
+                filter=~Q(courses__purchases__status=PurchaseStatus.CANCELLED),
+            ),
+            completions=Count(
+                "courses__purchases",
+                filter=Q(courses__purchases__status=PurchaseStatus.COMPLETED),
+            ),
+        ).order_by("name")
+    )
