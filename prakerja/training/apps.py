@@ -11,6 +11,8 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
+        from prakerja.core import consoles
+        from prakerja.core.roles import Role
         from prakerja.programs.dashboard import panels
         from prakerja.programs.hooks import participants_selected
 
@@ -19,6 +21,13 @@ class TrainingConfig(AppConfig):
 
         participants_selected.register(card_issue_for_selection)
         panels.register(dashboard_panel)
+        consoles.nav.register(
+            consoles.NavLink(
+                _("Trainings"), "training:pmo", roles=(Role.PMO_ADMIN,), section="pmo", order=50
+            )
+        )
+        for prefix, label in (("platform.", _("Partner platforms")), ("course.", _("Courses"))):
+            consoles.activity.register(consoles.ActivityKind(prefix=prefix, label=label))
         # Cards show as revoked from their deadline without it; the job records the revocation
         # and returns the balance to the program.
         scheduler.register(
