@@ -11,7 +11,7 @@ export SITE_URL
 # Parallel test workers (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony surveys reports
+DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony mail surveys reports
 
 .PHONY: run test lint format migrate demo messages lock clean
 

@@ -25,10 +25,37 @@ def default_limit() -> int:
     return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
 
 
-def agent_loads(agent_ids) -> dict[int, int]:
-    """Active (new/open/pending) tickets per agent."""
+def channel_limits() -> dict[str, int]:
+    """Channels with a capacity of their own (e-mail): per channel, the active tickets an agent
+    may hold on it. They count only against it, and the ticket limit counts only the others."""
+    return dict(getattr(settings, "HELPDESK_CHANNEL_TICKET_LIMITS", {}))
+
+
+def capacity_lane(channel: str) -> str:
+    """The capacity a ticket on `channel` takes: its channel's own, or the shared one ("")."""
+    return channel if channel in channel_limits() else ""
+
+
+def lane_tickets(qs, lane: str):
+    """`qs` narrowed to the tickets that count against `lane`."""
+    return qs.filter(channel=lane) if lane else qs.exclude(channel__in=list(channel_limits()))
+
+
+def lane_limit(presence, lane: str) -> int:
+    """How many active tickets of `lane` the agent may hold."""
+    if lane:
+        return channel_limits()[lane]
+    return (presence.ticket_limit if presence is not None else None) or default_limit()
+
+
+def agent_loads(agent_ids, *, lane: str | None = None) -> dict[int, int]:
+    """Active (new/open/pending) tickets per agent: all of them, or those counting against
+    `lane` (see `capacity_lane`)."""
+    qs = Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+    if lane is not None:
+        qs = lane_tickets(qs, lane)
     rows = (
-        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+        qs
         .values("assignee_id")
         .annotate(n=Count("id"))
         .order_by()
