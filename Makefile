@@ -45,7 +45,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (tests marked `postgres` then run
-# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 turn skips into failures.
+# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 / REQUIRE_MAIL=1 turn skips into failures.
 test: $(STAMP) lint
 	env -u TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite"
