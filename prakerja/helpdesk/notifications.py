@@ -21,7 +21,9 @@ from .models import Message, Ticket
 KINDS = ("acknowledgement", "reply", "resolved")
 
 
-def ticket_email_content(*, ticket, kind: str, message=None, language: str = "id") -> tuple[str, str]:
+def ticket_email_content(
+    *, ticket, kind: str, message=None, language: str = "id"
+) -> tuple[str, str]:
     """(subject, plain-text body) of a ticket e-mail; the subject carries the reference."""
     with translation.override(language):
         subjects = {

@@ -4,7 +4,6 @@ sent, and addresses known to bounce. Tickets and their threads stay in helpdesk.
 import secrets
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.core import clock
@@ -42,9 +41,12 @@ def raw_path(instance, filename: str) -> str:
 class InboundMail(models.Model):
     """One message that reached the mailbox, whatever became of it."""
 
-    # The Message-ID header, without angle brackets; "" when the message had none. A message
-    # seen again (a poll after a crash, a pipe retried) is recognised by it.
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # The Message-ID header, without angle brackets; NULL when the message had none (so the
+    # uniqueness binds real ids only). A message seen again (a poll after a crash, a pipe
+    # retried) is recognised by it.
+    message_id = models.CharField(  # noqa: DJ001
+        _("Message-ID"), max_length=255, null=True, blank=True
+    )
     from_address = models.CharField(_("from"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"))
@@ -78,11 +80,7 @@ class InboundMail(models.Model):
     class Meta:
         verbose_name = _("received e-mail")
         verbose_name_plural = _("received e-mails")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["message_id"], condition=~Q(message_id=""), name="mail_in_message_id"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="mail_in_message_id")]
         indexes = [
             # The supervisor's counts and list, newest first.
             models.Index(fields=["-received_at"], name="mail_in_recent"),
@@ -134,9 +132,7 @@ class OutboundMail(models.Model):
     class Meta:
         verbose_name = _("sent e-mail")
         verbose_name_plural = _("sent e-mails")
-        constraints = [
-            models.UniqueConstraint(fields=["message_id"], name="mail_out_message_id")
-        ]
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="mail_out_message_id")]
         indexes = [models.Index(fields=["ticket", "created_at"], name="mail_out_ticket")]
 
     def __str__(self) -> str:

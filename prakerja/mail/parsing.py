@@ -20,7 +20,9 @@ from prakerja.helpdesk.references import REFERENCE_ALPHABET
 
 _PARSER = BytesParser(policy=policy.default)
 _MSGID_RE = re.compile(r"<([^<>\s]{1,250})>")
-_REFERENCE_RE = re.compile(rf"(?<![A-Z0-9])([{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}})(?![A-Z0-9])")
+_REFERENCE_RE = re.compile(
+    rf"(?<![A-Z0-9])([{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}})(?![A-Z0-9])"
+)
 _DMARC_RE = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.IGNORECASE)
 # More hops than any honest route takes: the message is going round in circles.
 MAX_RECEIVED_HOPS = 25

@@ -41,8 +41,7 @@ def thread_ids_for_ticket(*, ticket, before) -> tuple[list[tuple], list[tuple]]:
     """([(received_at, id)...], [(created_at, id)...]) of the ticket's thread in time order:
     the messages received into it and our e-mails sent before `before` (an OutboundMail)."""
     received = list(
-        InboundMail.objects.filter(ticket=ticket)
-        .exclude(message_id="")
+        InboundMail.objects.filter(ticket=ticket, message_id__isnull=False)
         .exclude(outcome=Outcome.BOUNCE)
         .order_by("received_at", "id")
         .values_list("received_at", "message_id")

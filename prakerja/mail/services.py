@@ -38,15 +38,15 @@ from prakerja.helpdesk.services.intake import SUBJECT_MAX
 from prakerja.helpdesk.services.messages import BODY_MAX
 
 from .models import (
+    TICKETED,
     BouncingAddress,
     Dmarc,
     InboundMail,
     OutboundMail,
-    TICKETED,
     Outcome,
     SendStatus,
 )
-from .parsing import ParsedMail, Unreadable, not_a_ticket, parse
+from .parsing import ParsedMail, Unreadable, message_id_of, not_a_ticket, parse
 from .selectors import thread_ids_for_ticket, ticket_for_thread
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ MAX_ATTACHMENTS = 10
 
 @dataclass(frozen=True)
 class IngestResult:
-    outcome: str
+    outcome: str  # an Outcome value
     reference: str = ""  # the ticket it went to, for ticket and reply
     reason: str = ""
 
@@ -81,7 +81,7 @@ def _mailbox_address() -> str:
 def _result(inbound: InboundMail) -> IngestResult:
     ticketed = inbound.outcome in TICKETED and inbound.ticket is not None
     reference = inbound.ticket.reference if ticketed else ""
-    return IngestResult(outcome=inbound.outcome, reference=reference, reason=inbound.reason)
+    return IngestResult(outcome=str(inbound.outcome), reference=reference, reason=inbound.reason)
 
 
 # --- In -----------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def _headers_of(raw: bytes) -> tuple[str, str, str]:
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
         return (
-            parseaddr(str(msg.get("Message-ID", "") or ""))[1][:255],
+            message_id_of(msg.get("Message-ID"))[:255],
             parseaddr(str(msg.get("From", "") or ""))[1][:254].lower(),
             " ".join(str(msg.get("Subject", "") or "").split())[:200],
         )
@@ -158,7 +158,7 @@ def _keep(raw: bytes, *, outcome: str, reason: str) -> IngestResult:
         if seen is not None:
             return seen
     inbound = InboundMail(
-        message_id=message_id,
+        message_id=message_id or None,
         from_address=sender,
         subject=subject,
         received_at=clock.now(),
@@ -184,7 +184,7 @@ def _keep(raw: bytes, *, outcome: str, reason: str) -> IngestResult:
 def _ingest_parsed(mail: ParsedMail, *, raw: bytes) -> IngestResult:
     now = clock.now()
     inbound = InboundMail(
-        message_id=mail.message_id,
+        message_id=mail.message_id or None,
         from_address=mail.from_address[:254],
         subject=mail.subject[:200],
         received_at=now,
@@ -215,7 +215,9 @@ def _ingest_parsed(mail: ParsedMail, *, raw: bytes) -> IngestResult:
     inbound.ticket, inbound.ticket_message = ticket, message
     notes = _attachments_add(ticket, mail, message=message)
     if cut:
-        notes.append(_("The e-mail was cut to %(n)d characters; the whole of it is kept.") % {"n": BODY_MAX})
+        notes.append(
+            _("The e-mail was cut to %(n)d characters; the whole of it is kept.") % {"n": BODY_MAX}
+        )
         inbound.raw.save("message.eml", ContentFile(raw), save=False)
     if mail.dmarc == Dmarc.FAIL:
         notes.append(
@@ -420,4 +422,3 @@ def _compose(outbound: OutboundMail) -> EmailMultiAlternatives:
     )
     email.attach_alternative(html, "text/html")
     return email
-

@@ -54,12 +54,7 @@ def agent_loads(agent_ids, *, lane: str | None = None) -> dict[int, int]:
     qs = Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
     if lane is not None:
         qs = lane_tickets(qs, lane)
-    rows = (
-        qs
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = qs.values("assignee_id").annotate(n=Count("id")).order_by()
     return {row["assignee_id"]: row["n"] for row in rows}
 
 

@@ -52,11 +52,7 @@ def _lock_agent_with_capacity(*, at=None, lane: str = ""):
     loads = agent_loads(presences, lane=lane)
     epoch = clock.now().replace(year=2000)
     candidates = sorted(
-        (
-            p
-            for p in presences.values()
-            if loads.get(p.agent_id, 0) < lane_limit(p, lane)
-        ),
+        (p for p in presences.values() if loads.get(p.agent_id, 0) < lane_limit(p, lane)),
         key=lambda p: (loads.get(p.agent_id, 0), p.last_routed_at or epoch, p.agent_id),
     )
     skipped = []
@@ -198,7 +194,7 @@ def _lock_oldest_unassigned(*, skip_lanes=()) -> Ticket | None:
 
 def _full_lanes(presence: AgentPresence) -> list[str]:
     """The capacity lanes in which the agent holds as many active tickets as allowed."""
-    loads = {lane: 0 for lane in ["", *channel_limits()]}
+    loads = dict.fromkeys(["", *channel_limits()], 0)
     active = Ticket.objects.filter(assignee_id=presence.agent_id, status__in=ACTIVE_STATUSES)
     for channel in active.values_list("channel", flat=True):
         loads[capacity_lane(channel)] += 1

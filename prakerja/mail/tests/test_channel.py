@@ -175,16 +175,12 @@ def test_the_mailbox_summary_is_for_supervisors(client):
     ingest(raw_mail(headers={"Auto-Submitted": "auto-replied"}))
     ingest(b"garbage")
     token = api_token_create(user=user_with_role(Role.SUPERVISOR, username="spv"), name="t")[1]
-    body = client.get(
-        "/api/v1/mail/summary", headers={"Authorization": f"Bearer {token}"}
-    ).json()
+    body = client.get("/api/v1/mail/summary", headers={"Authorization": f"Bearer {token}"}).json()
     counts = {row["key"]: row["count"] for row in body["outcomes"]}
     assert counts["auto-reply"] == 1
     assert counts["unreadable"] == 1
     assert body["kept"] == 1
     agent_token = api_token_create(user=user_with_role(Role.AGENT, username="a"), name="t")[1]
-    denied = client.get(
-        "/api/v1/mail/summary", headers={"Authorization": f"Bearer {agent_token}"}
-    )
+    denied = client.get("/api/v1/mail/summary", headers={"Authorization": f"Bearer {agent_token}"})
     assert denied.status_code == 403
     assert denied.json()["code"]

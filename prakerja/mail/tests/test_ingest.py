@@ -13,7 +13,6 @@ from prakerja.mail.services import mail_ingest
 from .builders import raw_bounce, raw_mail
 
 
-
 def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (2, 2), "red").save(out, format="PNG")
@@ -56,8 +55,12 @@ def test_a_new_message_opens_an_email_ticket_and_is_acknowledged_threaded(ingest
 
 @pytest.mark.django_db
 def test_the_category_is_guessed_from_the_knowledge_base_else_other(ingest):
-    guessed = ingest(raw_mail(subject="Pertanyaan", text="Bagaimana cara penautan rekening "
-                              "e-wallet dan rekening bank saya untuk insentif?"))
+    guessed = ingest(
+        raw_mail(
+            subject="Pertanyaan",
+            text="Bagaimana cara penautan rekening e-wallet dan rekening bank saya untuk insentif?",
+        )
+    )
     other = ingest(raw_mail(subject="Zzz", text="qwerty asdfgh"))
     assert Ticket.objects.get(reference=other.reference).category.slug == "other"
     assert Ticket.objects.get(reference=guessed.reference).category.slug != "other"
@@ -201,7 +204,7 @@ def test_the_same_message_twice_is_taken_once(ingest):
         b"\x00\xff\xfe garbage without headers",
         b"Subject: no sender\r\n\r\nbody",
         b"From: not an address\r\nSubject: x\r\n\r\nbody",
-        b"From: <broken@@>\r\nContent-Type: multipart/mixed; boundary=\"x\r\n\r\n--x\r\n",
+        b'From: <broken@@>\r\nContent-Type: multipart/mixed; boundary="x\r\n\r\n--x\r\n',
     ],
 )
 @pytest.mark.django_db

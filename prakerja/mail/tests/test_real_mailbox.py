@@ -127,7 +127,7 @@ def test_what_is_not_a_ticket_is_counted_and_nothing_is_lost(mailbox, smtp, open
             in_reply_to="<h1@warga.example>",
         )
     )
-    append(b"From: <@@>\r\nContent-Type: multipart/mixed; boundary=\"x\r\n\r\n--x\r\nbroken")
+    append(b'From: <@@>\r\nContent-Type: multipart/mixed; boundary="x\r\n\r\n--x\r\nbroken')
     results = poll(url)
     assert [r.line for r in results[:5]] == [
         "ignored: auto-reply",

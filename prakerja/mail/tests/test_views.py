@@ -47,7 +47,9 @@ def test_supervisors_see_what_was_not_ticketed_and_download_kept_mail(client):
     assert client.get(reverse("mail:kept_download", args=[kept.pk])).status_code == 403
     client.force_login(supervisor(username="s1"))
     page = client.get(reverse("mail:supervisor")).content.decode()
-    assert 'data-outcome="auto-reply"><td>Auto-reply</td><td>1<' in page.replace("Balasan otomatis", "Auto-reply")
+    assert 'data-outcome="auto-reply"><td>Auto-reply</td><td>1<' in page.replace(
+        "Balasan otomatis", "Auto-reply"
+    )
     assert "Cuti" in page
     assert "<script>alert(1)</script>" not in page
     download = client.get(reverse("mail:kept_download", args=[kept.pk]))

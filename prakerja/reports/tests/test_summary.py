@@ -70,8 +70,16 @@ def test_summary_for_two_months_by_hand(client, dataset, pmo_token):
     assert body["monthly_average"] == 3.0
     assert body["by_channel"] == {"chat": 3, "phone": 2, "web": 1, "email": 0}
     assert body["by_month"] == [
-        {"month": "2026-01", "total": 4, "by_channel": {"chat": 3, "phone": 1, "web": 0, "email": 0}},
-        {"month": "2026-02", "total": 2, "by_channel": {"chat": 0, "phone": 1, "web": 1, "email": 0}},
+        {
+            "month": "2026-01",
+            "total": 4,
+            "by_channel": {"chat": 3, "phone": 1, "web": 0, "email": 0},
+        },
+        {
+            "month": "2026-02",
+            "total": 2,
+            "by_channel": {"chat": 0, "phone": 1, "web": 1, "email": 0},
+        },
     ]
     # chat 2/3 = 66.7; phone 1/2 = 50.0; web no responses -> null, left out of the average.
     assert body["csat"] == {

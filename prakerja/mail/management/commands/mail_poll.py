@@ -4,7 +4,9 @@ from prakerja.mail.imap import inbox_poll
 
 
 class Command(BaseCommand):
-    help = "Poll the mailbox once (EMAIL_INBOX_URL, or --url) and print what became of each message."
+    help = (
+        "Poll the mailbox once (EMAIL_INBOX_URL, or --url) and print what became of each message."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="", help="imap(s)://user:pass@host:port/MAILBOX")
