@@ -112,10 +112,21 @@ def html_to_text(markup: str) -> str:
     return _tidy("\n".join(lines))
 
 
+# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none of
+# them means anything to an agent.
+_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
 def _tidy(text: str) -> str:
-    """Trailing spaces off, runs of blank lines down to one, no blank edges."""
+    """Control characters out, trailing spaces off, runs of blank lines down to one, no blank
+    edges."""
     out: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    text = _printable(text.replace("\r\n", "\n").replace("\r", "\n"))
+    for line in text.split("\n"):
         line = line.rstrip()
         if not line.strip("> ") and out and not out[-1].strip("> "):
             continue
@@ -274,13 +285,13 @@ def parse(raw: bytes, *, authserv_id: str = "") -> ParsedMail:
         address = address.strip().lower()
         if not address or "@" not in address:
             raise Unreadable("no sender address")
-        subject = " ".join(str(msg.get("Subject", "") or "").split())
+        subject = _printable(" ".join(str(msg.get("Subject", "") or "").split()))
         text, body = _body_text(msg)
         thread_ids = _ids(msg.get("In-Reply-To")) + list(reversed(_ids(msg.get("References"))))
         return ParsedMail(
             message_id=message_id_of(msg.get("Message-ID")),
             from_address=address,
-            from_name=" ".join(name.split()),
+            from_name=_printable(" ".join(name.split())),
             subject=subject,
             text=text,
             thread_ids=list(dict.fromkeys(thread_ids)),

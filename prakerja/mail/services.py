@@ -119,12 +119,22 @@ def mail_ingest(*, raw: bytes) -> IngestResult:
         return _ingest_parsed(mail, raw=raw)
     except _Refused as exc:
         return _keep(raw, outcome=Outcome.UNREADABLE, reason=str(exc))
-    except IntegrityError:
+    except IntegrityError as exc:
         # The same message taken by a concurrent poll or pipe: its record stands, ours is undone.
         seen = _seen(mail.message_id) if mail.message_id else None
         if seen is None:
-            raise
+            return _failed(raw, exc)
         return seen
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the mailbox
+        return _failed(raw, exc)
+
+
+def _failed(raw: bytes, exc: Exception) -> IngestResult:
+    """A message whose ingest failed unexpectedly: everything of the attempt was rolled back;
+    the message is kept aside for a supervisor (and the poll goes on with the next one). When
+    even that fails (the database is down), the error propagates and the mailbox keeps it."""
+    logger.exception("mail.ingest_failed")
+    return _keep(raw, outcome=Outcome.UNREADABLE, reason=f"{type(exc).__name__}: {exc}")
 
 
 class _Refused(Exception):  # noqa: N818

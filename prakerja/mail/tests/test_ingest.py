@@ -316,3 +316,29 @@ def test_the_command_prints_the_reference_or_the_reason_last(tmp_path, capsys, s
     path.write_bytes(raw_mail(headers={"Auto-Submitted": "auto-replied"}))
     call_command("mail_ingest", str(path))
     assert capsys.readouterr().out.strip().splitlines()[-1] == "ignored: auto-reply"
+
+
+@pytest.mark.django_db
+def test_control_characters_never_reach_the_database(ingest):
+    raw = raw_mail(subject="Nul", text="ok").replace(b"ok", b"saldo\x00 hilang\x07")
+    raw = raw.replace(b"Subject: Nul", b"Subject: Nul\x00byte")
+    result = ingest(raw)
+    ticket = Ticket.objects.get(reference=result.reference)
+    assert ticket.subject == "Nulbyte"
+    assert ticket.messages.get().body == "saldo hilang"
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_keeps_the_message_and_rolls_back(ingest, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("prakerja.mail.services._attachments_add", broken)
+    raw = raw_mail(message_id="<bug@example.test>")
+    result = ingest(raw)
+    assert result.line == "ignored: unreadable"
+    assert not Ticket.objects.exists()  # the half-made ticket went with the rollback
+    inbound = InboundMail.objects.get()
+    assert inbound.reason == "RuntimeError: bug"
+    with inbound.raw.open("rb") as kept:
+        assert kept.read() == raw

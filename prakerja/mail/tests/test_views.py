@@ -59,3 +59,15 @@ def test_supervisors_see_what_was_not_ticketed_and_download_kept_mail(client):
     assert b"".join(download.streaming_content).endswith(b"<script>alert(1)</script>")
     missing = client.get(reverse("mail:kept_download", args=[kept.pk + 100]))
     assert missing.status_code == 404
+
+
+def test_the_demo_is_idempotent():
+    from io import StringIO
+
+    from prakerja.helpdesk.models import Ticket
+    from prakerja.mail import demo
+
+    for _ in range(2):
+        demo.seed(stdout=StringIO())
+    assert InboundMail.objects.count() == 3
+    assert Ticket.objects.filter(channel="email").count() == 1
