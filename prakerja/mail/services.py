@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
-from prakerja.helpdesk.models import Channel, Ticket
+from prakerja.helpdesk.models import Channel, Ticket, TicketStatus
 from prakerja.helpdesk.notifications import ticket_email_content
 from prakerja.helpdesk.selectors import active_category, articles_suggested
 from prakerja.helpdesk.services import (
@@ -324,7 +324,19 @@ def _bounce_record(mail: ParsedMail, *, now) -> Ticket | None:
                 row.save(update_fields=["bounced_at", "diagnostic", "bounces"])
     if not bounce.original_message_id:
         return None
-    return ticket_for_thread(thread_ids=[bounce.original_message_id], references=[])
+    ticket = ticket_for_thread(thread_ids=[bounce.original_message_id], references=[])
+    if ticket is not None and bounce.permanent and ticket.status != TicketStatus.CLOSED:
+        ticket_reply(
+            ticket=ticket,
+            author=None,
+            body=_(
+                "Our e-mail to the requester could not be delivered (%(diagnostic)s). Further "
+                "e-mails to this address are not sent until mail arrives from it again."
+            )
+            % {"diagnostic": bounce.diagnostic or _("address bouncing")},
+            internal=True,
+        )
+    return ticket
 
 
 # --- Out ----------------------------------------------------------------------------------------

@@ -166,6 +166,8 @@ def test_a_bounce_marks_the_address_and_later_e_mails_are_not_sent(ingest):
     inbound = InboundMail.objects.get(outcome=Outcome.BOUNCE)
     assert inbound.ticket == ticket  # the supervisor sees which ticket it was about
     assert BouncingAddress.objects.get().address == "hilang@example.test"
+    note = ticket.messages.get(kind=MessageKind.INTERNAL)  # the agent is told
+    assert "could not be delivered" in note.body
     django_mail.outbox.clear()
     agent_reply = helpdesk.ticket_reply(ticket=ticket, author=None, body="Kami cek.")
     assert agent_reply.pk
@@ -342,3 +344,36 @@ def test_an_unexpected_failure_keeps_the_message_and_rolls_back(ingest, monkeypa
     assert inbound.reason == "RuntimeError: bug"
     with inbound.raw.open("rb") as kept:
         assert kept.read() == raw
+
+
+def test_the_poll_is_scheduled_only_when_a_mailbox_is_configured(settings):
+    from django.apps import apps
+
+    from prakerja.core import scheduler
+
+    assert "mail.poll" not in [job.name for job in scheduler.jobs_named()]
+    settings.EMAIL_INBOX_URL = "imaps://u:p@imap.example:993/INBOX"
+    try:
+        apps.get_app_config("mail").ready()
+        [job] = scheduler.jobs_named(["mail.poll"])
+        assert job.every == settings.MAIL_POLL_EVERY_SECONDS
+    finally:
+        scheduler._jobs.pop("mail.poll", None)
+
+
+def test_an_inbox_url_is_read_with_its_encoded_parts():
+    from prakerja.mail.imap import Inbox
+
+    inbox = Inbox.from_url(
+        "imaps://pengaduan%40prakerja.go.id:p%40ss%2Fword@imap.example/Masuk%20Baru"
+    )
+    assert (inbox.user, inbox.password) == ("pengaduan@prakerja.go.id", "p@ss/word")
+    assert (inbox.host, inbox.port, inbox.tls, inbox.mailbox) == (
+        "imap.example",
+        993,
+        True,
+        "Masuk Baru",
+    )
+    assert Inbox.from_url("imap://u:p@h/").port == 143
+    with pytest.raises(ValueError, match="EMAIL_INBOX_URL"):
+        Inbox.from_url("pop3://u:p@h/")
