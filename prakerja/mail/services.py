@@ -106,7 +106,7 @@ def mail_ingest(*, raw: bytes) -> IngestResult:
     """
     size = len(raw)
     if size > settings.MAIL_MAX_BYTES:
-        return _keep(raw, outcome=Outcome.TOO_LARGE, reason=_("%(n)d bytes") % {"n": size})
+        return _keep(raw, outcome=Outcome.TOO_LARGE, reason=f"{size} bytes")
     try:
         mail = parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
     except Unreadable as exc:
