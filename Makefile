@@ -11,7 +11,7 @@ export SITE_URL
 # Parallel test workers (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony surveys reports
+DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony mail surveys reports
 
 .PHONY: run test lint format migrate demo messages lock clean
 
@@ -46,7 +46,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (tests marked `postgres` then run
-# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 turn skips into failures.
+# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 / REQUIRE_MAIL=1 turn skips into failures.
 test: $(STAMP) lint
 	env -u TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite"

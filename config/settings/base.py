@@ -36,6 +36,7 @@ DOMAIN_APPS = [
     "prakerja.helpdesk",
     "prakerja.livechat",
     "prakerja.telephony",
+    "prakerja.mail",
     "prakerja.surveys",
     "prakerja.reports",
 ]
@@ -268,6 +269,9 @@ HELPDESK_INTAKE_PER_EMAIL = env.int("HELPDESK_INTAKE_PER_EMAIL", default=5)
 HELPDESK_INTAKE_PERIOD = env.int("HELPDESK_INTAKE_PERIOD", default=3600)
 HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
 HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
+# Channels routed with a capacity of their own: an agent holds up to this many active e-mail
+# tickets besides the limit above (an e-mail waits hours, not seconds, for its next turn).
+HELPDESK_CHANNEL_TICKET_LIMITS = {"email": env.int("HELPDESK_AGENT_EMAIL_LIMIT", default=15)}
 HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
 # Scheduler jobs: offer the unassigned queue to on-shift agents; close tickets resolved longer
 # ago than the reopen window.
@@ -323,6 +327,26 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- E-mail channel (prakerja.mail) -------------------------------------------------------------
+# The contact center's mailbox, polled by the scheduler: imap://user:pass@host:143/INBOX or
+# imaps://user:pass@host:993/INBOX (user and password URL-encoded). Empty: no polling (a mail
+# server may pipe each message to `manage.py mail_ingest` instead).
+EMAIL_INBOX_URL = env.str("EMAIL_INBOX_URL", default="")
+MAIL_POLL_EVERY_SECONDS = env.int("MAIL_POLL_EVERY_SECONDS", default=30)
+# Messages taken from the mailbox per poll (the rest wait for the next one).
+MAIL_POLL_BATCH = env.int("MAIL_POLL_BATCH", default=500)
+# The mailbox's address: requesters' replies go there (Reply-To of every ticket e-mail), and
+# mail from it or from DEFAULT_FROM_EMAIL is ours, never a ticket. Empty: DEFAULT_FROM_EMAIL's.
+MAIL_ADDRESS = env.str("MAIL_ADDRESS", default="")
+# A larger message is kept for a supervisor, not made a ticket.
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# The receiving server's authserv-id in Authentication-Results (only its verdict is trusted).
+# Empty: the topmost header, which the server that delivered to the mailbox added last.
+MAIL_AUTHSERV_ID = env.str("MAIL_AUTHSERV_ID", default="")
+# Outgoing ticket e-mails: attempts, and the first wait between them (doubled each time).
+MAIL_SEND_ATTEMPTS = env.int("MAIL_SEND_ATTEMPTS", default=5)
+MAIL_SEND_RETRY_SECONDS = env.float("MAIL_SEND_RETRY_SECONDS", default=60.0)
 
 # --- Surveys and reports -------------------------------------------------------------
 SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)

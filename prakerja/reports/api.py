@@ -22,6 +22,7 @@ class ChannelCounts(Schema):
     chat: int
     phone: int
     web: int
+    email: int
 
 
 class MonthOut(Schema):
@@ -34,6 +35,7 @@ class CsatOut(Schema):
     chat: float | None
     phone: float | None
     web: float | None
+    email: float | None
     channel_average: float | None
     overall: float | None
     responses: int

@@ -21,6 +21,7 @@ from prakerja.helpdesk.models import Category
 
 from . import charts, selectors
 from .api import resolve_range
+from .definitions import CHANNELS
 from .tables import WEEKDAYS, channel_label, minutes, report_tables
 from .wallboard import wallboard as wallboard_data
 
@@ -66,11 +67,11 @@ def index(request):
     data = _report(start, end)
     tables = {t.key: t for t in report_tables(data)}
     c = data["csat"]
-    csat_items = [(channel_label(ch), c[ch]) for ch in ("chat", "phone", "web")]
+    csat_items = [(channel_label(ch), c[ch]) for ch in CHANNELS]
     csat_items += [(_("Channel average"), c["channel_average"]), (_("Overall"), c["overall"])]
     chart_svgs = {
         "channels": charts.bar_chart(
-            [(channel_label(ch), data["by_channel"][ch]) for ch in ("chat", "phone", "web")],
+            [(channel_label(ch), data["by_channel"][ch]) for ch in CHANNELS],
             title=_("Reports by channel"),
         ),
         "months": charts.bar_chart(

@@ -25,14 +25,36 @@ def default_limit() -> int:
     return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
 
 
-def agent_loads(agent_ids) -> dict[int, int]:
-    """Active (new/open/pending) tickets per agent."""
-    rows = (
-        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def channel_limits() -> dict[str, int]:
+    """Channels with a capacity of their own (e-mail): per channel, the active tickets an agent
+    may hold on it. They count only against it, and the ticket limit counts only the others."""
+    return dict(getattr(settings, "HELPDESK_CHANNEL_TICKET_LIMITS", {}))
+
+
+def capacity_lane(channel: str) -> str:
+    """The capacity a ticket on `channel` takes: its channel's own, or the shared one ("")."""
+    return channel if channel in channel_limits() else ""
+
+
+def lane_tickets(qs, lane: str):
+    """`qs` narrowed to the tickets that count against `lane`."""
+    return qs.filter(channel=lane) if lane else qs.exclude(channel__in=list(channel_limits()))
+
+
+def lane_limit(presence, lane: str) -> int:
+    """How many active tickets of `lane` the agent may hold."""
+    if lane:
+        return channel_limits()[lane]
+    return (presence.ticket_limit if presence is not None else None) or default_limit()
+
+
+def agent_loads(agent_ids, *, lane: str | None = None) -> dict[int, int]:
+    """Active (new/open/pending) tickets per agent: all of them, or those counting against
+    `lane` (see `capacity_lane`)."""
+    qs = Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+    if lane is not None:
+        qs = lane_tickets(qs, lane)
+    rows = qs.values("assignee_id").annotate(n=Count("id")).order_by()
     return {row["assignee_id"]: row["n"] for row in rows}
 
 
@@ -128,7 +150,8 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
     local = clock.to_local(at)
     on_shift = list(agents_on_shift(at=at).order_by("full_name", "username"))
     presences = {p.agent_id: p for p in AgentPresence.objects.filter(agent__in=on_shift)}
-    loads = agent_loads([u.pk for u in on_shift])
+    # Against the ticket limit: channels with a capacity of their own count against theirs.
+    loads = agent_loads([u.pk for u in on_shift], lane="")
     rows = []
     for user in on_shift:
         presence = presences.get(user.pk)
