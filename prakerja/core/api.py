@@ -1,5 +1,6 @@
 """API plumbing shared by every app (authentication, the one error shape) and core endpoints."""
 
+import logging
 from datetime import datetime
 
 from django.http import Http404
@@ -9,9 +10,19 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError, Forbidden, RateLimited, error_body
+from .errors import (
+    DATABASE_UNAVAILABLE,
+    UNAVAILABLE_RETRY_AFTER,
+    DomainError,
+    Forbidden,
+    RateLimited,
+    ServiceUnavailable,
+    error_body,
+)
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
+
+logger = logging.getLogger("django.request")
 
 
 class TokenAuth(HttpBearer):
@@ -73,6 +84,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(
             request, exc.status, error_body(code=exc.code, message=exc.message, errors=exc.errors)
         )
+
+    def database_unavailable(request, exc):
+        logger.error("Service Unavailable: %s", request.path, exc_info=exc)
+        unavailable = ServiceUnavailable()
+        return respond(
+            request,
+            unavailable.status,
+            error_body(code=unavailable.code, message=unavailable.message),
+            {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+
+    for exception_class in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(exception_class, database_unavailable)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
