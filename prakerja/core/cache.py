@@ -15,12 +15,14 @@ time-out per process every few seconds, not one per request. What that means for
   change when their copy expires (5 s for switches, 60 s for categories, SLA targets, hours).
 
 `ping()` asks Redis itself, bypassing the fallback: `/readyz` reports "degraded" with it.
+`shared_cache_unavailable()` tells other parts (live chat, whose channel layer is the same Redis).
 """
 
 import logging
 import threading
 import time
 
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -118,3 +120,10 @@ class FallbackRedisCache(RedisCache):
             self._failed(exc)
             raise
         self._recovered()
+
+
+def shared_cache_unavailable() -> bool:
+    """True while this process finds the shared cache's Redis out of reach (fresh within
+    `RETRY_SECONDS`, since nearly every request reads the cache)."""
+    backend = caches["default"]
+    return isinstance(backend, FallbackRedisCache) and backend._down()

@@ -8,10 +8,12 @@ process's memory), and /readyz says "degraded" naming redis.
 import logging
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from prakerja.accounts.models import User
 from prakerja.core import cache as fallback_cache
+from prakerja.core import clock
 from prakerja.core.tests.factories import user_with_role
 from prakerja.helpdesk.models import Ticket
 
@@ -166,12 +168,25 @@ def test_readyz_is_degraded_naming_redis(client):
     }
 
 
-def test_chat_start_does_not_500_without_the_channel_layer(client):
-    response = client.get("/livechat/status")
-    assert response.status_code == 200
-    response = client.post(
-        "/livechat/start",
-        {"name": "Andi", "email": "andi@example.test", "question": "Sertifikat belum terbit"},
-        content_type="application/json",
-    )
-    assert_no_5xx(response, "/livechat/start")
+def test_live_chat_is_unavailable_and_offers_to_leave_a_message(client):
+    """Redis carries the channel layer too: no new chats, the widget's message form instead."""
+    with time_machine.travel(clock.local_datetime(2026, 3, 10, 10, 0), tick=False):
+        status = client.get("/livechat/status").json()
+        assert (status["open"], status["accepting"], status["reason"]) == (
+            True,
+            False,
+            "unavailable",
+        )
+        started = client.post(
+            "/livechat/start",
+            {"name": "Andi", "email": "andi@example.test", "question": "Sertifikat belum terbit"},
+            content_type="application/json",
+        )
+        assert started.status_code == 409
+        assert started.json()["code"] == "chat_unavailable"
+        left = client.post(
+            "/livechat/message",
+            {"name": "Andi", "email": "andi@example.test", "body": "Sertifikat belum terbit"},
+            content_type="application/json",
+        )
+        assert left.status_code == 201, left.content
