@@ -151,7 +151,7 @@ def _public_out(ticket: Ticket) -> PublicTicketOut:
 
 @router.get(
     "/tickets/{reference}",
-    response={200: PublicTicketOut, **errors(404, 429)},
+    response={200: PublicTicketOut, **errors(404, 422, 429)},
     summary="The requester's view of a ticket (reference + e-mail)",
 )
 def ticket_track(request, reference: str, email: str = ""):
@@ -172,7 +172,7 @@ class ReplyIn(Schema):
 
 @router.post(
     "/tickets/{reference}/replies",
-    response={201: PublicTicketOut, **errors(400, 404, 409, 422)},
+    response={201: PublicTicketOut, **errors(400, 404, 409, 422, 429)},
     summary="The requester replies (reference + e-mail); reopens a recently resolved ticket",
 )
 def ticket_requester_reply(request, reference: str, payload: ReplyIn):
@@ -296,7 +296,7 @@ def _agent_out(ticket: Ticket) -> AgentTicketOut:
 
 @router.get(
     "/agent/tickets/{reference}",
-    response={200: AgentTicketOut, **errors(401, 403, 404)},
+    response={200: AgentTicketOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A ticket with its whole thread (internal notes included)",
 )
@@ -422,7 +422,11 @@ class ArticleOut(Schema):
     url: str
 
 
-@router.get("/kb/articles", response=list[ArticleOut], summary="Knowledge-base search")
+@router.get(
+    "/kb/articles",
+    response={200: list[ArticleOut], **errors(422)},
+    summary="Knowledge-base search",
+)
 def kb_articles(request, q: str = "", category: str = ""):
     return [
         ArticleOut(
