@@ -8,8 +8,8 @@ data or the ticket's text unless the row names the caller in `sees` (agents and 
 on every ticket by design; everyone else must not learn it: no IDOR).
 
 Adding an app's endpoints (the training marketplace, say): create its objects, owned by
-`world.owner`, in `world()`, put their secrets in `world.secrets`, and add one `Row` per
-operation.
+`world.owner`, in `build_world()`, put their secrets in `world.secrets`, and add one `Row` per
+operation. Pages that name an object have their own table in test_access_matrix_pages.py.
 """
 
 import dataclasses
@@ -287,6 +287,10 @@ OWNER_IDENTITY = {
 
 @pytest.fixture
 def world():
+    return build_world()
+
+
+def build_world() -> SimpleNamespace:
     """Objects that belong to someone else than any caller, and one caller per role."""
     owner = ParticipantFactory(full_name="Pemilik Rahasia", email="owner-secret@example.test")
     other_agent = user_with_role(Role.AGENT)
@@ -311,6 +315,7 @@ def world():
             headers[role] = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     return SimpleNamespace(
         owner=owner,
+        other_agent=other_agent,
         wave=wave,
         ticket=ticket,
         callers=callers,
