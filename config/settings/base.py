@@ -116,8 +116,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache and channel layer (optional) ---------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis down is not the site down: the cache falls back to each process's memory and the
+    # short time-outs keep a lost Redis from holding requests (prakerja/core/cache.py).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "prakerja.core.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
     # Pub/sub layer (no per-process polling loop); consumers close and the browsers replay the
     # history if the subscriber connection had to reconnect. See prakerja/livechat/layers.py.
@@ -126,7 +132,13 @@ if REDIS_URL:
             "BACKEND": "prakerja.livechat.layers.PubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {"address": REDIS_URL, "health_check_interval": 30, "socket_keepalive": True}
+                    {
+                        "address": REDIS_URL,
+                        "health_check_interval": 30,
+                        "socket_keepalive": True,
+                        # A lost Redis fails a broadcast in seconds instead of holding the request.
+                        "socket_connect_timeout": 2,
+                    }
                 ]
             },
         }

@@ -7,7 +7,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.utils import check_csrf
 
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import NotFound
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip, rate_limit
@@ -35,12 +35,6 @@ class AccountOut(Schema):
     phone_verified: bool
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    errors: dict[str, list[str]]
-
-
 def _account(user) -> AccountOut:
     return AccountOut(
         id=user.pk,
@@ -54,7 +48,7 @@ def _account(user) -> AccountOut:
 
 @router.post(
     "/accounts",
-    response={201: AccountOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: AccountOut, **errors(400, 403, 409, 415, 422, 429)},
     summary="Sign up (creates a participant; logs the session in when the request has CSRF)",
     description="403 `registration_closed` while the registration switch is off; 409 "
     "`already_registered`; 422 with field errors; 429 `rate_limited` with Retry-After. "
@@ -71,7 +65,12 @@ def signup(request, payload: SignupIn):
     return Status(201, _account(user))
 
 
-@router.get("/accounts/me", response=AccountOut, auth=SESSION_OR_TOKEN, summary="My account")
+@router.get(
+    "/accounts/me",
+    response={200: AccountOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="My account",
+)
 def me(request):
     return _account(request.auth)
 
@@ -82,7 +81,7 @@ class CodeIn(Schema):
 
 @router.post(
     "/accounts/me/phone/verify",
-    response={200: AccountOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: AccountOut, **errors(400, 401, 403, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Confirm the mobile number with the SMS code",
     description="422 `otp_invalid` (with tries left), `otp_expired`, `otp_missing`; 429 after "
@@ -96,7 +95,7 @@ def phone_verify(request, payload: CodeIn):
 
 @router.post(
     "/accounts/me/phone/resend",
-    response={202: dict, 409: ErrorOut, 429: ErrorOut},
+    response={202: dict, **errors(401, 403, 409, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Send a new SMS code (once a minute, five an hour)",
     description="409 `phone_missing` for an account without a mobile number.",
@@ -113,7 +112,7 @@ class TokenIn(Schema):
 
 @router.post(
     "/accounts/email/confirm",
-    response={200: dict, 422: ErrorOut},
+    response={200: dict, **errors(400, 422)},
     summary="Confirm an e-mail address with the token from the link",
 )
 def email_confirm(request, payload: TokenIn):
@@ -123,7 +122,7 @@ def email_confirm(request, payload: TokenIn):
 
 @router.post(
     "/accounts/me/email/resend",
-    response={202: dict, 429: ErrorOut},
+    response={202: dict, **errors(401, 403, 429)},
     auth=SESSION_OR_TOKEN,
     summary="E-mail the confirmation link again (three an hour)",
 )
@@ -183,7 +182,7 @@ def _identity(identity: Identity) -> IdentityOut:
 
 @router.get(
     "/accounts/me/identity",
-    response={200: IdentityOut, 404: ErrorOut},
+    response={200: IdentityOut, **errors(401, 404)},
     auth=SESSION_OR_TOKEN,
     summary="My identity and its verification status",
 )
@@ -196,7 +195,7 @@ def identity_get(request):
 
 @router.put(
     "/accounts/me/identity",
-    response={200: IdentityOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: IdentityOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Submit the identity and eligibility step",
     description="NIK rules: 16 digits, a real region code, the birth date it encodes (+40 on the "
@@ -217,7 +216,7 @@ def identity_put(request, payload: IdentityIn):
 
 @router.post(
     "/accounts/me/identity/id-card",
-    response={200: IdentityOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: IdentityOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Upload the ID-card photo (JPEG/PNG, at most 2 MB; stored privately)",
 )

@@ -1,5 +1,6 @@
 """API plumbing shared by every app (authentication, the one error shape) and core endpoints."""
 
+import logging
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -13,9 +14,12 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from .errors import (
+    DATABASE_UNAVAILABLE,
+    UNAVAILABLE_RETRY_AFTER,
     DomainError,
     Forbidden,
     RateLimited,
+    ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
     error_body,
@@ -23,6 +27,8 @@ from .errors import (
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
 from .text import control_character_errors, querydict_fields_with_control_characters
+
+logger = logging.getLogger("django.request")
 
 
 class TokenAuth(HttpBearer):
@@ -61,6 +67,21 @@ class JsonOnlyParser(Parser):
 
 # Browser session (CSRF-checked by ninja) or bearer token: the default for authenticated endpoints.
 SESSION_OR_TOKEN = [TokenAuth(), SessionAuth()]
+
+
+class ErrorOut(Schema):
+    """The one error shape: a machine-readable `code`, a localized `message`, field `errors`."""
+
+    code: str
+    message: str
+    errors: dict[str, list[str]]
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error statuses an operation documents, each in the one error shape:
+    `response={200: ThingOut, **errors(401, 404)}`. The schema fuzz test (core/tests/
+    test_api_schema_fuzz.py) fails on a status an operation returns without documenting it."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 def _field_errors(errors: list[dict]) -> dict[str, list[str]]:
@@ -133,6 +154,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request, exc.status, error_body(code=exc.code, message=exc.message, errors=exc.errors)
         )
 
+    def database_unavailable(request, exc):
+        logger.error("Service Unavailable: %s", request.path, exc_info=exc)
+        unavailable = ServiceUnavailable()
+        return respond(
+            request,
+            unavailable.status,
+            error_body(code=unavailable.code, message=unavailable.message),
+            {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+
+    for exception_class in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(exception_class, database_unavailable)
+
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
         return respond(
@@ -170,7 +204,10 @@ class MeOut(Schema):
 
 
 @router.get(
-    "/me", response=MeOut, auth=SESSION_OR_TOKEN, summary="Who the caller is and their roles"
+    "/me",
+    response={200: MeOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="Who the caller is and their roles",
 )
 def me(request):
     user = request.auth
@@ -192,7 +229,7 @@ class AuditEntryOut(Schema):
 
 @router.get(
     "/audit-log",
-    response=list[AuditEntryOut],
+    response={200: list[AuditEntryOut], **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Audit entries, newest first (PMO admin and supervisors)",
 )

@@ -4,7 +4,13 @@
 Services raise `DomainError` subclasses; the API and views translate them.
 """
 
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
+
+# The database could not be reached or dropped the connection: a moment's outage, answered 503
+# with Retry-After (pages, API) rather than 500; the next request connects anew.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class DomainError(Exception):
@@ -70,6 +76,12 @@ class PreviewReadOnly(DomainError):
         "You are previewing the site at another time, so nothing can be changed. "
         "Stop the preview to make changes."
     )
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service_unavailable"
+    default_message = _("The service is briefly unavailable. Please try again in a moment.")
 
 
 class RateLimited(DomainError):

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
-from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth, body_documented, body_validate
+from prakerja.core.api import (
+    SESSION_OR_TOKEN,
+    TokenAuth,
+    body_documented,
+    body_validate,
+    errors,
+)
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip
@@ -93,7 +99,7 @@ class PublicTicketOut(Schema):
 
 @router.post(
     "/tickets",
-    response={201: TicketCreatedOut},
+    response={201: TicketCreatedOut, **errors(400, 422, 429)},
     auth=OPTIONAL_AUTH,
     summary="Open a ticket (web form, or other channels for integrations with a token)",
 )
@@ -151,7 +157,7 @@ def _public_out(ticket: Ticket) -> PublicTicketOut:
 
 @router.get(
     "/tickets/{reference}",
-    response=PublicTicketOut,
+    response={200: PublicTicketOut, **errors(404, 422, 429)},
     summary="The requester's view of a ticket (reference + e-mail)",
 )
 def ticket_track(request, reference: str, email: str = ""):
@@ -168,7 +174,7 @@ class ReplyIn(Schema):
 
 @router.post(
     "/tickets/{reference}/replies",
-    response={201: PublicTicketOut},
+    response={201: PublicTicketOut, **errors(400, 404, 409, 422, 429)},
     summary="The requester replies (reference + e-mail); reopens a recently resolved ticket",
     openapi_extra=body_documented(ReplyIn),
 )
@@ -230,7 +236,7 @@ def _queue_row(t: Ticket) -> QueueTicketOut:
 
 @router.get(
     "/agent/tickets",
-    response=QueueOut,
+    response={200: QueueOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A queue page (keyset-paginated) or search results",
 )
@@ -300,7 +306,7 @@ def _agent_out(ticket: Ticket) -> AgentTicketOut:
 
 @router.get(
     "/agent/tickets/{reference}",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A ticket with its whole thread (internal notes included)",
 )
@@ -316,7 +322,7 @@ class AgentReplyIn(Schema):
 
 @router.post(
     "/agent/tickets/{reference}/messages",
-    response={201: AgentMessageOut},
+    response={201: AgentMessageOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Reply or add an internal note (idempotent on client_msg_id)",
 )
@@ -351,7 +357,7 @@ class TicketPatchIn(Schema):
 
 @router.patch(
     "/agent/tickets/{reference}",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Change status, category and/or priority (audited)",
 )
@@ -374,7 +380,7 @@ class AssignIn(Schema):
 
 @router.post(
     "/agent/tickets/{reference}/assign",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Assign (supervisors: anyone; agents: an unassigned ticket to themselves)",
 )
@@ -387,7 +393,7 @@ def agent_assign(request, reference: str, payload: AssignIn):
 
 @router.post(
     "/agent/claim-next",
-    response={200: AgentTicketOut, 204: None},
+    response={200: AgentTicketOut, 204: None, **errors(401, 403)},
     auth=SESSION_OR_TOKEN,
     summary="Take the oldest unassigned ticket (204 when none or at the limit)",
 )
@@ -410,7 +416,7 @@ class PresenceOut(Schema):
 
 @router.post(
     "/agent/presence",
-    response=PresenceOut,
+    response={200: PresenceOut, **errors(400, 401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Set my presence (also a heartbeat)",
 )
@@ -426,7 +432,11 @@ class ArticleOut(Schema):
     url: str
 
 
-@router.get("/kb/articles", response=list[ArticleOut], summary="Knowledge-base search")
+@router.get(
+    "/kb/articles",
+    response={200: list[ArticleOut], **errors(422)},
+    summary="Knowledge-base search",
+)
 def kb_articles(request, q: str = "", category: str = ""):
     return [
         ArticleOut(

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.cache import shared_cache_unavailable
 from prakerja.core.errors import NotFound
 from prakerja.core.logging import mask_nik
 from prakerja.core.roles import Role, has_role
@@ -33,17 +34,20 @@ QUEUE_SNAPSHOT_LIMIT = 1000
 class Availability:
     open: bool
     accepting: bool
-    reason: str  # "" | "closed" | "queue_full"
+    reason: str  # "" | "closed" | "unavailable" | "queue_full"
     next_open_at: datetime | None
     queue_length: int
 
 
 def chat_availability(*, at: datetime | None = None) -> Availability:
-    """Is live chat taking new chats now? Closed outside the operating hours; full when the
-    queue is at LIVECHAT_MAX_QUEUE."""
+    """Is live chat taking new chats now? Closed outside the operating hours; unavailable while
+    Redis, which carries the channel layer, is out of reach; full when the queue is at
+    LIVECHAT_MAX_QUEUE."""
     at = at or clock.now()
     if not hours.is_open(at):
         return Availability(False, False, "closed", hours.next_open_at(at), 0)
+    if shared_cache_unavailable():
+        return Availability(True, False, "unavailable", None, 0)
     queued = Chat.objects.filter(state=ChatState.QUEUED).count()
     if queued >= settings.LIVECHAT_MAX_QUEUE:
         return Availability(True, False, "queue_full", None, queued)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from prakerja.core import clock
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import STAFF_ROLES, Role, has_role
 
@@ -24,7 +24,11 @@ class AnnouncementOut(Schema):
     live: bool
 
 
-@router.get("/announcements", response=list[AnnouncementOut], summary="Published announcements")
+@router.get(
+    "/announcements",
+    response={200: list[AnnouncementOut], **errors(422)},
+    summary="Published announcements",
+)
 def announcements(request, live_only: bool = False):
     live = selectors.live_announcements()
     live_ids = set(live.values_list("pk", flat=True))
@@ -83,7 +87,7 @@ def _application_out(application) -> ApplicationOut:
 
 @router.post(
     "/waves/{number}/join",
-    response={201: ApplicationOut},
+    response={201: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Join an open wave (confirmed e-mail and phone, verified identity)",
     description="403 email_not_confirmed, phone_not_confirmed, identity_not_verified; 409 "
@@ -172,7 +176,7 @@ def skills_test_submit(request, payload: SkillsAnswersIn):
 
 @router.get(
     "/me/applications",
-    response=list[ApplicationOut],
+    response={200: list[ApplicationOut], **errors(401)},
     auth=SESSION_OR_TOKEN,
     summary="The caller's wave applications, newest first",
 )
@@ -195,7 +199,7 @@ class FunnelOut(Schema):
 
 @router.get(
     "/waves/{number}/funnel",
-    response=FunnelOut,
+    response={200: FunnelOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A wave's funnel: its cohort and their path (PMO admin, supervisors)",
 )

@@ -114,6 +114,12 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
         raise DomainError(
             _("Live chat is closed now. Please leave a message."), code="chat_closed", status=409
         )
+    if availability.reason == "unavailable":
+        raise DomainError(
+            _("Live chat is unavailable right now. Please leave a message."),
+            code="chat_unavailable",
+            status=409,
+        )
     if not availability.accepting:
         raise DomainError(
             _("All our agents are busy. Please leave a message."), code="queue_full", status=409

@@ -153,7 +153,7 @@
       api("POST", "start", { name: who.name, email: who.email, question: question }).then(function (json) {
         agent.disabled = false;
         if (json.chat) { S.draft = null; startSocket(json.chat); }
-        else if (json.code === "chat_closed" || json.code === "queue_full") {
+        else if (json.code === "chat_closed" || json.code === "queue_full" || json.code === "chat_unavailable") {
           S.info.open = json.code !== "chat_closed"; S.info.accepting = false; showOffline(question, who);
         } else { errorsInto(wrap, json); }
       });
