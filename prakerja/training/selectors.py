@@ -7,8 +7,18 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.core.ratelimit import rate_limit
 
-from .models import Card, Course, CourseStatus, Platform, Purchase, PurchaseStatus, Review
+from .models import (
+    Card,
+    Certificate,
+    Course,
+    CourseStatus,
+    Platform,
+    Purchase,
+    PurchaseStatus,
+    Review,
+)
 
 
 def normalize_code(code: str) -> str:
@@ -200,3 +210,54 @@ def purchase_counts_by_status(*, platform: Platform) -> dict[str, int]:
     ):
         counts[row["status"]] = row["n"]
     return counts
+
+
+# --- Certificates --------------------------------------------------------------------------------
+# A visitor's look-ups that find nothing, per hour: enough for an employer's typos, too few to
+# try numbers in bulk (the numbers are random; this keeps it that way in practice).
+CERTIFICATE_MISSES_PER_HOUR = 30
+
+
+def _certificates() -> QuerySet[Certificate]:
+    # Everything the verification page, the API and the PDF show, in one query.
+    return Certificate.objects.select_related(
+        "purchase__course__platform",
+        "purchase__course__institution",
+        "purchase__card__participant__identity",
+    )
+
+
+def certificate_get_public(*, number: str) -> Certificate:
+    """A certificate by its number (typed in any case, with stray spaces); 404
+    `certificate_not_found` otherwise."""
+    certificate = _certificates().filter(number=normalize_code(number)).first()
+    if certificate is None:
+        raise NotFound(_("No certificate has this number."), code="certificate_not_found")
+    return certificate
+
+
+def certificate_for_visitor(*, number: str, ip: str) -> Certificate:
+    """`certificate_get_public` for an anonymous visitor: a miss counts against the visitor's
+    address (429 `rate_limited` past CERTIFICATE_MISSES_PER_HOUR)."""
+    try:
+        return certificate_get_public(number=number)
+    except NotFound:
+        rate_limit(
+            key=f"training:certificate-miss:{ip}", limit=CERTIFICATE_MISSES_PER_HOUR, period=3600
+        )
+        raise
+
+
+def certificate_get_for_actor(*, actor, number: str) -> Certificate:
+    """The actor's own certificate (they hold the card it was bought with); 404
+    `certificate_not_found` for anyone else's, as for a number that does not exist."""
+    certificate = (
+        _certificates()
+        .filter(number=normalize_code(number), purchase__card__participant=actor)
+        .first()
+        if getattr(actor, "is_authenticated", False)
+        else None
+    )
+    if certificate is None:
+        raise NotFound(_("No certificate has this number."), code="certificate_not_found")
+    return certificate
