@@ -98,6 +98,15 @@ def course_get_public(*, course_id: int) -> Course:
     return course
 
 
+def course_get(*, course_id: int) -> Course:
+    """Any course by id, whatever its review state (buying one not approved is refused by the
+    service with a reason); 404 `course_not_found` when there is none."""
+    course = Course.objects.select_related("platform", "institution").filter(pk=course_id).first()
+    if course is None:
+        raise NotFound(_("This training is not in the catalog."), code="course_not_found")
+    return course
+
+
 def course_reviews(*, course: Course, limit: int = 20) -> list[Review]:
     """The newest reviews of a course, with the reviewer loaded (the page shows a first name)."""
     return list(

@@ -346,6 +346,7 @@ def purchase_create(*, participant, course: Course) -> Purchase:
                 ) from None
     else:  # three voucher codes taken in a row cannot happen by chance
         raise RuntimeError("no free voucher code")
+    card.refresh_from_db(fields=["balance", "first_purchase_at"])
     audit_record(
         actor=participant,
         action="purchase.create",
