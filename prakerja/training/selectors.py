@@ -7,10 +7,12 @@ from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import rate_limit
 
 from .models import (
     Card,
+    CardStatus,
     Certificate,
     Course,
     CourseStatus,
@@ -270,3 +272,92 @@ def certificate_get_for_actor(*, actor, number: str) -> Certificate:
     if certificate is None:
         raise NotFound(_("No certificate has this number."), code="certificate_not_found")
     return certificate
+
+
+# --- For contact-center agents -------------------------------------------------------------------
+AGENT_PURCHASES_SHOWN = 20
+
+
+def _mask_voucher(code: str) -> str:
+    """A voucher code is a bearer token at its platform: agents see enough to tell vouchers
+    apart and confirm one with the participant, never enough to redeem it."""
+    return code[:4] + "*" * max(len(code) - 8, 0) + code[-4:]
+
+
+def training_summary_for_agent(*, user) -> dict:
+    """The participant's card and trainings as an agent may see them (helpdesk requester panel):
+    the card number and voucher codes masked, and nothing before the wave's results are
+    published (the card does not exist for the participant yet). Two queries.
+
+    Keys: `card` (None, or `number_masked`, `status` (active | revoked | expired, as of now),
+    `status_label`, `balance` (0 once revoked), `initial_balance`, `wave`, `issued_at`,
+    `first_purchase_deadline`, `first_purchase_at`, `valid_until`, `revoked_at`), `purchases`
+    (newest first, at most AGENT_PURCHASES_SHOWN: `voucher_masked`, `course`, `platform`,
+    `institution`, `price`, `status`, `status_label`, `purchased_at`, `redeemed_at`,
+    `completed_at`, `cancelled_at`, `score`, `certificate` (None or `number`, `issued_at`),
+    `reviewed`), `purchase_count`, `completed_count`, `certificate_count`."""
+    card = card_for_participant(user=user)
+    summary = {
+        "card": None,
+        "purchases": [],
+        "purchase_count": 0,
+        "completed_count": 0,
+        "certificate_count": 0,
+    }
+    if card is None:
+        return summary
+    status = card.status_at(clock.now())
+    summary["card"] = {
+        "number_masked": mask_nik(card.number),
+        "status": status,
+        "status_label": CardStatus(status).label,
+        "balance": 0 if status == CardStatus.REVOKED else card.balance,
+        "initial_balance": card.initial_balance,
+        "wave": card.application.wave.number,
+        "issued_at": card.issued_at,
+        "first_purchase_deadline": card.first_purchase_deadline,
+        "first_purchase_at": card.first_purchase_at,
+        "valid_until": card.valid_until,
+        "revoked_at": card.revoked_at,
+    }
+    purchases = list(
+        Purchase.objects.filter(card=card)
+        .select_related("course__platform", "course__institution", "certificate", "review")
+        .order_by("-purchased_at", "-id")[: AGENT_PURCHASES_SHOWN + 1]
+    )
+    for purchase in purchases[:AGENT_PURCHASES_SHOWN]:
+        certificate = getattr(purchase, "certificate", None)
+        summary["purchases"].append(
+            {
+                "voucher_masked": _mask_voucher(purchase.voucher_code),
+                "course": purchase.course.title,
+                "platform": purchase.course.platform.name,
+                "institution": purchase.course.institution.name,
+                "price": purchase.price,
+                "status": purchase.status,
+                "status_label": purchase.get_status_display(),
+                "purchased_at": purchase.purchased_at,
+                "redeemed_at": purchase.redeemed_at,
+                "completed_at": purchase.completed_at,
+                "cancelled_at": purchase.cancelled_at,
+                "score": purchase.score,
+                "certificate": {"number": certificate.number, "issued_at": certificate.issued_at}
+                if certificate
+                else None,
+                "reviewed": hasattr(purchase, "review"),
+            }
+        )
+    if len(purchases) > AGENT_PURCHASES_SHOWN:
+        counts = Purchase.objects.filter(card=card).aggregate(
+            purchase_count=Count("id"),
+            completed_count=Count("id", filter=Q(status=PurchaseStatus.COMPLETED)),
+            certificate_count=Count("certificate"),
+        )
+    else:
+        counts = {
+            "purchase_count": len(purchases),
+            "completed_count": sum(p.status == PurchaseStatus.COMPLETED for p in purchases),
+            "certificate_count": sum(p["certificate"] is not None for p in summary["purchases"]),
+        }
+    summary.update(counts)
+    return summary

@@ -40,6 +40,7 @@ from .requesters import (
     participant_summary_for_agent,
     requester_history,
     requester_summary,
+    requester_training,
 )
 from .search import (
     NIK_RE,
@@ -95,6 +96,7 @@ __all__ = [
     "queue_counts",
     "requester_history",
     "requester_summary",
+    "requester_training",
     "shifts_at",
     "supervisor_board",
     "ticket_get_for_agent",
