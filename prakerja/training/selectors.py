@@ -24,8 +24,15 @@ from .models import (
 
 
 def normalize_code(code: str) -> str:
-    """Voucher codes are shown in capitals; people type them in any case, with spaces."""
-    return "".join((code or "").split()).upper()
+    """Voucher codes are shown in capitals; people type them in any case, with spaces. Anything
+    that cannot be a code becomes "" (found nowhere), so no odd character reaches the query."""
+    code = "".join((code or "").split()).upper()
+    return code if code.isascii() and code.isalnum() else ""
+
+
+def _search_text(value: str) -> str:
+    # PostgreSQL refuses NUL in a text parameter; a search for it finds nothing anyway.
+    return (value or "").replace("\x00", "")
 
 
 def card_for_participant(*, user) -> Card | None:
@@ -66,7 +73,8 @@ def catalog_search(
     the institution's name or the category (every word must match somewhere); `platform` is the
     platform's slug."""
     courses = _catalog()
-    for word in (q or "").split()[:8]:
+    q, category, platform = _search_text(q), _search_text(category), _search_text(platform)
+    for word in q.split()[:8]:
         courses = courses.filter(
             Q(title__icontains=word)
             | Q(institution__name__icontains=word)

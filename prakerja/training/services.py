@@ -143,8 +143,8 @@ def platform_create(*, slug: str, name: str, actor=None) -> tuple[Platform, str]
     errors = {}
     if not PLATFORM_SLUG.match(slug):
         errors["slug"] = [_("Use 2-40 lowercase letters, digits and hyphens.")]
-    if not name:
-        errors["name"] = [_("Enter the platform's name.")]
+    if not name or len(name) > 120 or _has_nul(name):
+        errors["name"] = [_("Enter the platform's name (at most 120 characters).")]
     if errors:
         raise ValidationFailed(errors=errors)
     username = f"platform.{slug}"
@@ -163,16 +163,47 @@ def platform_create(*, slug: str, name: str, actor=None) -> tuple[Platform, str]
     return platform, token
 
 
+@transaction.atomic
+def platform_set_active(*, platform: Platform, active: bool, actor) -> Platform:
+    """Suspend or reinstate a platform. While suspended its courses leave the catalog and its
+    integration user is refused by the partner API; bought vouchers stay. Audits
+    `platform.suspend`/`platform.reinstate`."""
+    platform.is_active = active
+    platform.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="platform.reinstate" if active else "platform.suspend",
+        obj=platform,
+        after={"is_active": active},
+    )
+    return platform
+
+
 COURSE_FIELDS = ("title", "price", "mode", "category", "description", "hours", "schedule")
 
 
+def _has_nul(value) -> bool:
+    # PostgreSQL cannot store NUL in text; no real input has one.
+    return isinstance(value, str) and "\x00" in value
+
+
 def _course_errors(data: dict) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        field: [_("Contains characters that are not allowed.")]
+        for field, value in data.items()
+        if _has_nul(value)
+    }
     for field, limit in (("title", 200), ("provider", 200), ("category", 60)):
         value = data.get(field)
+        if field in errors:
+            continue
         if not isinstance(value, str) or not value.strip():
             errors[field] = [_("This field is required.")]
         elif len(value.strip()) > limit:
+            errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
+    for field, limit in (("description", 5000), ("schedule", 1000)):
+        value = data.get(field) or ""
+        if field not in errors and (not isinstance(value, str) or len(value) > limit):
             errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
     price = data.get("price")
     if not isinstance(price, int) or isinstance(price, bool) or not 0 < price <= 100_000_000:
@@ -209,7 +240,7 @@ def course_upsert(
     platform's user."""
     external_id = (external_id or "").strip()
     errors = _course_errors(data)
-    if not external_id or len(external_id) > 100:
+    if not external_id or len(external_id) > 100 or _has_nul(external_id):
         errors["external_id"] = [_("Give the platform's course id (at most 100 characters).")]
     if errors:
         raise ValidationFailed(errors=errors)
@@ -478,6 +509,8 @@ def review_create(*, purchase: Purchase, rating: int, text: str) -> Review:
         errors["rating"] = [_("Give a rating from 1 to 5.")]
     if not text:
         errors["review"] = [_("Write a few words about the training.")]
+    elif _has_nul(text):
+        errors["review"] = [_("Contains characters that are not allowed.")]
     elif len(text) > REVIEW_MAX_LENGTH:
         errors["review"] = [_("At most %(limit)d characters.") % {"limit": REVIEW_MAX_LENGTH}]
     if purchase.status != PurchaseStatus.COMPLETED:

@@ -414,6 +414,7 @@ def test_purchase_malformed_json(client, card):
         ({"rating": 3, "review": "x" * 2001}, "review"),
         ({"rating": "lima", "review": "ok"}, "rating"),
         ({"review": "ok"}, "rating"),
+        ({"rating": 4, "review": "ok\x00"}, "review"),
     ],
 )
 def test_review_bad_input(client, card, data, field):
@@ -450,6 +451,10 @@ def test_course_page_bad_id(client):
         ({"title": None}, "title"),
         ({"provider": " "}, "provider"),
         ({"category": "x" * 61}, "category"),
+        ({"title": "Kursus\x00"}, "title"),
+        ({"description": "x\x00"}, "description"),
+        ({"description": "x" * 5001}, "description"),
+        ({"schedule": 5}, "schedule"),
     ],
 )
 def test_partner_course_bad_input(client, platform, change, field):
@@ -520,3 +525,32 @@ def test_unknown_voucher_codes(client, card, platform):
         404,
         "voucher_not_found",
     )
+
+
+def test_nul_characters_never_reach_the_database(client, card, platform):
+    """PostgreSQL refuses NUL in text: such input is refused or finds nothing, never a 500."""
+    assert client.get("/api/v1/courses?q=web%00&category=%00&platform=%00").status_code == 200
+    assert_error(
+        call(client, "post", "/api/v1/me/purchases/AB%00CD/cancel"), 404, "voucher_not_found"
+    )
+    assert_error(
+        call(client, "post", "/api/v1/partner/vouchers/AB%00CD/redeem", token=platform.token),
+        404,
+        "voucher_not_found",
+    )
+    body = assert_error(
+        call(client, "put", "/api/v1/partner/courses/A%00B", COURSE, token=platform.token),
+        422,
+        "validation_error",
+    )
+    assert "external_id" in body["errors"]
+
+
+def test_my_purchases_query_budget(client, card, django_assert_num_queries):
+    for _ in range(5):
+        PurchaseFactory(card=card, completed=True)
+    ReviewFactory(purchase__card=card)
+    with django_assert_num_queries(4):
+        body = client.get("/api/v1/me/purchases").json()
+    assert len(body) == 6
+    assert sum(p["reviewed"] for p in body) == 1
