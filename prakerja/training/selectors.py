@@ -2,6 +2,8 @@
 owner in the filter, so another owner's object is simply not found (404, never 403: a platform
 learns nothing about another platform's vouchers)."""
 
+import re
+
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -235,6 +237,7 @@ def purchase_counts_by_status(*, platform: Platform) -> dict[str, int]:
 # A visitor's look-ups that find nothing, per hour: enough for an employer's typos, too few to
 # try numbers in bulk (the numbers are random; this keeps it that way in practice).
 CERTIFICATE_MISSES_PER_HOUR = 30
+CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z0-9-]{1,32}")
 
 
 def _certificates() -> QuerySet[Certificate]:
@@ -246,10 +249,17 @@ def _certificates() -> QuerySet[Certificate]:
     )
 
 
+def normalize_certificate_number(number: str) -> str:
+    """Certificate numbers (`PRK-2026-AB23...`) typed in any case, with stray spaces; anything
+    that cannot be one becomes "" (found nowhere), so no odd character reaches the query."""
+    number = "".join((number or "").split()).upper()
+    return number if CERTIFICATE_NUMBER_RE.fullmatch(number) else ""
+
+
 def certificate_get_public(*, number: str) -> Certificate:
     """A certificate by its number (typed in any case, with stray spaces); 404
     `certificate_not_found` otherwise."""
-    certificate = _certificates().filter(number=normalize_code(number)).first()
+    certificate = _certificates().filter(number=normalize_certificate_number(number)).first()
     if certificate is None:
         raise NotFound(_("No certificate has this number."), code="certificate_not_found")
     return certificate
@@ -272,7 +282,7 @@ def certificate_get_for_actor(*, actor, number: str) -> Certificate:
     `certificate_not_found` for anyone else's, as for a number that does not exist."""
     certificate = (
         _certificates()
-        .filter(number=normalize_code(number), purchase__card__participant=actor)
+        .filter(number=normalize_certificate_number(number), purchase__card__participant=actor)
         .first()
         if getattr(actor, "is_authenticated", False)
         else None

@@ -175,8 +175,9 @@ def test_api_unknown_number_is_404_in_the_error_shape(client, certificate):
         "message": "No certificate has this number.",
         "errors": {},
     }
-    long = "X" * 500
-    assert client.get(f"/api/v1/certificates/{long}").status_code == 404
+    for odd in ("X" * 500, "PRK-2026-%00AB", "%3Cscript%3E", "PRK%E2%80%942026"):
+        assert client.get(f"/api/v1/certificates/{odd}").status_code == 404, odd
+        assert client.get(f"/sertifikat/{odd}/").status_code == 404, odd
 
 
 def test_api_check_is_one_query(client, certificate, django_assert_num_queries):
