@@ -185,6 +185,19 @@ def test_api_check_is_one_query(client, certificate, django_assert_num_queries):
         assert client.get(f"/api/v1/certificates/{certificate.number}").status_code == 200
 
 
+def test_page_and_pdf_read_the_certificate_in_one_query(client, holder, certificate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(holder)
+    for name in ("training:certificate_verify", "training:certificate_pdf"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(name, args=[certificate.number]))
+        assert response.status_code == 200
+        training = [q["sql"] for q in captured if "training_" in q["sql"]]
+        assert len(training) == 1, training  # nothing deferred is loaded later
+
+
 def test_misses_are_rate_limited_per_address_and_hits_are_not(client, certificate):
     for _ in range(CERTIFICATE_MISSES_PER_HOUR):
         assert client.get("/api/v1/certificates/PRK-2026-NOPE").status_code == 404
