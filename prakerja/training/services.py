@@ -247,7 +247,7 @@ def course_upsert(
     institution, _created = Institution.objects.get_or_create(name=data["provider"].strip())
     now = clock.now()
     course = (
-        Course.objects.select_for_update()
+        Course.objects.select_for_update(of=("self",))
         .select_related("institution")
         .filter(platform=platform, external_id=external_id)
         .first()

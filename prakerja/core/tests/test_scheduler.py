@@ -171,6 +171,7 @@ def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
         "helpdesk.autoclose": settings.HELPDESK_AUTOCLOSE_EVERY_SECONDS,
         "helpdesk.demo_roster": 3600,
         "livechat.sweep": settings.LIVECHAT_SWEEP_EVERY_SECONDS,
+        "training.revoke_cards": settings.TRAINING_REVOKE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,

@@ -135,3 +135,13 @@ def test_demo_seed_is_idempotent():
     assert purchase.certificate.number
     assert card.balance == card.initial_balance - purchase.price
     assert card.number in out.getvalue()
+
+
+def test_supervisors_see_cards_but_do_not_moderate(client):
+    client.force_login(user_with_role(Role.SUPERVISOR))
+    CardFactory()
+    assert client.get("/admin/training/card/").status_code == 200
+    pending = CourseFactory(status=CourseStatus.PENDING)
+    client.post("/admin/training/course/", {"action": "approve", "_selected_action": [pending.pk]})
+    pending.refresh_from_db()
+    assert pending.status == CourseStatus.PENDING

@@ -1,15 +1,19 @@
 """The money rules under real concurrency, on PostgreSQL: threads with their own connections
 start together at a barrier and call the services (or the API) at once."""
 
+import datetime as dt
 import threading
+import time
 
 import pytest
-from django.db import close_old_connections
+import time_machine
+from django.db import close_old_connections, transaction
 from django.test import Client
 
 from prakerja.core.errors import Conflict
 from prakerja.training.models import Card, Purchase, PurchaseStatus
 from prakerja.training.services import (
+    cards_revoke_due,
     platform_create,
     purchase_cancel,
     purchase_create,
@@ -124,3 +128,37 @@ def test_cancel_racing_redemption_leaves_one_of_them():
             assert card.balance == 700_000
             return
     assert Card.objects.get(pk=card.pk).balance == 1_000_000
+
+
+def test_a_purchase_waiting_on_the_revocation_job_finds_the_card_revoked():
+    """The job revokes (at the deadline) while a purchase started a moment before it waits for
+    the card's row: PostgreSQL re-checks the purchase's condition on the committed row, so the
+    purchase is refused and the balance the job returned stays returned."""
+    card = CardFactory()
+    course = CourseFactory(price=100_000)
+    deadline = card.first_purchase_deadline
+    revoked, purchasing = threading.Event(), threading.Event()
+
+    def revoke():
+        try:
+            with transaction.atomic():
+                assert cards_revoke_due(now=deadline) == 1
+                revoked.set()
+                purchasing.wait(timeout=10)
+                time.sleep(0.5)  # the purchase is now waiting on the card's row
+        finally:
+            close_old_connections()
+
+    job = threading.Thread(target=revoke)
+    with time_machine.travel(deadline - dt.timedelta(seconds=1), tick=False):
+        job.start()
+        assert revoked.wait(timeout=10)
+        purchasing.set()
+        with pytest.raises(Conflict) as exc:
+            purchase_create(participant=card.participant, course=course)
+    job.join(timeout=10)
+    assert exc.value.code == "card_revoked"
+    card.refresh_from_db()
+    assert card.balance == 0
+    assert card.revoked_at == deadline
+    assert not Purchase.objects.filter(card=card).exists()
