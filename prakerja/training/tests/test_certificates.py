@@ -124,7 +124,7 @@ def test_the_qr_code_decodes_to_the_verification_url(certificate):
 
 def test_long_titles_and_names_outside_latin_1_still_render():
     user = ParticipantFactory(full_name="Łukasz Nguyễn 李")
-    cert = certificate_of(user, title="Pelatihan " + "sangat panjang " * 30, hours=200)
+    cert = certificate_of(user, title=("Pelatihan " + "sangat panjang " * 13)[:200], hours=200)
     assert certificate_pdf(cert).startswith(b"%PDF-")
 
 
