@@ -13,10 +13,15 @@ from .certificates import certificate_pdf, holder_name, mask_name
 @require_GET
 def certificate_check(request):
     """The employer's form: a number typed in opens its verification page."""
-    number = request.GET.get("nomor", "").strip()
-    if number:
-        return redirect("training:certificate_verify", number=number)
-    return render(request, "training/certificate_check.html")
+    typed = request.GET.get("nomor", "")
+    if not typed.strip():
+        return render(request, "training/certificate_check.html")
+    number = selectors.normalize_certificate_number(typed)
+    if not number:  # cannot be a certificate number (and may not fit in a URL path)
+        return render(
+            request, "training/certificate_verify.html", {"number": typed[:40]}, status=404
+        )
+    return redirect("training:certificate_verify", number=number)
 
 
 @require_GET

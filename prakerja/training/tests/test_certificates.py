@@ -238,6 +238,11 @@ def test_check_form_opens_the_verification_page(client, certificate):
     response = client.get(reverse("training:certificate_check"), {"nomor": certificate.number})
     assert response.status_code == 302
     assert response["Location"] == f"/sertifikat/{certificate.number}/"
+    typed = client.get(reverse("training:certificate_check"), {"nomor": certificate.number.lower()})
+    assert typed["Location"] == f"/sertifikat/{certificate.number}/"
+    for odd in ("a/b", "../x", "PRK 2026/..", "\x00"):
+        response = client.get(reverse("training:certificate_check"), {"nomor": odd})
+        assert response.status_code == 404, odd
 
 
 # --- The holder's download -----------------------------------------------------------------------
