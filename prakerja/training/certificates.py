@@ -40,8 +40,8 @@ def verification_qr(certificate: Certificate) -> segno.QRCode:
 
 
 def holder_name(certificate: Certificate) -> str:
-    """The name as on the holder's ID card once verified (as the program knows them), else the
-    account's name."""
+    """The name on the holder's identity (as on the ID card; a card is only issued after the
+    identity is verified), else the account's name."""
     participant = certificate.purchase.card.participant
     identity = getattr(participant, "identity", None)
     return identity.full_name if identity is not None else participant.get_full_name()
@@ -51,10 +51,12 @@ def mask_name(name: str) -> str:
     """Each word's first two letters, the rest as stars: "Budi Santoso" -> "Bu** Sa*****".
     Enough for an employer to match the person in front of them, too little to learn a name
     from a number."""
-    return " ".join(
-        word[: min(2, len(word) - 1)] + "*" * (len(word) - min(2, len(word) - 1))
-        for word in name.split()
-    )
+    return " ".join(_mask_word(word) for word in name.split())
+
+
+def _mask_word(word: str) -> str:
+    keep = min(2, len(word) - 1)  # a word of one or two letters keeps fewer, so one is hidden
+    return word[:keep] + "*" * (len(word) - keep)
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
