@@ -78,6 +78,7 @@ SEED_MIGRATIONS = [
     ("prakerja.helpdesk.migrations.0002_seed", "seed"),
     ("prakerja.helpdesk.migrations.0003_seed_knowledge_base", "seed"),
     ("prakerja.helpdesk.migrations.0008_seed_knowledge_base_every_category", "seed"),
+    ("prakerja.helpdesk.migrations.0013_seed_knowledge_base_training", "seed"),
     ("prakerja.programs.migrations.0007_seed_skills_questions", "seed"),
 ]
 

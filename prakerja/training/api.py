@@ -1,5 +1,5 @@
-"""The training journey under /api/v1: the participant's card and purchases, the public catalog,
-and the partner API the platforms call with their integration user's token.
+"""The training journey under /api/v1: the participant's card and purchases, the public catalog
+and certificate check, and the partner API the platforms call with their integration user's token.
 
 Partner endpoints act for the caller's platform only: another platform's voucher or course is
 not found (404), and a caller that is not a platform's integration user is refused (403)."""
@@ -14,9 +14,11 @@ from pydantic import StrictInt
 from prakerja.core import clock
 from prakerja.core.api import SESSION_OR_TOKEN
 from prakerja.core.errors import Forbidden
+from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import Role, has_role
 
 from . import selectors, services
+from .certificates import holder_name, mask_name
 from .models import CardStatus, CourseMode, Platform
 
 router = Router(tags=["training"])
@@ -460,4 +462,38 @@ def partner_voucher_completion(request, voucher_code: str, payload: CompletionIn
     return Status(
         201,
         CompletionOut(certificate_number=certificate.number, issued_at=certificate.issued_at),
+    )
+
+
+# --- Certificate check (public: employers) -----------------------------------------------------
+
+
+class CertificateCheckOut(Schema):
+    valid: bool
+    number: str
+    course: str
+    provider: str
+    platform: str
+    issued_at: datetime
+    holder: str
+
+
+@router.get(
+    "/certificates/{number}",
+    response={200: CertificateCheckOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Check a certificate (anonymous; the holder's name partly masked)",
+    description="404 `certificate_not_found`; 429 `rate_limited` after too many unknown numbers "
+    "from one address.",
+)
+def certificate_check(request, number: str):
+    certificate = selectors.certificate_for_visitor(number=number, ip=client_ip(request))
+    course = certificate.purchase.course
+    return CertificateCheckOut(
+        valid=True,
+        number=certificate.number,
+        course=course.title,
+        provider=course.institution.name,
+        platform=course.platform.name,
+        issued_at=certificate.issued_at,
+        holder=mask_name(holder_name(certificate)),
     )

@@ -2,15 +2,20 @@
 owner in the filter, so another owner's object is simply not found (404, never 403: a platform
 learns nothing about another platform's vouchers)."""
 
+import re
+
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.core.logging import mask_nik
+from prakerja.core.ratelimit import rate_limit
 
 from .models import (
     Card,
     CardStatus,
+    Certificate,
     Course,
     CourseStatus,
     Platform,
@@ -307,3 +312,168 @@ def platforms_overview() -> list[Platform]:
             ),
         ).order_by("name")
     )
+
+
+# --- Certificates --------------------------------------------------------------------------------
+# A visitor's look-ups that find nothing, per hour: enough for an employer's typos, too few to
+# try numbers in bulk (the numbers are random; this keeps it that way in practice).
+CERTIFICATE_MISSES_PER_HOUR = 30
+CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z0-9-]{1,32}")
+
+
+def _certificates() -> QuerySet[Certificate]:
+    # Everything the verification page, the API and the PDF show, in one query, and only that:
+    # the public check is the hottest read of a certificate (p95 target 20 ms).
+    return (
+        Certificate.objects.select_related(
+            "purchase__course__platform",
+            "purchase__course__institution",
+            "purchase__card__participant__identity",
+        )
+        .only(
+            "number",
+            "issued_at",
+            "purchase__completed_at",
+            "purchase__score",
+            "purchase__course__title",
+            "purchase__course__hours",
+            "purchase__course__platform__name",
+            "purchase__course__institution__name",
+            "purchase__card__participant__username",
+            "purchase__card__participant__full_name",
+            "purchase__card__participant__identity__full_name",
+        )
+        .order_by()
+    )
+
+
+def normalize_certificate_number(number: str) -> str:
+    """Certificate numbers (`PRK-2026-AB23...`) typed in any case, with stray spaces; anything
+    that cannot be one becomes "" (found nowhere), so no odd character reaches the query."""
+    number = "".join((number or "").split()).upper()
+    return number if CERTIFICATE_NUMBER_RE.fullmatch(number) else ""
+
+
+def certificate_get_public(*, number: str) -> Certificate:
+    """A certificate by its number (typed in any case, with stray spaces); 404
+    `certificate_not_found` otherwise."""
+    certificate = _certificates().filter(number=normalize_certificate_number(number)).first()
+    if certificate is None:
+        raise NotFound(_("No certificate has this number."), code="certificate_not_found")
+    return certificate
+
+
+def certificate_for_visitor(*, number: str, ip: str) -> Certificate:
+    """`certificate_get_public` for an anonymous visitor: a miss counts against the visitor's
+    address (429 `rate_limited` past CERTIFICATE_MISSES_PER_HOUR)."""
+    try:
+        return certificate_get_public(number=number)
+    except NotFound:
+        rate_limit(
+            key=f"training:certificate-miss:{ip}", limit=CERTIFICATE_MISSES_PER_HOUR, period=3600
+        )
+        raise
+
+
+def certificate_get_for_actor(*, actor, number: str) -> Certificate:
+    """The actor's own certificate (they hold the card it was bought with); 404
+    `certificate_not_found` for anyone else's, as for a number that does not exist."""
+    certificate = (
+        _certificates()
+        .filter(number=normalize_certificate_number(number), purchase__card__participant=actor)
+        .first()
+        if getattr(actor, "is_authenticated", False)
+        else None
+    )
+    if certificate is None:
+        raise NotFound(_("No certificate has this number."), code="certificate_not_found")
+    return certificate
+
+
+# --- For contact-center agents -------------------------------------------------------------------
+AGENT_PURCHASES_SHOWN = 20
+
+
+def _mask_voucher(code: str) -> str:
+    """A voucher code is a bearer token at its platform: agents see enough to tell vouchers
+    apart and confirm one with the participant, never enough to redeem it."""
+    return code[:4] + "*" * max(len(code) - 8, 0) + code[-4:]
+
+
+def training_summary_for_agent(*, user) -> dict:
+    """The participant's card and trainings as an agent may see them (helpdesk requester panel):
+    the card number and voucher codes masked, and nothing before the wave's results are
+    published (the card does not exist for the participant yet). Two queries.
+
+    Keys: `card` (None, or `number_masked`, `status` (active | revoked | expired, as of now),
+    `status_label`, `balance` (0 once revoked), `initial_balance`, `wave`, `issued_at`,
+    `first_purchase_deadline`, `first_purchase_at`, `valid_until`, `revoked_at`), `purchases`
+    (newest first, at most AGENT_PURCHASES_SHOWN: `voucher_masked`, `course`, `platform`,
+    `institution`, `price`, `status`, `status_label`, `purchased_at`, `redeemed_at`,
+    `completed_at`, `cancelled_at`, `score`, `certificate` (None or `number`, `issued_at`),
+    `reviewed`), `purchase_count`, `completed_count`, `certificate_count`."""
+    card = card_for_participant(user=user)
+    summary = {
+        "card": None,
+        "purchases": [],
+        "purchase_count": 0,
+        "completed_count": 0,
+        "certificate_count": 0,
+    }
+    if card is None:
+        return summary
+    status = card.status_at(clock.now())
+    summary["card"] = {
+        "number_masked": mask_nik(card.number),
+        "status": status,
+        "status_label": CardStatus(status).label,
+        "balance": 0 if status == CardStatus.REVOKED else card.balance,
+        "initial_balance": card.initial_balance,
+        "wave": card.application.wave.number,
+        "issued_at": card.issued_at,
+        "first_purchase_deadline": card.first_purchase_deadline,
+        "first_purchase_at": card.first_purchase_at,
+        "valid_until": card.valid_until,
+        "revoked_at": card.revoked_at,
+    }
+    purchases = list(
+        Purchase.objects.filter(card=card)
+        .select_related("course__platform", "course__institution", "certificate", "review")
+        .order_by("-purchased_at", "-id")[: AGENT_PURCHASES_SHOWN + 1]
+    )
+    for purchase in purchases[:AGENT_PURCHASES_SHOWN]:
+        certificate = getattr(purchase, "certificate", None)
+        summary["purchases"].append(
+            {
+                "voucher_masked": _mask_voucher(purchase.voucher_code),
+                "course": purchase.course.title,
+                "platform": purchase.course.platform.name,
+                "institution": purchase.course.institution.name,
+                "price": purchase.price,
+                "status": purchase.status,
+                "status_label": purchase.get_status_display(),
+                "purchased_at": purchase.purchased_at,
+                "redeemed_at": purchase.redeemed_at,
+                "completed_at": purchase.completed_at,
+                "cancelled_at": purchase.cancelled_at,
+                "score": purchase.score,
+                "certificate": {"number": certificate.number, "issued_at": certificate.issued_at}
+                if certificate
+                else None,
+                "reviewed": hasattr(purchase, "review"),
+            }
+        )
+    if len(purchases) > AGENT_PURCHASES_SHOWN:
+        counts = Purchase.objects.filter(card=card).aggregate(
+            purchase_count=Count("id"),
+            completed_count=Count("id", filter=Q(status=PurchaseStatus.COMPLETED)),
+            certificate_count=Count("certificate"),
+        )
+    else:
+        counts = {
+            "purchase_count": len(purchases),
+            "completed_count": sum(p.status == PurchaseStatus.COMPLETED for p in purchases),
+            "certificate_count": sum(p["certificate"] is not None for p in summary["purchases"]),
+        }
+    summary.update(counts)
+    return summary

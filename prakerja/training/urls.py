@@ -15,4 +15,8 @@ urlpatterns = [
     path("mitra/", views.partner, name="partner"),
     path("pmo/pelatihan/", views.pmo_training, name="pmo"),
     path("pmo/pelatihan/kursus/<int:course_id>/", views.course_moderate, name="moderate"),
+    # Public: employers check a certificate here (its QR code opens the second path).
+    path("sertifikat/", views.certificate_check, name="certificate_check"),
+    path("sertifikat/<str:number>/", views.certificate_verify, name="certificate_verify"),
+    path("sertifikat/<str:number>/unduh/", views.certificate_download, name="certificate_pdf"),
 ]

@@ -1,22 +1,26 @@
 """The training journey's pages: the catalog and course pages, buying (with a confirmation), the
 participant's trainings (vouchers, cancel, review), the partner platform's page and the PMO's
-page (catalog moderation, platforms, revocation figures per wave). Reads through selectors, writes
+page (catalog moderation, platforms, revocation figures per wave), and the public certificate
+check with the holder's download. Reads through selectors, writes
 through services; a refused action comes back as a message on the page it came from."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound
+from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import Role, has_role, role_required
 
 from . import selectors, services
+from .certificates import certificate_pdf, holder_name, mask_name
 from .models import CardStatus, CourseMode, CourseStatus, PurchaseStatus
 from .templatetags.training import rupiah
 
@@ -238,3 +242,54 @@ def course_moderate(request, course_id: int):
             % {"title": course.title},
         )
     return redirect("training:pmo")
+
+
+# --- Certificates -------------------------------------------------------------------------------
+
+
+@require_GET
+def certificate_check(request):
+    """The employer's form: a number typed in opens its verification page."""
+    typed = request.GET.get("nomor", "")
+    if not typed.strip():
+        return render(request, "training/certificate_check.html")
+    number = selectors.normalize_certificate_number(typed)
+    if not number:  # cannot be a certificate number (and may not fit in a URL path)
+        return render(
+            request, "training/certificate_verify.html", {"number": typed[:40]}, status=404
+        )
+    return redirect("training:certificate_verify", number=number)
+
+
+@require_GET
+def certificate_verify(request, number: str):
+    """The page a certificate's QR code opens: valid or not, with the holder's name masked."""
+    try:
+        certificate = selectors.certificate_for_visitor(number=number, ip=client_ip(request))
+    except NotFound:
+        return render(request, "training/certificate_verify.html", {"number": number}, status=404)
+    return render(
+        request,
+        "training/certificate_verify.html",
+        {
+            "number": number,
+            "certificate": certificate,
+            "holder": mask_name(holder_name(certificate)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def certificate_download(request, number: str):
+    """The holder's own certificate as a PDF; anyone else gets the same 404 as for a number that
+    does not exist."""
+    try:
+        certificate = selectors.certificate_get_for_actor(actor=request.user, number=number)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sertifikat-{certificate.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

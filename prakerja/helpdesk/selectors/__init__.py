@@ -46,6 +46,7 @@ from .requesters import (
     participant_summary_for_agent,
     requester_history,
     requester_summary,
+    requester_training,
 )
 from .search import (
     NIK_RE,
@@ -109,6 +110,7 @@ __all__ = [
     "queue_counts",
     "requester_history",
     "requester_summary",
+    "requester_training",
     "shifts_at",
     "supervisor_board",
     "ticket_get_for_agent",

@@ -1,11 +1,13 @@
-"""What agents see about a requester: earlier contacts on any channel and the participant's program
-status (never the full NIK or account number)."""
+"""What agents see about a requester: earlier contacts on any channel, the participant's program
+status and their Prakerja card and trainings (never the full NIK, account or card number, nor a
+whole voucher code)."""
 
 from django.utils.translation import gettext as _
 
 from prakerja.core.logging import mask_nik
 from prakerja.payouts.selectors import active_linked_account_for
 from prakerja.programs.selectors import latest_application_for
+from prakerja.training.selectors import training_summary_for_agent
 
 from ..models import Ticket
 
@@ -65,6 +67,15 @@ def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:
     ]
     # Defence in depth: whatever the summary holds, no full NIK reaches the page.
     return [(label, mask_nik(str(value)) if value else "—") for label, value in rows]
+
+
+def requester_training(ticket: Ticket) -> dict | None:
+    """The participant's card, purchases (voucher and redemption status), completions and
+    certificates for the requester panel (`training.selectors.training_summary_for_agent`);
+    None for guests."""
+    if not ticket.requester_id:
+        return None
+    return training_summary_for_agent(user=ticket.requester)
 
 
 def participant_summary_for_agent(*, user) -> dict:

@@ -225,7 +225,7 @@ def test_suggestions_and_kb(client):
     assert "/bantuan/mendapatkan-sertifikat/" in response.content.decode()
     kb = client.get(reverse("helpdesk:kb"), {"q": "sertifikat"}).content.decode()
     assert "Mendapatkan sertifikat pelatihan" in kb
-    assert "Memilih pelatihan daring" not in kb
+    assert "Memilih dan membeli pelatihan" not in kb
     assert client.get(reverse("helpdesk:kb_article", args=["tidak-ada"])).status_code == 404
 
 

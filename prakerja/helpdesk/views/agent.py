@@ -130,6 +130,7 @@ def _ticket_context(request, ticket, *, reply_form=None, update_form=None, warni
         "canned": selectors.canned_responses_active(),
         "history": selectors.requester_history(ticket),
         "summary": selectors.requester_summary(ticket),
+        "training": selectors.requester_training(ticket),
         "warning": warning,
         "now": clock.now(),
         "is_supervisor": has_role(request.user, Role.SUPERVISOR),
