@@ -3,7 +3,6 @@
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
@@ -122,10 +121,6 @@ class StaffingOut(Schema):
     intervals: list[StaffingIntervalOut]
 
 
-# Erlang C fits the channels where contacts wait in a queue for an agent.
-STAFFING_CHANNELS = ("phone", "chat")
-
-
 @router.get(
     "/reports/staffing",
     response=StaffingOut,
@@ -151,21 +146,7 @@ def staffing_plan(
 ):
     if not has_role(request.auth, *STAFF_ROLES):
         raise Forbidden()
-    if channel not in STAFFING_CHANNELS:
-        raise ValidationFailed(
-            errors={"channel": [_("Staffing is planned for the phone and chat channels.")]}
-        )
-    if interval_minutes % 60 or 1440 % interval_minutes:
-        raise ValidationFailed(
-            errors={
-                "interval_minutes": [
-                    _("The interval must be a whole number of hours that divides the day.")
-                ]
-            }
-        )
-    if concurrency is None:
-        concurrency = settings.LIVECHAT_MAX_CHATS_PER_AGENT if channel == "chat" else 1
-    plan = staffing.staffing_plan(
+    plan = staffing.plan_for(
         date=date,
         channel=channel,
         aht_seconds=aht_seconds,
