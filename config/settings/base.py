@@ -221,6 +221,15 @@ IDENTITY_REGISTRY_TOKEN = env.str("IDENTITY_REGISTRY_TOKEN", default="")
 LINKING_VERIFIER = env.str("LINKING_VERIFIER", default="sandbox")  # sandbox | http
 LINKING_VERIFIER_URL = env.str("LINKING_VERIFIER_URL", default="")
 LINKING_VERIFIER_TOKEN = env.str("LINKING_VERIFIER_TOKEN", default="")
+# Incentive disbursement (prakerja/payouts/partners.py): fake | live
+PAYOUTS_PARTNER = env.str("PAYOUTS_PARTNER", default="fake")
+PAYOUTS_FAKE_LEDGER = env.str("PAYOUTS_FAKE_LEDGER", default="")
+PAYOUTS_FAKE_DELAY = env.float("PAYOUTS_FAKE_DELAY", default=0.0)
+PAYOUTS_BANK_OUTBOX_DIR = env.path("PAYOUTS_BANK_OUTBOX_DIR", default=VAR_DIR / "pain001")
+PAYOUTS_DEBTOR_ACCOUNT = env.str("PAYOUTS_DEBTOR_ACCOUNT", default="0000000000")
+PAYOUTS_EWALLET_URL = env.str("PAYOUTS_EWALLET_URL", default="")
+PAYOUTS_EWALLET_TOKEN = env.str("PAYOUTS_EWALLET_TOKEN", default="")
+PAYOUTS_EWALLET_SECRET = env.str("PAYOUTS_EWALLET_SECRET", default="")
 # The one base of every absolute link sent out (e-mail confirmation, password reset, tickets,
 # survey links in e-mails and SMS), without a trailing slash. `make run` sets it from its host and
 # port; production refuses anything but https.

@@ -1,13 +1,18 @@
-"""Account linking (penautan rekening) under /api/v1."""
+"""Account linking (penautan rekening), the incentive schedule, evaluation surveys and the
+e-wallets' signed transfer callbacks under /api/v1."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt, StrictStr
 
 from prakerja.core.api import SESSION_OR_TOKEN, errors
+from prakerja.core.errors import DomainError
 from prakerja.core.ratelimit import rate_limit
 
-from . import selectors, services
+from . import incentives, partners, selectors, services
 
 router = Router(tags=["payouts"])
 
@@ -110,3 +115,93 @@ class CodeIn(Schema):
 )
 def link_confirm(request, payload: CodeIn):
     return Status(200, _link(services.link_confirm(participant=request.auth, code=payload.code)))
+
+
+# --- Incentives ----------------------------------------------------------------------------------
+
+
+class IncentiveOut(Schema):
+    kind: str = Field(description="incentive (monthly, after the first reviewed training) | survey")
+    number: int
+    amount: int = Field(description="rupiah")
+    due_on: date
+    status: str = Field(description="scheduled | queued | sent | paid | failed")
+    failure_reason: str = Field(description="the bank's or e-wallet's reason when failed")
+
+
+class IncentivesOut(Schema):
+    items: list[IncentiveOut]
+
+
+@router.get(
+    "/me/incentives",
+    response={200: IncentivesOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="My incentive schedule and each payment's status",
+)
+def my_incentives(request):
+    return IncentivesOut(
+        items=[
+            IncentiveOut(
+                kind=p.kind,
+                number=p.number,
+                amount=p.amount,
+                due_on=p.due_on,
+                status=p.status,
+                failure_reason=p.failure_reason,
+            )
+            for p in selectors.incentive_payments_for(user=request.auth)
+        ]
+    )
+
+
+class EvaluationIn(Schema):
+    answers: dict[str, StrictStr | StrictInt]
+
+
+class EvaluationOut(Schema):
+    number: int
+    answered_at: datetime
+
+
+@router.post(
+    "/me/evaluations/{number}",
+    response={201: EvaluationOut, **errors(400, 401, 404, 409, 422)},
+    auth=SESSION_OR_TOKEN,
+    summary="Answer an evaluation survey (schedules its incentive)",
+    description="409 `evaluation_not_open` before the first training is completed and reviewed, "
+    "`already_answered`; 404 `evaluation_not_found` for a survey the wave does not have.",
+)
+def evaluation_answer(request, number: int, payload: EvaluationIn):
+    answer = incentives.evaluation_answer(
+        participant=request.auth, number=number, answers=payload.answers
+    )
+    return Status(201, EvaluationOut(number=answer.number, answered_at=answer.answered_at))
+
+
+class CallbackIn(Schema):
+    reference: str = Field(max_length=40, description="the idempotency key of the transfer")
+    status: Literal["paid", "failed"]
+    code: str = Field("", max_length=10)
+    message: str = Field("", max_length=200)
+
+
+class CallbackOut(Schema):
+    settled: int
+
+
+@router.post(
+    "/payouts/ewallet/callback",
+    response={200: CallbackOut, **errors(400, 401, 422)},
+    summary="E-wallet transfer result (signed)",
+    description="The e-wallet's answer to a transfer, signed with HMAC-SHA256 over the raw body "
+    "in `X-Signature` (hex). 401 `bad_signature`. Idempotent: a repeated callback changes "
+    "nothing.",
+)
+def ewallet_callback(request, payload: CallbackIn):
+    if not partners.callback_signature_valid(request.body, request.headers.get("X-Signature", "")):
+        raise DomainError(_("The signature does not match."), code="bad_signature", status=401)
+    results = incentives.results_for_keys(
+        [(payload.reference, payload.status, payload.code, payload.message)]
+    )
+    return CallbackOut(settled=incentives.transfers_settle(results=results))

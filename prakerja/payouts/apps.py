@@ -7,7 +7,11 @@ class PayoutsConfig(AppConfig):
 
     def ready(self) -> None:
         from prakerja.programs.dashboard import panels
+        from prakerja.training.hooks import training_reviewed
 
-        from .blocks import dashboard_panel
+        from .blocks import dashboard_panel, incentives_panel
+        from .incentives import incentives_schedule_after_review
 
         panels.register(dashboard_panel)
+        panels.register(incentives_panel)
+        training_reviewed.register(incentives_schedule_after_review)

@@ -86,3 +86,158 @@ class LinkedAccount(models.Model):
     def masked_number(self) -> str:
         n = self.account_number
         return "*" * max(0, len(n) - 4) + n[-4:]
+
+
+# --- Incentives and disbursement ---------------------------------------------------------------
+
+
+class PaymentKind(models.TextChoices):
+    INCENTIVE = "incentive", _("Post-training incentive")
+    SURVEY = "survey", _("Evaluation survey incentive")
+
+
+class PaymentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    QUEUED = "queued", _("Queued for transfer")
+    SENT = "sent", _("Sent to the bank or e-wallet")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+
+
+class DisbursementBatch(models.Model):
+    """One transfer batch to one payment channel. Created with its payments claimed (`queued`);
+    `sent` once the partner took it. A batch left `queued` by a process that died is resumed by
+    the next run with the same idempotency keys, so the partner pays each payment once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=ProviderKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("disbursement batch")
+        verbose_name_plural = _("disbursement batches")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(status="queued"), name="disbursement_batch_to_send"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk}"
+
+    @property
+    def message_id(self) -> str:
+        return f"PRAKERJA-B{self.pk}"
+
+
+class IncentivePayment(models.Model):
+    """One payment due to a participant: a monthly post-training incentive (number 1..n) or a
+    survey incentive (the survey's number). The amount is copied from the wave's scheme when it
+    is scheduled. `attempt` grows when a failed payment is paid again after relinking; the
+    idempotency key sent to the partner is the payment and its attempt, so a resent batch never
+    pays twice and a new attempt is a new transfer."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="incentive_payments",
+        verbose_name=_("participant"),
+    )
+    card = models.ForeignKey(
+        "training.Card", on_delete=models.PROTECT, related_name="+", verbose_name=_("card")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices)
+    number = models.PositiveSmallIntegerField(_("number"))
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.SCHEDULED
+    )
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    linked_account = models.ForeignKey(
+        LinkedAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paid to"),
+    )
+    batch = models.ForeignKey(
+        DisbursementBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("batch"),
+    )
+    failure_code = models.CharField(_("failure code"), max_length=10, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    partner_ref = models.CharField(_("partner reference"), max_length=64, blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled at"))
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("paid or failed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incentive payment")
+        verbose_name_plural = _("incentive payments")
+        ordering = ["due_on", "kind", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "kind", "number"], name="incentive_payment_once"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="incentive_amount_positive"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="incentive_number_from_1"),
+            models.CheckConstraint(
+                condition=Q(status="scheduled") | Q(linked_account__isnull=False),
+                name="incentive_claimed_has_account",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on", "id"], condition=Q(status="scheduled"), name="incentive_due"
+            ),
+            models.Index(fields=["participant", "due_on"], name="incentive_by_participant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}: Rp {self.amount}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"PK{self.pk}A{self.attempt}"
+
+
+class EvaluationAnswer(models.Model):
+    """A participant's answers to evaluation survey `number` (1..the wave's survey count)."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluation_answers",
+        verbose_name=_("participant"),
+    )
+    number = models.PositiveSmallIntegerField(_("survey"))
+    answers = models.JSONField(_("answers"))
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("evaluation survey answer")
+        verbose_name_plural = _("evaluation survey answers")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "number"], name="evaluation_answered_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} #{self.number}"

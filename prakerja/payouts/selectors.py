@@ -1,4 +1,4 @@
-from .models import LinkedAccount, LinkStatus, Provider
+from .models import IncentivePayment, LinkedAccount, LinkStatus, Provider
 
 
 def active_linked_account_for(*, user) -> LinkedAccount | None:
@@ -27,3 +27,11 @@ def link_history_for(*, user) -> list[LinkedAccount]:
 
 def active_providers():
     return Provider.objects.filter(is_active=True).order_by("position", "name")
+
+
+def incentive_payments_for(*, user) -> list[IncentivePayment]:
+    return list(
+        IncentivePayment.objects.filter(participant=user)
+        .select_related("linked_account__provider")
+        .order_by("due_on", "kind", "number")
+    )

@@ -18,6 +18,7 @@ from prakerja.core.services import audit_record, audited_save
 from prakerja.switches.models import SwitchName
 from prakerja.switches.services import switch_require_active
 
+from .incentives import incentives_retry_after_relink
 from .models import LinkedAccount, LinkStatus, Provider, ProviderKind
 from .verification import get_linking_verifier
 
@@ -145,7 +146,8 @@ def _link_create(*, participant, provider, number, holder_name, reference) -> Li
 def link_confirm(*, participant, code: str) -> LinkedAccount:
     """Confirm the pending link with its SMS code: it becomes active and the previous active one
     `replaced`. Refuses 403 `account_linking_closed`, 409 `no_pending_link`, and the OTP errors.
-    Audits `linking.confirm` (and `linking.replace`)."""
+    Payments that failed to the old account are scheduled again to the new one. Audits
+    `linking.confirm` (and `linking.replace`)."""
     switch_require_active(SwitchName.ACCOUNT_LINKING)
     if not LinkedAccount.objects.filter(user=participant, status=LinkStatus.PENDING).exists():
         raise Conflict(_("There is no linking request to confirm."), code="no_pending_link")
@@ -189,6 +191,7 @@ def _link_activate(*, participant) -> LinkedAccount:
     audit_record(
         actor=participant, action="linking.confirm", obj=link, before=before, after=_snapshot(link)
     )
+    incentives_retry_after_relink(participant=participant)
     return link
 
 

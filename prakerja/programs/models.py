@@ -81,6 +81,12 @@ class Wave(models.Model):
         help_text=_("Counted from the publication of results; the card is revoked after that."),
     )
     card_valid_days = models.PositiveSmallIntegerField(_("card valid for (days)"), default=365)
+    # Incentives: 2020-2022 scheme 4 x Rp 600,000 monthly after the first reviewed training and
+    # 3 x Rp 50,000 for evaluation surveys; each payment copies its amount when it is scheduled.
+    incentive_amount = models.PositiveIntegerField(_("monthly incentive (Rp)"), default=600_000)
+    incentive_count = models.PositiveSmallIntegerField(_("monthly incentives"), default=4)
+    survey_amount = models.PositiveIntegerField(_("survey incentive (Rp)"), default=50_000)
+    survey_count = models.PositiveSmallIntegerField(_("evaluation surveys"), default=3)
     # Set once, by the conditional update that claims the wave for the result messages.
     results_notified_at = models.DateTimeField(
         _("participants notified of the results at"), null=True, blank=True, editable=False

@@ -25,6 +25,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
 from prakerja.core.services import api_token_create, audit_record
 
+from .hooks import training_reviewed
 from .models import (
     Card,
     CardStatus,
@@ -490,8 +491,9 @@ def purchase_complete(
 def review_create(*, purchase: Purchase, rating: int, text: str) -> Review:
     """The participant rates (1-5) and reviews a completed training, once. 409
     `training_not_completed`, `already_reviewed`; 422 for a rating outside 1-5 or an empty or
-    over-long text. The course's rating figures change in the same transaction. Audits
-    `review.create` as the participant."""
+    over-long text. The course's rating figures change in the same transaction, and the
+    `training_reviewed` hook runs in it (the first reviewed training starts the incentives).
+    Audits `review.create` as the participant."""
     text = (text or "").strip()
     errors = {}
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
@@ -519,6 +521,10 @@ def review_create(*, purchase: Purchase, rating: int, text: str) -> Review:
     Course.objects.filter(pk=purchase.course_id).update(
         rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + rating
     )
+    first = (
+        not Review.objects.filter(purchase__card_id=purchase.card_id).exclude(pk=review.pk).exists()
+    )
+    training_reviewed(purchase=purchase, first=first)
     audit_record(
         actor=purchase.card.participant,
         action="review.create",
