@@ -172,6 +172,20 @@ TABLE: list[Row] = [
         signed_in(409),
         body=lambda world, caller: {"code": "000000"},
     ),
+    Row("GET", "/api/v1/me/incentives", signed_in(200)),
+    Row(
+        "POST",
+        "/api/v1/me/evaluations/{number}",
+        signed_in(409),
+        params=lambda world: {"number": 1},
+        body=lambda world, caller: {"answers": {"employed": "yes"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/payouts/ewallet/callback",
+        every(401),
+        body=lambda world, caller: {"reference": "PK1A1", "status": "paid"},
+    ),
     # helpdesk: the public side (reference + e-mail), then the agents' side
     Row(
         "POST",
