@@ -5,14 +5,15 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt, StrictStr
 
 from prakerja.core.api import SESSION_OR_TOKEN, errors
-from prakerja.core.errors import DomainError
+from prakerja.core.errors import DomainError, Forbidden
 from prakerja.core.ratelimit import rate_limit
+from prakerja.core.roles import Role, has_role
 
-from . import incentives, partners, selectors, services
+from . import incentives, ledger, partners, selectors, services
 
 router = Router(tags=["payouts"])
 
@@ -205,3 +206,36 @@ def ewallet_callback(request, payload: CallbackIn):
         [(payload.reference, payload.status, payload.code, payload.message)]
     )
     return CallbackOut(settled=incentives.transfers_settle(results=results))
+
+
+# --- The program's budget (PMO) ------------------------------------------------------------------
+
+
+class BudgetOut(Schema):
+    allocated: int = Field(description="rupiah given to the program in the period")
+    committed: int = Field(description="training balances issued and incentives scheduled")
+    training_spent: int = Field(description="trainings bought, net of cancellations")
+    incentives_paid: int
+    outstanding: int = Field(description="incentives scheduled and not yet paid at the end")
+    returned: int = Field(description="from revoked cards and unspent balances")
+
+
+class PeriodIn(Schema):
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+
+
+@router.get(
+    "/reports/budget",
+    response={200: BudgetOut, **errors(401, 403, 422)},
+    auth=SESSION_OR_TOKEN,
+    summary="The program's money in a period (PMO admin)",
+    description="`from` and `to` are days (YYYY-MM-DD, inclusive, program time zone); by "
+    "default the year to date. 422 when `from` is after `to`. Figures come from the ledger as "
+    "of its last posting (every minute).",
+)
+def budget_report(request, period: Query[PeriodIn]):
+    if not has_role(request.auth, Role.PMO_ADMIN):
+        raise Forbidden()
+    start, end = ledger.budget_period(start=period.start, end=period.end)
+    return BudgetOut(**ledger.budget_report(start=start, end=end))

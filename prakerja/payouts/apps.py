@@ -6,12 +6,24 @@ class PayoutsConfig(AppConfig):
     label = "payouts"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from prakerja.core import consoles, scheduler
+        from prakerja.core.roles import Role
         from prakerja.programs.dashboard import panels
         from prakerja.training.hooks import training_reviewed
 
         from .blocks import dashboard_panel, incentives_panel
-        from .incentives import incentives_schedule_after_review
+        from .incentives import incentives_disburse, incentives_schedule_after_review
+        from .ledger import ledger_sync
 
         panels.register(dashboard_panel)
         panels.register(incentives_panel)
         training_reviewed.register(incentives_schedule_after_review)
+        consoles.nav.register(
+            consoles.NavLink(
+                _("Budget"), "payouts:pmo_budget", roles=(Role.PMO_ADMIN,), section="pmo", order=55
+            )
+        )
+        scheduler.register("payouts.ledger_sync", every=60, func=ledger_sync)
+        scheduler.register("payouts.disburse", every=600, func=incentives_disburse)

@@ -241,3 +241,80 @@ class EvaluationAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} #{self.number}"
+
+
+# --- The program's books -------------------------------------------------------------------------
+
+
+class LedgerAccount(models.TextChoices):
+    TREASURY = "treasury", _("State budget (source)")
+    BUDGET = "budget", _("Program budget, not yet committed")
+    CARD_BALANCES = "card_balances", _("Training balances on cards")
+    PLATFORMS_PAYABLE = "platforms_payable", _("Owed to platforms for trainings")
+    INCENTIVES_PAYABLE = "incentives_payable", _("Incentives scheduled, not yet paid")
+    INCENTIVES_PAID = "incentives_paid", _("Incentives paid to participants")
+    RETURNED = "returned", _("Returned from revoked cards and unspent balances")
+
+
+class BudgetAllocation(models.Model):
+    """Money the state budget gives the program (for a wave, or the program as a whole)."""
+
+    wave = models.ForeignKey(
+        "programs.Wave",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("wave"),
+    )
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    allocated_at = models.DateTimeField(_("allocated at"))
+
+    class Meta:
+        verbose_name = _("budget allocation")
+        verbose_name_plural = _("budget allocations")
+        ordering = ["-allocated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_allocation_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Rp {self.amount}"
+
+
+class LedgerEntry(models.Model):
+    """One leg of a movement of program money. A movement is named by what caused it (`source`,
+    `source_id`, `event`: card 12 issued, purchase 7 cancelled, payment 3 paid) and has two legs
+    that sum to zero; the unique constraint posts each leg once, so posting is idempotent.
+    Balances are sums of entries, never stored."""
+
+    source = models.CharField(_("source"), max_length=20)
+    source_id = models.BigIntegerField(_("source id"))
+    event = models.CharField(_("event"), max_length=20)
+    account = models.CharField(_("account"), max_length=20, choices=LedgerAccount.choices)
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    wave = models.ForeignKey(
+        "programs.Wave",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("wave"),
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id", "event", "account"], name="ledger_leg_once"
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["occurred_at", "account"], name="ledger_by_period")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}:{self.event} {self.account} {self.amount}"

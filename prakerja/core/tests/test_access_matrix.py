@@ -181,6 +181,12 @@ TABLE: list[Row] = [
         body=lambda world, caller: {"answers": {"employed": "yes"}},
     ),
     Row(
+        "GET",
+        "/api/v1/reports/budget",
+        signed_in(403, pmo_admin=200),
+        params=lambda world: {"from": "2026-01-01", "to": "2026-12-31"},
+    ),
+    Row(
         "POST",
         "/api/v1/payouts/ewallet/callback",
         every(401),

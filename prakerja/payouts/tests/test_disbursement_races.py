@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from prakerja.core import clock
 from prakerja.core.tests.test_scheduler_processes import database_url
 from prakerja.payouts.incentives import incentives_disburse
+from prakerja.payouts.ledger import account_balances, ledger_sync, ledger_unbalanced
 from prakerja.payouts.models import DisbursementBatch, IncentivePayment, PaymentKind
 from prakerja.training.tests.factories import CardFactory
 
@@ -143,3 +144,6 @@ def test_a_run_killed_mid_batch_then_rerun_pays_each_payment_once(tmp_path):
     assert rerun.returncode == 0, output
     assert output.strip().endswith(f"sent {len(ids) - 20}, failed 0")
     assert_paid_exactly_once(ids, ledger)
+    ledger_sync()
+    assert ledger_unbalanced() == []
+    assert account_balances()["incentives_paid"] == 600_000 * len(ids)
