@@ -167,7 +167,7 @@ class EvaluationOut(Schema):
 
 @router.post(
     "/me/evaluations/{number}",
-    response={201: EvaluationOut, **errors(400, 401, 404, 409, 422)},
+    response={201: EvaluationOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Answer an evaluation survey (schedules its incentive)",
     description="409 `evaluation_not_open` before the first training is completed and reviewed, "
