@@ -1,4 +1,6 @@
-from .models import IncentivePayment, LinkedAccount, LinkStatus, Provider
+from django.utils.translation import gettext as _
+
+from .models import IncentivePayment, LinkedAccount, LinkStatus, PaymentStatus, Provider
 
 
 def active_linked_account_for(*, user) -> LinkedAccount | None:
@@ -35,3 +37,27 @@ def incentive_payments_for(*, user) -> list[IncentivePayment]:
         .select_related("linked_account__provider")
         .order_by("due_on", "kind", "number")
     )
+
+
+def incentive_status_for_agent(*, user) -> str | None:
+    """One line for the requester panel answering "why has my incentive not arrived?": how many
+    payments are paid, on their way, failed (with the partner's reason) and scheduled (with the
+    next due day). None before incentives start."""
+    payments = incentive_payments_for(user=user)
+    if not payments:
+        return None
+    by_status: dict[str, list[IncentivePayment]] = {}
+    for p in payments:
+        by_status.setdefault(p.status, []).append(p)
+    parts = []
+    for status in PaymentStatus:
+        group = by_status.get(status.value, [])
+        if not group:
+            continue
+        part = f"{len(group)} {status.label}"
+        if status == PaymentStatus.FAILED:
+            part += f" ({group[0].failure_code}: {group[0].failure_reason})"
+        elif status == PaymentStatus.SCHEDULED:
+            part += " " + _("from %(day)s") % {"day": group[0].due_on.isoformat()}
+        parts.append(part)
+    return ", ".join(parts)

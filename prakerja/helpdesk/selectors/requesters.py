@@ -5,7 +5,7 @@ whole voucher code)."""
 from django.utils.translation import gettext as _
 
 from prakerja.core.logging import mask_nik
-from prakerja.payouts.selectors import active_linked_account_for
+from prakerja.payouts.selectors import active_linked_account_for, incentive_status_for_agent
 from prakerja.programs.selectors import latest_application_for
 from prakerja.training.selectors import training_summary_for_agent
 
@@ -64,6 +64,7 @@ def requester_summary(ticket: Ticket) -> list[tuple[str, str]] | None:
             linked and f"{linked.get('provider', '')} {linked.get('number_masked', '')}",
         ),
         (_("Phone verified"), _("yes") if summary.get("phone_verified") else _("no")),
+        (_("Incentives"), incentive_status_for_agent(user=ticket.requester)),
     ]
     # Defence in depth: whatever the summary holds, no full NIK reaches the page.
     return [(label, mask_nik(str(value)) if value else "—") for label, value in rows]

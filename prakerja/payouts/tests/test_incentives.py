@@ -188,3 +188,18 @@ def test_dashboard_panel_shows_the_schedule(client):
 def test_add_months_keeps_the_day_or_takes_the_last():
     assert incentives.add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
     assert incentives.add_months(dt.date(2026, 11, 15), 3) == dt.date(2027, 2, 15)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_agents_see_why_an_incentive_has_not_arrived(django_capture_on_commit_callbacks):
+    from prakerja.helpdesk.models import Ticket
+    from prakerja.helpdesk.selectors.requesters import requester_summary
+
+    participant = reviewed()
+    LinkedAccountFactory(user=participant, account_number="1234561313")
+    with django_capture_on_commit_callbacks(execute=True):
+        disburse()
+    rows = dict(requester_summary(Ticket(requester=participant)))
+    assert rows["Incentives"] == (
+        "3 Scheduled from 2026-04-30, 1 Failed (AC04: The account is closed.)"
+    )
