@@ -170,25 +170,28 @@ def batch_claim(
     *, channel: str, today: dt.date, size: int = BATCH_SIZE
 ) -> DisbursementBatch | None:
     """Claim up to `size` due payments whose participant has an active account of `channel`
-    into a new queued batch; None when nothing is due. Locked rows another run holds are
-    skipped, so concurrent runs claim disjoint payments."""
-    ids = list(
+    into a new queued batch; None when nothing is due. One UPDATE over a locking subquery
+    (`FOR UPDATE SKIP LOCKED`): rows another run holds are skipped, so concurrent runs claim
+    disjoint payments, and no id list passes through Python however large the batch."""
+    due = (
         IncentivePayment.objects.select_for_update(skip_locked=True)
         .filter(status=PaymentStatus.SCHEDULED, due_on__lte=today)
         .filter(Exists(_active_link(channel)))
         .order_by("due_on", "id")
-        .values_list("id", flat=True)[:size]
+        .values("pk")[:size]
     )
-    if not ids:
-        return None
     now = clock.now()
     batch = DisbursementBatch.objects.create(channel=channel, created_at=now)
-    IncentivePayment.objects.filter(pk__in=ids).update(
+    # The status again outside: a row a concurrent run claimed first fails it on re-check.
+    claimed = IncentivePayment.objects.filter(pk__in=due, status=PaymentStatus.SCHEDULED).update(
         status=PaymentStatus.QUEUED,
         batch=batch,
         queued_at=now,
         linked_account=Subquery(_active_link().values("pk")[:1]),
     )
+    if not claimed:
+        batch.delete()
+        return None
     return batch
 
 
