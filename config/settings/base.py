@@ -282,6 +282,8 @@ PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS = env.int("PROGRAMS_RESULTS_NOTIFY_EVERY_S
 PRAKERJA_AUTO_APPROVE_COURSES = env.bool("PRAKERJA_AUTO_APPROVE_COURSES", default=False)
 # Scheduler job: record the revocation of cards past their first-purchase deadline.
 TRAINING_REVOKE_EVERY_SECONDS = env.int("TRAINING_REVOKE_EVERY_SECONDS", default=60)
+PAYOUTS_LEDGER_SYNC_EVERY_SECONDS = env.int("PAYOUTS_LEDGER_SYNC_EVERY_SECONDS", default=60)
+PAYOUTS_DISBURSE_EVERY_SECONDS = env.int("PAYOUTS_DISBURSE_EVERY_SECONDS", default=600)
 
 # --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
 # Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.

@@ -6,6 +6,7 @@ class PayoutsConfig(AppConfig):
     label = "payouts"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.utils.translation import gettext_lazy as _
 
         from prakerja.core import consoles, scheduler
@@ -25,5 +26,13 @@ class PayoutsConfig(AppConfig):
                 _("Budget"), "payouts:pmo_budget", roles=(Role.PMO_ADMIN,), section="pmo", order=55
             )
         )
-        scheduler.register("payouts.ledger_sync", every=60, func=ledger_sync)
-        scheduler.register("payouts.disburse", every=600, func=incentives_disburse)
+        scheduler.register(
+            "payouts.ledger_sync",
+            every=settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
+            func=ledger_sync,
+        )
+        scheduler.register(
+            "payouts.disburse",
+            every=settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
+            func=incentives_disburse,
+        )

@@ -175,6 +175,8 @@ def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
         "livechat.sweep": settings.LIVECHAT_SWEEP_EVERY_SECONDS,
         "reports.contact_rollup": settings.REPORTS_CONTACT_ROLLUP_EVERY_SECONDS,
         "training.revoke_cards": settings.TRAINING_REVOKE_EVERY_SECONDS,
+        "payouts.ledger_sync": settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
+        "payouts.disburse": settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,
