@@ -49,6 +49,7 @@ from .partners import TransferResult, get_partner
 logger = logging.getLogger("prakerja.payouts")
 
 BATCH_SIZE = 500
+CLAIM_CHUNK = 10_000  # ids per UPDATE: well under PostgreSQL's 65,535 parameters
 ANSWERS_MAX = 30
 ANSWER_MAX_LENGTH = 1000
 
@@ -170,28 +171,28 @@ def batch_claim(
     *, channel: str, today: dt.date, size: int = BATCH_SIZE
 ) -> DisbursementBatch | None:
     """Claim up to `size` due payments whose participant has an active account of `channel`
-    into a new queued batch; None when nothing is due. One UPDATE over a locking subquery
-    (`FOR UPDATE SKIP LOCKED`): rows another run holds are skipped, so concurrent runs claim
-    disjoint payments, and no id list passes through Python however large the batch."""
-    due = (
+    into a new queued batch; None when nothing is due. The ids are locked with `FOR UPDATE SKIP
+    LOCKED` (rows another run holds are skipped, so concurrent runs claim disjoint payments),
+    then updated in chunks. Not one UPDATE over the locking subquery: PostgreSQL may rescan such
+    a subquery and claim more than `size`."""
+    ids = list(
         IncentivePayment.objects.select_for_update(skip_locked=True)
         .filter(status=PaymentStatus.SCHEDULED, due_on__lte=today)
         .filter(Exists(_active_link(channel)))
         .order_by("due_on", "id")
-        .values("pk")[:size]
+        .values_list("id", flat=True)[:size]
     )
+    if not ids:
+        return None
     now = clock.now()
     batch = DisbursementBatch.objects.create(channel=channel, created_at=now)
-    # The status again outside: a row a concurrent run claimed first fails it on re-check.
-    claimed = IncentivePayment.objects.filter(pk__in=due, status=PaymentStatus.SCHEDULED).update(
-        status=PaymentStatus.QUEUED,
-        batch=batch,
-        queued_at=now,
-        linked_account=Subquery(_active_link().values("pk")[:1]),
-    )
-    if not claimed:
-        batch.delete()
-        return None
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        IncentivePayment.objects.filter(pk__in=ids[start : start + CLAIM_CHUNK]).update(
+            status=PaymentStatus.QUEUED,
+            batch=batch,
+            queued_at=now,
+            linked_account=Subquery(_active_link().values("pk")[:1]),
+        )
     return batch
 
 

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 
 from prakerja.core import clock
 from prakerja.core.tests.test_scheduler_processes import database_url
-from prakerja.payouts.incentives import incentives_disburse
+from prakerja.payouts.incentives import batch_claim, incentives_disburse
 from prakerja.payouts.ledger import account_balances, ledger_sync, ledger_unbalanced
 from prakerja.payouts.models import DisbursementBatch, IncentivePayment, PaymentKind
 from prakerja.training.tests.factories import CardFactory
@@ -72,6 +72,7 @@ def assert_paid_exactly_once(ids: list[int], ledger) -> None:
 
 def test_two_concurrent_runs_pay_each_payment_once(tmp_path, settings):
     settings.PAYOUTS_FAKE_LEDGER = str(tmp_path / "partner.tsv")
+    settings.PAYOUTS_FAKE_DELAY = 0.005  # a send takes long enough for the other run to claim
     ids = due_payments(3, 40)
     barrier = threading.Barrier(2)
     results = [None, None]
@@ -147,3 +148,10 @@ def test_a_run_killed_mid_batch_then_rerun_pays_each_payment_once(tmp_path):
     ledger_sync()
     assert ledger_unbalanced() == []
     assert account_balances()["incentives_paid"] == 600_000 * len(ids)
+
+
+def test_a_claim_takes_at_most_its_size():
+    due_payments(1, 10)
+    batch = batch_claim(channel="bank", today=clock.now().date(), size=3)
+    assert batch.payments.count() == 3
+    assert IncentivePayment.objects.filter(status="scheduled").count() == 7
