@@ -8,7 +8,7 @@ an active bank account (the ORM and the test factories), loads the payments with
 INSERT ... SELECT generate_series (all due today), then times, in the same run:
 
 1. prepare: `incentives.batch_claim` claims every due payment into one batch (the production
-   claim: one UPDATE over a `FOR UPDATE SKIP LOCKED` subquery);
+   claim: the ids locked with `FOR UPDATE SKIP LOCKED`, then UPDATEs of 10,000 ids);
 2. pain.001: the batch streamed from the database (server-side cursor) through
    `iso20022.pain001_write` into a file;
 3. the bank's answer is made outside the timing (a pain.002 accepting all but 1 in 10,000, which
