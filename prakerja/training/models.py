@@ -110,7 +110,7 @@ class Course(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "category", "price"], name="course_catalog_filter"),
-            models.Index(fields=["status", "title"], name="course_catalog_title"),
+            models.Index(fields=["status", "title", "id"], name="course_catalog_title"),
         ]
 
     def __str__(self) -> str:
