@@ -41,7 +41,7 @@ class CsatOut(Schema):
     response_rate: float | None
 
 
-class QueueOut(Schema):
+class QueueMetricsOut(Schema):
     offered: int
     answered: int
     abandoned: int
@@ -51,8 +51,8 @@ class QueueOut(Schema):
 
 
 class OperationsOut(Schema):
-    phone: QueueOut
-    chat: QueueOut
+    phone: QueueMetricsOut
+    chat: QueueMetricsOut
     chats_started: int
     deflected: int
     deflection_rate: float | None
