@@ -12,9 +12,11 @@ class LiveChatConfig(AppConfig):
     def ready(self) -> None:
         from prakerja.core import site_blocks
 
+        from . import inbox
         from .services import chats_sweep
 
         site_blocks.register(chat_launcher)
+        inbox.register()
         scheduler.register(
             "livechat.sweep", every=settings.LIVECHAT_SWEEP_EVERY_SECONDS, func=chats_sweep
         )

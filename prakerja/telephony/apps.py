@@ -10,6 +10,8 @@ class TelephonyConfig(AppConfig):
     def ready(self):
         from prakerja.core import site_blocks
 
+        from . import inbox
         from .blocks import screen_pop_block
 
         site_blocks.register(screen_pop_block)
+        inbox.register()

@@ -17,13 +17,14 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict
 from prakerja.core.services import audit_record
 
+from .. import realtime
 from ..models import (
     ACTIVE_STATUSES,
     AgentPresence,
     Channel,
     Ticket,
     TicketStatus,
-    unassigned_active,
+    claimable,
 )
 from ..selectors import agent_loads, agents_available, default_limit
 from ._common import _report
@@ -99,6 +100,7 @@ def _give(
         before={"assignee": None},
         after={"assignee_id": presence.agent_id, "via": via},
     )
+    realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
     return ticket
 
 
@@ -179,8 +181,7 @@ def _lock_oldest_unassigned() -> Ticket | None:
     """The oldest unassigned active ticket, locked; rows another claimant holds are skipped.
     Live chat routes its own chats (livechat.services)."""
     return (
-        unassigned_active(Ticket.objects.select_for_update(skip_locked=True))
-        .exclude(channel=Channel.CHAT)
+        claimable(Ticket.objects.select_for_update(skip_locked=True))
         .order_by("created_at", "id")
         .first()
     )
