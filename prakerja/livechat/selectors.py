@@ -293,7 +293,7 @@ def chats_held_by(*, agent) -> list[Chat]:
     """The agent's open chats, for the inbox's pinned rows. One query."""
     return list(
         Chat.objects.filter(agent=agent, state=ChatState.ACTIVE, ticket__isnull=False)
-        .select_related("ticket")
+        .select_related("ticket", "agent")
         .order_by("assigned_at", "id")
     )
 

@@ -91,7 +91,8 @@ def ticket_update(request, reference):
                 status=data["status"],
                 category_slug=data["category"],
                 priority=data["priority"],
-                assignee=data["assignee"],
+                # not posted: left as it is (a form without the field, an API-like client)
+                assignee=data["assignee"] if "assignee" in request.POST else None,
             )
         except ValidationFailed as exc:
             for field, errs in exc.errors.items():
