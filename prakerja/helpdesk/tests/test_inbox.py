@@ -229,10 +229,10 @@ def test_callbacks_claimed_by_someone_else_cannot_be_completed_here(client):
     pane = client.get(reverse("helpdesk:workspace"), {"queue": "callbacks"}, **HX)
     assert reverse("telephony:callback_pane", args=[callback.pk]) in pane.content.decode()
     response = client.post(reverse("telephony:callback_claim", args=[callback.pk]), **HX)
-    assert 'name="cb%d-result"' % callback.pk in response.content.decode()
+    assert f'name="cb{callback.pk}-result"' in response.content.decode()
     client.force_login(other)
     html = client.get(reverse("telephony:callback_pane", args=[callback.pk])).content.decode()
-    assert "cb%d-result" % callback.pk not in html  # no outcome form for them
+    assert f"cb{callback.pk}-result" not in html  # no outcome form for them
     response = client.post(
         reverse("telephony:callback_complete", args=[callback.pk]),
         {f"cb{callback.pk}-result": "reached"},
