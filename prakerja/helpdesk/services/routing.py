@@ -100,7 +100,8 @@ def _give(
         before={"assignee": None},
         after={"assignee_id": presence.agent_id, "via": via},
     )
-    realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
+    if actor is None or actor.pk != presence.agent_id:  # not news to an agent who took it
+        realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
     return ticket
 
 

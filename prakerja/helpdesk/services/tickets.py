@@ -144,7 +144,8 @@ def ticket_assign(*, ticket: Ticket, agent, actor) -> Ticket:
         before={"assignee": before["assignee"]},
         after={"assignee": agent.get_username() if agent else None},
     )
-    realtime.tell_agent_on_commit(agent.pk if agent else None, "ticket.assigned", ticket=ticket)
+    if agent is not None and agent != actor:  # not news to an agent who took it
+        realtime.tell_agent_on_commit(agent.pk, "ticket.assigned", ticket=ticket)
     return ticket
 
 

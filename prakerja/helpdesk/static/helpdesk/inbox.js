@@ -86,7 +86,7 @@
     var thread = document.querySelector("#conv .thread");
     if (!thread || (m.id && document.getElementById("m" + m.id))) { return; }
     var pending = m.client_id ? thread.querySelector('[data-client="' + CSS.escape(m.client_id) + '"]') : null;
-    if (pending) { pending.id = "m" + m.id; pending.classList.remove("is-pending"); return; }
+    if (pending) { pending.remove(); } // stored: shown as the server has it
     var side = m.author === "participant" ? "msg-requester" : "msg-agent";
     var li = el("li", { class: "msg msg-" + (m.author === "system" ? "system" : "public") + " " + side });
     if (m.id) { li.id = "m" + m.id; }
