@@ -120,8 +120,8 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
 
     context = _logged_in(browser, asgi_server, rina, width=1366, height=900)
     page = context.new_page()
-    page.on("console", lambda m: print("CONSOLE", m.text))
-    page.on("pageerror", lambda e: print("PAGEERROR", e))
+    script_errors = []
+    page.on("pageerror", script_errors.append)
     page.goto("/agen/")
     page.locator("#inbox-conn[data-state=open]").wait_for()
     page.locator("#tel-pop[data-socket=open]").wait_for(state="attached")  # one socket, shared
@@ -216,6 +216,7 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     phone.screenshot(path=str(shots / "inbox-chat-412.png"), full_page=True)
 
     assert Ticket.objects.filter(assignee=rina).count() == 3
+    assert script_errors == []
     phone.context.close()
     guest.context.close()
     context.close()
