@@ -121,7 +121,7 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     context = _logged_in(browser, asgi_server, rina, width=1366, height=900)
     page = context.new_page()
     script_errors = []
-    page.on("pageerror", script_errors.append)
+    page.on("pageerror", lambda error: script_errors.append(error))
     page.goto("/agen/")
     page.locator("#inbox-conn[data-state=open]").wait_for()
     page.locator("#tel-pop[data-socket=open]").wait_for(state="attached")  # one socket, shared
