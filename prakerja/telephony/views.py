@@ -96,7 +96,9 @@ def log_call(request):
 
 def _after_pop_action(request):
     if request.headers.get("HX-Request"):
-        return render(request, "telephony/_pops.html", _pop_context(request))
+        response = render(request, "telephony/_pops.html", _pop_context(request))
+        response["HX-Trigger"] = "inbox-refresh"  # the inbox's pinned calls
+        return response
     return redirect("telephony:desk")
 
 

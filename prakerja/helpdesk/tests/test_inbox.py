@@ -109,6 +109,19 @@ def test_the_conversation_loads_into_the_middle_with_the_requester_panel(client)
     assert 'id="conv"' in page
 
 
+def test_searching_a_reference_opens_its_conversation(client):
+    ticket = web_ticket()
+    client.force_login(agent())
+    url = reverse("helpdesk:workspace")
+    response = client.get(url, {"q": ticket.reference.lower()}, **HX)
+    assert response["HX-Retarget"] == "#inbox-detail"
+    assert f'data-reference="{ticket.reference}"' in response.content.decode()
+    assert client.get(url, {"q": ticket.reference}).status_code == 302  # without htmx
+    html = client.get(url, {"q": "Sertifikat"}, **HX).content.decode()
+    assert ticket.reference in html
+    assert 'id="inbox-list-body"' in html
+
+
 def test_reply_note_and_fields_go_through_the_services(client):
     staff = agent(full_name="Dewi Agen")
     ticket = web_ticket()

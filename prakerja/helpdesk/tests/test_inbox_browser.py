@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from prakerja.helpdesk import services
-from prakerja.helpdesk.models import Channel, Ticket
+from prakerja.helpdesk.models import AgentPresence, Channel, Ticket
 from prakerja.livechat.models import Chat, ChatState
 from prakerja.livechat.tests.live import online_agent, open_all_day
 from prakerja.telephony.models import AgentExtension, Call
@@ -196,6 +196,14 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     page.locator("#tel-pop .tel-pop-card").wait_for(state="detached")
     call.ticket.refresh_from_db()
     assert (call.ticket.status, call.ticket.category.slug) == ("resolved", "certificate")
+
+    # presence from the console, over the socket
+    page.select_option("#presence-status", "away")
+    deadline = time.monotonic() + 10
+    while AgentPresence.objects.get(agent=rina).status != "away":
+        assert time.monotonic() < deadline, "presence not set"
+        time.sleep(0.1)
+    page.select_option("#presence-status", "online")
 
     # j/k walk the list; the tab counts agree with what is left to take
     page.locator('.inbox-tabs [data-queue="mine"]').click()

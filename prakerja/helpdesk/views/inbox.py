@@ -166,7 +166,15 @@ def workspace(request):
     if query:
         found = selectors.ticket_search(user=request.user, query=query)
         if len(found) == 1 and normalize_reference(query) == found[0].reference:
-            return redirect("helpdesk:agent_ticket", reference=found[0].reference)
+            if not is_htmx(request):
+                return redirect("helpdesk:agent_ticket", reference=found[0].reference)
+            # the search box targets the list: a reference opens its conversation instead
+            ticket = ticket_for_agent(request, found[0].reference)
+            response = render_conversation(request, ticket, push=True)
+            response["HX-Retarget"] = "#inbox-detail"
+            response["HX-Reswap"] = "innerHTML"
+            del response["HX-Trigger"]
+            return response
     if is_htmx(request):
         return render(
             request, "helpdesk/agent/_inbox_list.html", _list_context(request, query=query)
