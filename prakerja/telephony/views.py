@@ -153,8 +153,9 @@ def callback_claim_next(request):
     return redirect("telephony:callbacks")
 
 
-def _callback_pane(request, pk: int, *, form=None, error=None) -> HttpResponse:
-    """The inbox's conversation pane for one callback (htmx fragment)."""
+def _callback_pane(request, pk: int, *, changed=True, form=None, error=None) -> HttpResponse:
+    """The inbox's conversation pane for one callback (htmx fragment); `changed`: after an
+    action, the inbox's list refreshes too."""
     try:
         callback = selectors.callback_get_for_agent(user=request.user, pk=pk)
     except NotFound as exc:
@@ -169,16 +170,15 @@ def _callback_pane(request, pk: int, *, form=None, error=None) -> HttpResponse:
             "error": error,
         },
     )
-    response["HX-Trigger"] = "inbox-refresh"
+    if changed:
+        response["HX-Trigger"] = "inbox-refresh"
     return response
 
 
 @require_GET
 @agent_only
 def callback_pane(request, pk: int):
-    response = _callback_pane(request, pk)
-    del response["HX-Trigger"]  # opening changes nothing in the list
-    return response
+    return _callback_pane(request, pk, changed=False)
 
 
 @require_POST

@@ -1,14 +1,21 @@
 """The agent inbox (/agen/): access, the list's counts against "take next", actions through the
 services, what an agent may open, the channels' lists and the list's query budget."""
 
+import asyncio
+
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prakerja.core import clock
 from prakerja.core.models import AuditLog
 from prakerja.helpdesk import services
 from prakerja.helpdesk.models import AgentPresence, Channel, Ticket
+from prakerja.helpdesk.realtime import agent_group
 from prakerja.livechat.models import Chat, ChatState
 from prakerja.livechat.services import chats_dispatch
 from prakerja.livechat.tests.factories import queued_chat
@@ -303,3 +310,70 @@ def test_the_list_has_a_fixed_query_budget(client, django_assert_num_queries, op
     with django_assert_num_queries(14):
         client.get(reverse("helpdesk:workspace"), {"queue": "chats"})
     assert Ticket.objects.count() == rows + 3
+
+
+def _listen(user) -> str:
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(agent_group(user.pk), channel)
+    return channel
+
+
+def _received(channel: str) -> list[dict]:
+    layer = get_channel_layer()
+
+    async def drain():
+        found = []
+        while True:
+            try:
+                found.append(await asyncio.wait_for(layer.receive(channel), timeout=0.05))
+            except TimeoutError:
+                return found
+
+    return async_to_sync(drain)()
+
+
+def test_assignments_and_requester_replies_reach_the_agents_inbox_on_commit(
+    django_capture_on_commit_callbacks, open_hours
+):
+    """What the inbox refreshes on: a ticket given to the agent by someone else (routing, a
+    supervisor), and the requester writing on it; not what the agent did themself."""
+    owner, boss = agent(), supervisor()
+    socket = _listen(owner)
+    ticket = web_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_assign(ticket=ticket, agent=owner, actor=boss)
+    assert _received(socket) == [{"type": "ticket.assigned", "ticket": ticket.reference}]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_requester_reply(ticket=ticket, body="Masih belum masuk.")
+    assert _received(socket) == [{"type": "ticket.message", "ticket": ticket.reference}]
+
+    roomy(owner)
+    mine = web_ticket(subject="Lain")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.ticket_claim_next(agent=owner) == mine
+        services.ticket_reply(ticket=mine, author=owner, body="Kami cek.")
+    assert _received(socket) == []
+
+    routed = on_shift_agent()
+    routed_socket = _listen(routed)
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = web_ticket(subject="Baru")
+    fresh.refresh_from_db()
+    assert fresh.assignee == routed
+    assert _received(routed_socket) == [{"type": "ticket.assigned", "ticket": fresh.reference}]
+
+
+def test_the_conversation_pane_has_a_fixed_query_budget(client):
+    staff = agent()
+    client.force_login(staff)
+    counts = []
+    for replies in (1, 15):
+        ticket = web_ticket(requester=participant())
+        for i in range(replies):
+            services.ticket_reply(ticket=ticket, author=agent(), body=f"Balasan {i}")
+        url = reverse("helpdesk:agent_ticket", args=[ticket.reference])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, **HX).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

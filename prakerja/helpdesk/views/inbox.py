@@ -129,14 +129,16 @@ def conversation_context(
     }
 
 
-def render_conversation(request, ticket, *, status=200, push=False, **kwargs) -> HttpResponse:
+def render_conversation(request, ticket, *, changed=True, push=False, **kwargs) -> HttpResponse:
+    """The conversation pane. `changed`: after an action, the list refreshes too; `push`: the
+    browser's address becomes the ticket's (it was opened by something other than its link)."""
     response = render(
         request,
         "helpdesk/agent/_conversation.html",
         conversation_context(request, ticket, **kwargs),
-        status=status,
     )
-    response["HX-Trigger"] = "inbox-refresh"
+    if changed:
+        response["HX-Trigger"] = "inbox-refresh"
     if push:
         response["HX-Push-Url"] = reverse("helpdesk:agent_ticket", args=[ticket.reference])
     return response
@@ -170,10 +172,9 @@ def workspace(request):
                 return redirect("helpdesk:agent_ticket", reference=found[0].reference)
             # the search box targets the list: a reference opens its conversation instead
             ticket = ticket_for_agent(request, found[0].reference)
-            response = render_conversation(request, ticket, push=True)
+            response = render_conversation(request, ticket, changed=False, push=True)
             response["HX-Retarget"] = "#inbox-detail"
             response["HX-Reswap"] = "innerHTML"
-            del response["HX-Trigger"]
             return response
     if is_htmx(request):
         return render(
@@ -189,9 +190,7 @@ def ticket_page(request, reference):
     this conversation open (a reload or a shared link lands on the same screen)."""
     ticket = ticket_for_agent(request, reference)
     if is_htmx(request):
-        response = render_conversation(request, ticket)
-        del response["HX-Trigger"]  # opening changes nothing in the list
-        return response
+        return render_conversation(request, ticket, changed=False)
     return render_page(request, ticket)
 
 
