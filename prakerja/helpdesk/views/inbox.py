@@ -3,6 +3,7 @@ channels' own lists, `helpdesk.inbox.sources`), the conversation loaded into the
 (`/agen/tiket/<reference>/`, also a full page with the list beside it) and the requester's panel.
 Live updates come over the agent websocket (static/helpdesk/inbox.js)."""
 
+import json
 import uuid
 
 from django.contrib import messages
@@ -201,8 +202,10 @@ def claim_next(request):
     ticket = services.ticket_claim_next(agent=request.user)
     if ticket is None:
         text = _("Nothing to take: the queue is empty or you are at your limit.")
-        if is_htmx(request):
-            return render(request, "helpdesk/agent/_nothing.html", {"text": text})
+        if is_htmx(request):  # said in a notice: the open conversation stays
+            response = HttpResponse(status=204)
+            response["HX-Trigger"] = json.dumps({"inbox-notice": {"value": text}})
+            return response
         messages.info(request, text)
         return redirect("helpdesk:workspace")
     if is_htmx(request):

@@ -154,7 +154,7 @@
     var chat = openChat();
     switch (msg.type) {
       case "chats": case "pong": case "state": case "seen": break;
-      case "presence": presence.value = msg.status; break;
+      case "presence": presence.value = msg.status; presence.dataset.saved = msg.status; break;
       case "assigned":
         cue(); refreshList();
         tell(T.new_chat + ": " + (msg.chat.requester_name || ""), ticketUrl(msg.chat.reference));
@@ -239,6 +239,7 @@
     }
   });
   window.addEventListener("popstate", function () { location.reload(); });
+  document.body.addEventListener("inbox-notice", function (e) { tell(e.detail.value || ""); });
 
   // --- the keyboard (never while typing) ------------------------------------------------------
   function select(step) {
