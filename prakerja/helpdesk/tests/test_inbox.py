@@ -219,7 +219,7 @@ def test_a_live_chat_is_answered_in_the_chat_only_by_whoever_holds_it(client, op
     client.force_login(holder)
     html = client.get(url, **HX).content.decode()
     assert 'class="inbox-chat-compose"' in html
-    assert f'data-chat="{chat.pk}"' in html
+    assert f'data-key-chat="chat-{chat.pk}"' in html
     assert 'name="internal" value="on"' in html  # the ticket form adds notes only
     pinned = client.get(reverse("helpdesk:workspace")).content.decode()
     assert f'data-key="chat-{chat.pk}"' in pinned  # pinned: the agent's open chat
@@ -227,6 +227,7 @@ def test_a_live_chat_is_answered_in_the_chat_only_by_whoever_holds_it(client, op
     client.force_login(agent())  # another agent sees the thread, not the composer
     html = client.get(url, **HX).content.decode()
     assert "inbox-chat-compose" not in html
+    assert "data-key-chat" not in html  # nor does the page join the chat on the socket
     assert 'name="internal" value="on"' in html
 
     client.force_login(supervisor())
