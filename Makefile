@@ -11,7 +11,7 @@ export SITE_URL
 # Parallel test workers (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony surveys reports
+DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony mail surveys reports
 
 .PHONY: run test lint format migrate demo messages lock clean
 
@@ -33,7 +33,8 @@ run: $(STAMP)
 # The scheduler (routing, idle chats, auto-close) runs beside the server; Ctrl-C stops both,
 # and the trap stops it when the server exits on its own.
 	$(PY) manage.py scheduler & trap 'kill $$!' EXIT; \
-	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	  $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
+	    --ws-max-size 16384
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -45,7 +46,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (tests marked `postgres` then run
-# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 turn skips into failures.
+# only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 / REQUIRE_MAIL=1 turn skips into failures.
 test: $(STAMP) lint
 	env -u TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite"

@@ -1,7 +1,8 @@
 """Suite-wide fixtures and the skip-or-fail rule for PostgreSQL, Redis and browser tests.
 
-On a bare machine tests marked `postgres`, `redis` or `browser` skip with the reason; with
-REQUIRE_POSTGRES=1 (PostgreSQL and Redis) or REQUIRE_BROWSER=1 they fail instead, so CI cannot
+On a bare machine tests marked `postgres`, `redis`, `browser` or `mail` skip with the reason;
+with REQUIRE_POSTGRES=1 (PostgreSQL and Redis), REQUIRE_BROWSER=1 or REQUIRE_MAIL=1 (an IMAP
+server at TEST_IMAP_URL, which `.ci/dovecot start DIR` provides) they fail instead, so CI cannot
 pass without running them.
 
 Transactional tests (`django_db(transaction=True)`) that need the data migrations' rows (roles,
@@ -31,11 +32,11 @@ def _skip_or_fail(reason: str, flag: str) -> None:
     pytest.skip(reason)
 
 
-def _redis_reachable(url: str) -> bool:
+def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
         with socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
         ):
             return True
     except OSError:
@@ -48,8 +49,16 @@ def _requirements(request):
         _skip_or_fail("needs PostgreSQL: set TEST_DATABASE_URL=postgres://...", "REQUIRE_POSTGRES")
     if request.node.get_closest_marker("redis"):
         url = settings.TEST_REDIS_URL
-        if not url or not _redis_reachable(url):
+        if not url or not _reachable(url, 6379):
             _skip_or_fail("needs Redis: set TEST_REDIS_URL=redis://...", "REQUIRE_POSTGRES")
+    if request.node.get_closest_marker("mail"):
+        url = settings.TEST_IMAP_URL
+        if not url or not _reachable(url, 143):
+            _skip_or_fail(
+                "needs an IMAP server: set TEST_IMAP_URL=imap://user:pass@host:port/INBOX "
+                "(`.ci/dovecot start DIR` starts a private Dovecot and prints it)",
+                "REQUIRE_MAIL",
+            )
     if request.node.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         _skip_or_fail(f"needs Chromium at {CHROMIUM} (apt-get install chromium)", "REQUIRE_BROWSER")
 
@@ -69,6 +78,7 @@ SEED_MIGRATIONS = [
     ("prakerja.helpdesk.migrations.0002_seed", "seed"),
     ("prakerja.helpdesk.migrations.0003_seed_knowledge_base", "seed"),
     ("prakerja.helpdesk.migrations.0008_seed_knowledge_base_every_category", "seed"),
+    ("prakerja.programs.migrations.0007_seed_skills_questions", "seed"),
 ]
 
 

@@ -105,7 +105,7 @@ def server_env(
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1",
-        TRUST_X_FORWARDED_FOR="1",  # every simulated visitor has its own address
+        NUM_PROXIES="1",  # every simulated visitor has its own address (one proxy hop)
         SIGNUP_ADMISSION_RATE=str(admission_rate),
         SIGNUP_MAX_IN_FLIGHT=str(max_in_flight),
         # As in production: the SMS code and the e-mail are tasks run by `manage.py db_worker`.

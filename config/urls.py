@@ -18,6 +18,7 @@ urlpatterns += [
     path("", include(f"{app}.urls")) for app in settings.DOMAIN_APPS if find_spec(f"{app}.urls")
 ]
 
+handler400 = "prakerja.core.views.bad_request"
 handler403 = "prakerja.core.views.permission_denied"
 handler404 = "prakerja.core.views.page_not_found"
 handler500 = "prakerja.core.views.server_error"

@@ -36,6 +36,7 @@ DOMAIN_APPS = [
     "prakerja.helpdesk",
     "prakerja.livechat",
     "prakerja.telephony",
+    "prakerja.mail",
     "prakerja.surveys",
     "prakerja.reports",
 ]
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view: NUL and other control characters are refused (422), never stored.
+    "prakerja.core.middleware.ControlCharactersMiddleware",
     "prakerja.programs.middleware.PreviewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -113,8 +116,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache and channel layer (optional) ---------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis down is not the site down: the cache falls back to each process's memory and the
+    # short time-outs keep a lost Redis from holding requests (prakerja/core/cache.py).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "prakerja.core.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
     # Pub/sub layer (no per-process polling loop); consumers close and the browsers replay the
     # history if the subscriber connection had to reconnect. See prakerja/livechat/layers.py.
@@ -123,7 +132,13 @@ if REDIS_URL:
             "BACKEND": "prakerja.livechat.layers.PubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {"address": REDIS_URL, "health_check_interval": 30, "socket_keepalive": True}
+                    {
+                        "address": REDIS_URL,
+                        "health_check_interval": 30,
+                        "socket_keepalive": True,
+                        # A lost Redis fails a broadcast in seconds instead of holding the request.
+                        "socket_connect_timeout": 2,
+                    }
                 ]
             },
         }
@@ -216,12 +231,13 @@ SIGNUP_ADMISSION_RATE = env.int("SIGNUP_ADMISSION_RATE", default=40)
 # Sign-ups in progress at once per process (config/wsgi.py); past that, 503 + Retry-After at once.
 # About one per core: the hash is CPU-bound, more in flight only queues them. 0 turns it off.
 SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or 2)
-# Behind a load balancer, trust the first X-Forwarded-For hop for per-IP rate limits.
-TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# Trusted reverse proxies in front of the app, each appending to X-Forwarded-For: per-address
+# rate limits take the client from the NUM_PROXIES-th address from the right (0: REMOTE_ADDR).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Database sessions: log-out and a password change revoke them on the server.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "prakerja.core.sessions"  # the database store, well-formed keys only
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -240,6 +256,24 @@ CONTENT_SECURITY_POLICY = (
 PROGRAM_NAME = "Kartu Prakerja"
 CONTACT_CENTER_HOTLINE = env.str("CONTACT_CENTER_HOTLINE", default="0800-150-3001")
 
+# --- Programs (prakerja.programs) ---------------------------------------------------------------
+# Basic skills test (Tes Kemampuan Dasar): questions drawn per attempt, time limit, retakes.
+# Answers are taken until the limit plus a grace for the network, then refused.
+SKILLS_TEST_QUESTIONS = env.int("SKILLS_TEST_QUESTIONS", default=10)
+SKILLS_TEST_MINUTES = env.int("SKILLS_TEST_MINUTES", default=15)
+SKILLS_TEST_GRACE_SECONDS = env.int("SKILLS_TEST_GRACE_SECONDS", default=30)
+SKILLS_TEST_MAX_ATTEMPTS = env.int("SKILLS_TEST_MAX_ATTEMPTS", default=3)
+SKILLS_TEST_RETAKE_HOURS = env.int("SKILLS_TEST_RETAKE_HOURS", default=24)
+# Scheduler job: tell participants of waves whose results have been published.
+PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS = env.int("PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS", default=60)
+
+# --- Training marketplace (prakerja.training) ----------------------------------------------------
+# Whether a platform's `"approved": true` in a course push is honoured (skipping the PMO's
+# review): on in development and tests, never in production.
+PRAKERJA_AUTO_APPROVE_COURSES = env.bool("PRAKERJA_AUTO_APPROVE_COURSES", default=False)
+# Scheduler job: record the revocation of cards past their first-purchase deadline.
+TRAINING_REVOKE_EVERY_SECONDS = env.int("TRAINING_REVOKE_EVERY_SECONDS", default=60)
+
 # --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
 # Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.
 HELPDESK_INTAKE_PER_IP = env.int("HELPDESK_INTAKE_PER_IP", default=10)
@@ -247,6 +281,9 @@ HELPDESK_INTAKE_PER_EMAIL = env.int("HELPDESK_INTAKE_PER_EMAIL", default=5)
 HELPDESK_INTAKE_PERIOD = env.int("HELPDESK_INTAKE_PERIOD", default=3600)
 HELPDESK_TRACK_PER_IP = env.int("HELPDESK_TRACK_PER_IP", default=30)
 HELPDESK_AGENT_TICKET_LIMIT = env.int("HELPDESK_AGENT_TICKET_LIMIT", default=8)
+# Channels routed with a capacity of their own: an agent holds up to this many active e-mail
+# tickets besides the limit above (an e-mail waits hours, not seconds, for its next turn).
+HELPDESK_CHANNEL_TICKET_LIMITS = {"email": env.int("HELPDESK_AGENT_EMAIL_LIMIT", default=15)}
 HELPDESK_PRESENCE_TTL_SECONDS = env.int("HELPDESK_PRESENCE_TTL_SECONDS", default=90)
 # Scheduler jobs: offer the unassigned queue to on-shift agents; close tickets resolved longer
 # ago than the reopen window.
@@ -268,6 +305,8 @@ LIVECHAT_AVG_CHAT_SECONDS = env.int("LIVECHAT_AVG_CHAT_SECONDS", default=300)
 LIVECHAT_MAX_MESSAGE_CHARS = 2000
 # Messages one side may send per 10 seconds on one chat (resends of a stored id do not count).
 LIVECHAT_MESSAGES_PER_10S = env.int("LIVECHAT_MESSAGES_PER_10S", default=20)
+# Participant sockets open at once on one chat, per ASGI process (browser tabs); more are refused.
+LIVECHAT_MAX_SOCKETS_PER_CHAT = env.int("LIVECHAT_MAX_SOCKETS_PER_CHAT", default=5)
 # Scheduler job: close idle chats and offer waiting chats to free agents.
 LIVECHAT_SWEEP_EVERY_SECONDS = env.int("LIVECHAT_SWEEP_EVERY_SECONDS", default=30)
 
@@ -300,6 +339,26 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- E-mail channel (prakerja.mail) -------------------------------------------------------------
+# The contact center's mailbox, polled by the scheduler: imap://user:pass@host:143/INBOX or
+# imaps://user:pass@host:993/INBOX (user and password URL-encoded). Empty: no polling (a mail
+# server may pipe each message to `manage.py mail_ingest` instead).
+EMAIL_INBOX_URL = env.str("EMAIL_INBOX_URL", default="")
+MAIL_POLL_EVERY_SECONDS = env.int("MAIL_POLL_EVERY_SECONDS", default=30)
+# Messages taken from the mailbox per poll (the rest wait for the next one).
+MAIL_POLL_BATCH = env.int("MAIL_POLL_BATCH", default=500)
+# The mailbox's address: requesters' replies go there (Reply-To of every ticket e-mail), and
+# mail from it or from DEFAULT_FROM_EMAIL is ours, never a ticket. Empty: DEFAULT_FROM_EMAIL's.
+MAIL_ADDRESS = env.str("MAIL_ADDRESS", default="")
+# A larger message is kept for a supervisor, not made a ticket.
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# The receiving server's authserv-id in Authentication-Results (only its verdict is trusted).
+# Empty: the topmost header, which the server that delivered to the mailbox added last.
+MAIL_AUTHSERV_ID = env.str("MAIL_AUTHSERV_ID", default="")
+# Outgoing ticket e-mails: attempts, and the first wait between them (doubled each time).
+MAIL_SEND_ATTEMPTS = env.int("MAIL_SEND_ATTEMPTS", default=5)
+MAIL_SEND_RETRY_SECONDS = env.float("MAIL_SEND_RETRY_SECONDS", default=60.0)
 
 # --- Surveys and reports -------------------------------------------------------------
 SURVEY_LINK_MAX_AGE_SECONDS = env.int("SURVEY_LINK_MAX_AGE_SECONDS", default=7 * 24 * 3600)

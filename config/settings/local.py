@@ -10,6 +10,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="") or development_secret_key()
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+PRAKERJA_AUTO_APPROVE_COURSES = env.bool("PRAKERJA_AUTO_APPROVE_COURSES", default=True)
 
 # `make run` serves static files through WhiteNoise under uvicorn; Django warns once per file that
 # the synchronous file iterator is consumed in a thread. Harmless in development.

@@ -23,7 +23,12 @@ REDIS_URL = ""
 SMS_GATEWAY = "outbox"
 SMS_CONSOLE_ECHO = False
 SIGNUP_ADMISSION_RATE = 0
+PRAKERJA_AUTO_APPROVE_COURSES = True
+EMAIL_INBOX_URL = ""
+MAIL_SEND_RETRY_SECONDS = 0.0
 TEST_REDIS_URL = env.str("TEST_REDIS_URL", default="")
+# A real IMAP server for the e-mail channel's tests (`.ci/dovecot start DIR` prints one).
+TEST_IMAP_URL = env.str("TEST_IMAP_URL", default="")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/prakerja-test-media")  # noqa: S108

@@ -5,8 +5,9 @@ import datetime as dt
 from django.contrib.auth import login
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.utils import check_csrf
 
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import NotFound
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip, rate_limit
@@ -34,12 +35,6 @@ class AccountOut(Schema):
     phone_verified: bool
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    errors: dict[str, list[str]]
-
-
 def _account(user) -> AccountOut:
     return AccountOut(
         id=user.pk,
@@ -53,20 +48,29 @@ def _account(user) -> AccountOut:
 
 @router.post(
     "/accounts",
-    response={201: AccountOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Sign up (creates a participant and logs the session in)",
+    response={201: AccountOut, **errors(400, 403, 409, 415, 422, 429)},
+    summary="Sign up (creates a participant; logs the session in when the request has CSRF)",
     description="403 `registration_closed` while the registration switch is off; 409 "
     "`already_registered`; 422 with field errors; 429 `rate_limited` with Retry-After. "
-    "A confirmation link is e-mailed and a 6-digit code is sent by SMS.",
+    "A confirmation link is e-mailed and a 6-digit code is sent by SMS. The browser session is "
+    "logged in only when the request carries the CSRF token (`X-CSRFToken` with the "
+    "`csrftoken` cookie); otherwise the account is created and no session is.",
 )
 def signup(request, payload: SignupIn):
     signup_rate_limits(request)
     user = services.account_register(**payload.dict())
-    login(request, user, backend="prakerja.accounts.backends.UsernameOrEmailBackend")
+    # Another site must not be able to log a visitor's browser into an account it chose.
+    if check_csrf(request) is None:
+        login(request, user, backend="prakerja.accounts.backends.UsernameOrEmailBackend")
     return Status(201, _account(user))
 
 
-@router.get("/accounts/me", response=AccountOut, auth=SESSION_OR_TOKEN, summary="My account")
+@router.get(
+    "/accounts/me",
+    response={200: AccountOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="My account",
+)
 def me(request):
     return _account(request.auth)
 
@@ -77,7 +81,7 @@ class CodeIn(Schema):
 
 @router.post(
     "/accounts/me/phone/verify",
-    response={200: AccountOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: AccountOut, **errors(400, 401, 403, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Confirm the mobile number with the SMS code",
     description="422 `otp_invalid` (with tries left), `otp_expired`, `otp_missing`; 429 after "
@@ -91,9 +95,10 @@ def phone_verify(request, payload: CodeIn):
 
 @router.post(
     "/accounts/me/phone/resend",
-    response={202: dict, 429: ErrorOut},
+    response={202: dict, **errors(401, 403, 409, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Send a new SMS code (once a minute, five an hour)",
+    description="409 `phone_missing` for an account without a mobile number.",
 )
 def phone_resend(request):
     rate_limit(key=f"otp:ip:{client_ip(request)}", limit=60, period=600)
@@ -107,7 +112,7 @@ class TokenIn(Schema):
 
 @router.post(
     "/accounts/email/confirm",
-    response={200: dict, 422: ErrorOut},
+    response={200: dict, **errors(400, 422)},
     summary="Confirm an e-mail address with the token from the link",
 )
 def email_confirm(request, payload: TokenIn):
@@ -117,7 +122,7 @@ def email_confirm(request, payload: TokenIn):
 
 @router.post(
     "/accounts/me/email/resend",
-    response={202: dict, 429: ErrorOut},
+    response={202: dict, **errors(401, 403, 429)},
     auth=SESSION_OR_TOKEN,
     summary="E-mail the confirmation link again (three an hour)",
 )
@@ -177,7 +182,7 @@ def _identity(identity: Identity) -> IdentityOut:
 
 @router.get(
     "/accounts/me/identity",
-    response={200: IdentityOut, 404: ErrorOut},
+    response={200: IdentityOut, **errors(401, 404)},
     auth=SESSION_OR_TOKEN,
     summary="My identity and its verification status",
 )
@@ -190,7 +195,7 @@ def identity_get(request):
 
 @router.put(
     "/accounts/me/identity",
-    response={200: IdentityOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: IdentityOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Submit the identity and eligibility step",
     description="NIK rules: 16 digits, a real region code, the birth date it encodes (+40 on the "
@@ -211,7 +216,7 @@ def identity_put(request, payload: IdentityIn):
 
 @router.post(
     "/accounts/me/identity/id-card",
-    response={200: IdentityOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: IdentityOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Upload the ID-card photo (JPEG/PNG, at most 2 MB; stored privately)",
 )

@@ -39,6 +39,10 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.full_name or self.username
 
+    def audit_label(self) -> str:
+        # A participant's username is their e-mail address: the audit log names them by id.
+        return f"user #{self.pk}" if "@" in self.username else self.username
+
     def get_short_name(self) -> str:
         return (self.full_name or self.username).split(" ")[0]
 
@@ -207,3 +211,6 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({mask_nik(self.nik)})"
+
+    def audit_label(self) -> str:
+        return f"identity #{self.pk} of user #{self.user_id}"

@@ -1,11 +1,15 @@
-"""SMS gateway adapter (shared contract: `get_sms_gateway().send(to=..., text=...)`).
+"""SMS gateway adapter (shared contract: `get_sms_gateway().send(to=..., text=..., secret=...)`).
 
 `settings.SMS_GATEWAY` picks the adapter:
-- `outbox` (default): stores an `SmsOutbox` row (visible in the admin) and prints the message to
-  the console. Nothing leaves the machine; tests and demos read codes from the outbox.
+- `outbox` (default): stores an `SmsOutbox` row (visible in the admin), prints the message to the
+  console and keeps it in `inbox`, this process's memory (like Django's `mail.outbox`). Nothing
+  leaves the machine; developers read codes on the console, tests from `inbox`.
 - `http`: POSTs `{"to", "text", "sender"}` as JSON to `SMS_GATEWAY_URL` with
   `Authorization: Bearer SMS_GATEWAY_TOKEN`, and also records the message (with the gateway's id or
   the error) in the outbox for support staff.
+
+`secret` (a one-time code, a survey link) reaches the phone but never the database: every adapter
+stores the text with it masked, so staff who may read the outbox cannot use what it carried.
 
 Callers send after their transaction commits (`transaction.on_commit`), so a rolled-back action
 sends nothing.
@@ -13,6 +17,7 @@ sends nothing.
 
 import logging
 import sys
+from collections import deque
 from typing import Protocol
 
 import httpx
@@ -24,14 +29,24 @@ from .phones import normalize_phone
 
 logger = logging.getLogger("prakerja.sms")
 
+MASK = "••••••"
+# What the `outbox` adapter "delivered", newest last, full text: (number, text). Process memory only.
+inbox: deque[tuple[str, str]] = deque(maxlen=1000)
+
+
+def stored_text(text: str, secret: str) -> str:
+    """The text as the outbox keeps it: the secret masked."""
+    return text.replace(secret, MASK) if secret else text
+
 
 class SmsSendFailed(Exception):
     """The gateway did not accept the message."""
 
 
 class SmsGateway(Protocol):
-    def send(self, *, to: str, text: str) -> SmsOutbox:
-        """Send `text` to `to` (any format `normalize_phone` accepts). Returns the outbox row."""
+    def send(self, *, to: str, text: str, secret: str = "") -> SmsOutbox:
+        """Send `text` to `to` (any format `normalize_phone` accepts). Returns the outbox row,
+        which holds the text with `secret` masked."""
         ...
 
 
@@ -41,10 +56,14 @@ class OutboxSmsGateway:
     def __init__(self, *, stream=None):
         self.stream = stream
 
-    def send(self, *, to: str, text: str) -> SmsOutbox:
+    def send(self, *, to: str, text: str, secret: str = "") -> SmsOutbox:
         message = SmsOutbox.objects.create(
-            to=normalize_phone(to), text=text, gateway="outbox", status=SmsOutbox.Status.SENT
+            to=normalize_phone(to),
+            text=stored_text(text, secret),
+            gateway="outbox",
+            status=SmsOutbox.Status.SENT,
         )
+        inbox.append((message.to, text))
         stream = self.stream or sys.stdout
         if getattr(settings, "SMS_CONSOLE_ECHO", True):
             stream.write(f"[SMS to {message.to}] {text}\n")
@@ -62,9 +81,9 @@ class HttpSmsGateway:
         if not self.url:
             raise SmsSendFailed("SMS_GATEWAY_URL is not set")
 
-    def send(self, *, to: str, text: str) -> SmsOutbox:
+    def send(self, *, to: str, text: str, secret: str = "") -> SmsOutbox:
         number = normalize_phone(to)
-        message = SmsOutbox(to=number, text=text, gateway="http")
+        message = SmsOutbox(to=number, text=stored_text(text, secret), gateway="http")
         try:
             response = httpx.post(
                 self.url,

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UsernameField
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -10,30 +11,51 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from prakerja.core import consoles
 from prakerja.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import IdCardForm, IdentityForm, SignupForm
 
 
+def login_identity(raw: str) -> str:
+    """The identity a log-in attempt is counted against: the log-in form's own normalisation
+    (stripped, NFKC), case-folded, so full-width or upper-case look-alikes of one account share
+    its counter."""
+    return (UsernameField().to_python(raw) or "").strip().casefold()[:254]
+
+
 class LoginView(auth_views.LoginView):
+    """Each role lands on its console (`core.consoles`); a safe same-site `next=` still wins."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return consoles.landing_url(self.request.user)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        hooks.logged_in(user=form.get_user())
+        return response
 
     def post(self, request, *args, **kwargs):
         message = gettext_lazy("Too many log-in attempts. Please wait before trying again.")
         rate_limit(key=f"login:ip:{client_ip(request)}", limit=20, period=300, message=message)
-        username = request.POST.get("username", "").strip().lower()[:254]
+        username = login_identity(request.POST.get("username", ""))
         if username:
             rate_limit(key=f"login:user:{username}", limit=10, period=300, message=message)
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        hooks.logged_out(request=request, response=response)
+        return response
 
 
 def signup_rate_limits(request) -> None:
@@ -196,7 +218,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         rate_limit(key=f"reset:ip:{client_ip(request)}", limit=5, period=900)
-        email = request.POST.get("email", "").strip().lower()[:254]
+        email = login_identity(request.POST.get("email", ""))
         if email:
             rate_limit(key=f"reset:email:{email}", limit=3, period=3600)
         return super().post(request, *args, **kwargs)

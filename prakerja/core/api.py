@@ -1,17 +1,34 @@
 """API plumbing shared by every app (authentication, the one error shape) and core endpoints."""
 
+import logging
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.http import Http404
+import pydantic
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError, Forbidden, RateLimited, error_body
+from .errors import (
+    DATABASE_UNAVAILABLE,
+    UNAVAILABLE_RETRY_AFTER,
+    DomainError,
+    Forbidden,
+    RateLimited,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_body,
+)
 from .roles import STAFF_ROLES, has_role, user_roles
 from .selectors import api_token_user, audit_entries
+from .text import control_character_errors, querydict_fields_with_control_characters
+
+logger = logging.getLogger("django.request")
 
 
 class TokenAuth(HttpBearer):
@@ -24,8 +41,47 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class JsonOnlyParser(Parser):
+    """JSON bodies only with `Content-Type: application/json` (415 otherwise). A browser sends
+    that type cross-site only after a CORS preflight, which this site never grants; `text/plain`
+    and form types are "simple" requests any other site can make a browser send."""
+
+    def parse_body(self, request):
+        # ninja's multipart bodies (schemas next to File parameters) come as a bare request
+        # without a content type, after the form has been parsed.
+        content_type = getattr(request, "content_type", None)
+        if content_type is not None and content_type != "application/json":
+            raise UnsupportedMediaType()
+        return super().parse_body(request)
+
+    def parse_querydict(self, data, list_fields, request):
+        # Query strings and url-encoded forms were checked by ControlCharactersMiddleware;
+        # multipart form fields of API uploads reach the API only here.
+        fields = (
+            querydict_fields_with_control_characters(data) if isinstance(data, QueryDict) else []
+        )
+        if fields:
+            raise ValidationFailed(errors=control_character_errors(fields))
+        return super().parse_querydict(data, list_fields, request)
+
+
 # Browser session (CSRF-checked by ninja) or bearer token: the default for authenticated endpoints.
 SESSION_OR_TOKEN = [TokenAuth(), SessionAuth()]
+
+
+class ErrorOut(Schema):
+    """The one error shape: a machine-readable `code`, a localized `message`, field `errors`."""
+
+    code: str
+    message: str
+    errors: dict[str, list[str]]
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error statuses an operation documents, each in the one error shape:
+    `response={200: ThingOut, **errors(401, 404)}`. The schema fuzz test (core/tests/
+    test_api_schema_fuzz.py) fails on a status an operation returns without documenting it."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 def _field_errors(errors: list[dict]) -> dict[str, list[str]]:
@@ -38,6 +94,30 @@ def _field_errors(errors: list[dict]) -> dict[str, list[str]]:
         field = ".".join(loc) or "__all__"
         fields.setdefault(field, []).append(str(error.get("msg", _("Invalid value."))))
     return fields
+
+
+S = TypeVar("S", bound=pydantic.BaseModel)
+
+
+def body_validate(schema: type[S], data: Any) -> S:
+    """Validate a JSON body the endpoint took as it came (`payload: Body[Any] = None`), for an
+    endpoint that must check something else before the body; errors are the usual 422."""
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(
+            [{**e, "loc": ("body", "payload", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def body_documented(schema: type[pydantic.BaseModel]) -> dict:
+    """`openapi_extra` that documents `schema` as the JSON body of such an endpoint."""
+    return {
+        "requestBody": {
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+            "required": True,
+        }
+    }
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -74,6 +154,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request, exc.status, error_body(code=exc.code, message=exc.message, errors=exc.errors)
         )
 
+    def database_unavailable(request, exc):
+        logger.error("Service Unavailable: %s", request.path, exc_info=exc)
+        unavailable = ServiceUnavailable()
+        return respond(
+            request,
+            unavailable.status,
+            error_body(code=unavailable.code, message=unavailable.message),
+            {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+
+    for exception_class in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(exception_class, database_unavailable)
+
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
         return respond(
@@ -86,6 +179,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if isinstance(exc.__cause__, DomainError):
+            # ninja reports any parser error as 400 "Cannot parse request body"; a refusal
+            # the parser raised on purpose (415) keeps its own status and code.
+            return domain(request, exc.__cause__)
         code = {
             400: "bad_request",
             401: "unauthenticated",
@@ -107,7 +204,10 @@ class MeOut(Schema):
 
 
 @router.get(
-    "/me", response=MeOut, auth=SESSION_OR_TOKEN, summary="Who the caller is and their roles"
+    "/me",
+    response={200: MeOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="Who the caller is and their roles",
 )
 def me(request):
     user = request.auth
@@ -129,7 +229,7 @@ class AuditEntryOut(Schema):
 
 @router.get(
     "/audit-log",
-    response=list[AuditEntryOut],
+    response={200: list[AuditEntryOut], **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Audit entries, newest first (PMO admin and supervisors)",
 )

@@ -4,7 +4,13 @@
 Services raise `DomainError` subclasses; the API and views translate them.
 """
 
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
+
+# The database could not be reached or dropped the connection: a moment's outage, answered 503
+# with Retry-After (pages, API) rather than 500; the next request connects anew.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class DomainError(Exception):
@@ -55,6 +61,12 @@ class Conflict(DomainError):
     default_message = _("This conflicts with the current state.")
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = _("Send the request body as JSON (Content-Type: application/json).")
+
+
 class PreviewReadOnly(DomainError):
     """A write while a PMO previews another time: nothing may be stored with a fake time."""
 
@@ -64,6 +76,12 @@ class PreviewReadOnly(DomainError):
         "You are previewing the site at another time, so nothing can be changed. "
         "Stop the preview to make changes."
     )
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service_unavailable"
+    default_message = _("The service is briefly unavailable. Please try again in a moment.")
 
 
 class RateLimited(DomainError):

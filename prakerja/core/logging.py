@@ -7,12 +7,27 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
-NIK_PATTERN = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{4})(?!\d)")
+# 16 digits (NIK, KK), as typed: run together or grouped by single spaces, dashes or dots
+# ("3201 2345 6789 0123", "3201-2345-6789-0123", "3201.2345.6789.0123").
+NIK_PATTERN = re.compile(r"(?<!\d)\d(?:[ \u00a0.\-]?\d){15}(?!\d)")
+
+
+def _mask_digits(match: re.Match) -> str:
+    seen = 0
+    out = []
+    for char in match.group(0):
+        if char.isdigit():
+            seen += 1
+            out.append("*" if 6 < seen <= 12 else char)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def mask_nik(text: str) -> str:
-    """Mask every 16-digit number (NIK/KK) to its first 6 and last 4 digits."""
-    return NIK_PATTERN.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
+    """Mask every 16-digit number (NIK/KK), in any of the forms people type it, to its first 6
+    and last 4 digits; separators stay where they were."""
+    return NIK_PATTERN.sub(_mask_digits, text)
 
 
 class RequestIdFilter(logging.Filter):

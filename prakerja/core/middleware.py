@@ -1,3 +1,4 @@
+import json
 import logging
 import re
 import time
@@ -7,9 +8,16 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .errors import RateLimited, error_body
 from .logging import request_id_var
+from .text import (
+    control_character_errors,
+    fields_with_control_characters,
+    has_control_characters,
+    querydict_fields_with_control_characters,
+)
 
 logger = logging.getLogger("prakerja.request")
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -95,9 +103,7 @@ class RateLimitedMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, RateLimited):
             return None
-        if request.path.startswith("/api/") or "application/json" in request.headers.get(
-            "Accept", ""
-        ):
+        if wants_json(request):
             response = JsonResponse(
                 error_body(code=exception.code, message=exception.message), status=429
             )
@@ -110,3 +116,50 @@ class RateLimitedMiddleware:
             )
         response["Retry-After"] = str(exception.retry_after)
         return response
+
+
+def wants_json(request) -> bool:
+    """API paths and clients that ask for JSON get errors in the API's shape, not a page."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+class ControlCharactersMiddleware:
+    """422 `validation_error` for a request whose path, query, form fields (names and values) or
+    JSON body hold control characters (core.text), before any view runs: one check for pages,
+    forms and the API. A JSON body that does not parse is left to the view to refuse."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = self.fields(request)
+        if not fields:
+            return self.get_response(request)
+        errors = control_character_errors(fields)
+        if wants_json(request):
+            body = error_body(
+                code="validation_error", message=_("Some fields are not valid."), errors=errors
+            )
+            return JsonResponse(body, status=422)
+        return render(request, "core/error.html", {"status": 422}, status=422)
+
+    @staticmethod
+    def fields(request) -> list[str]:
+        found = ["__path__"] if has_control_characters(request.path) else []
+        found += querydict_fields_with_control_characters(request.GET)
+        if request.content_type == "application/json":
+            try:
+                data = json.loads(request.body)
+            except ValueError:
+                return found
+            found += fields_with_control_characters(data)
+        elif request.method == "POST" and not (
+            request.content_type == "multipart/form-data" and request.path.startswith("/api/")
+        ):
+            # API uploads are left alone: parsing their stream here would leave ninja no body to
+            # read; their form fields pass core.api.JsonOnlyParser. File names need no check,
+            # Django keeps only their printable characters.
+            found += querydict_fields_with_control_characters(request.POST)
+        return found

@@ -30,10 +30,17 @@ def rate_limit(*, key: str, limit: int, period: int, message=None) -> None:
 
 
 def client_ip(request) -> str:
-    """The client address; behind the load balancer the first X-Forwarded-For hop is trusted
-    only when TRUST_X_FORWARDED_FOR is on."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address, the one every per-address limit keys on.
+
+    With `NUM_PROXIES` = N trusted proxies in front, each appending the address it saw to
+    X-Forwarded-For, the client is the N-th address from the right: the proxies wrote those,
+    anything further left came from the client and may be forged. With 0 (no proxy) the header
+    is ignored. A request carrying fewer addresses than proxies did not pass them all, so its
+    header proves nothing and the connection's address is used."""
+    proxies = settings.NUM_PROXIES
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"

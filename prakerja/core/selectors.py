@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import ApiToken, AuditLog
@@ -30,3 +31,25 @@ def audit_entries(*, object_type: str = "", object_id: str = "", action: str = "
     if action:
         entries = entries.filter(action=action)
     return list(entries.order_by("-at", "-id")[:limit])
+
+
+def audit_feed(*, prefixes: list[str], before_id: int | None = None, limit: int = 50) -> list:
+    """The newest entries whose action starts with one of `prefixes`, newest first; with
+    `before_id`, the page after that entry."""
+    if not prefixes:
+        return []
+    query = Q()
+    for prefix in prefixes:
+        query |= Q(action__startswith=prefix)
+    entries = AuditLog.objects.filter(query)
+    if before_id is not None:
+        entries = entries.filter(id__lt=before_id)
+    return list(entries.order_by("-id")[:limit])
+
+
+def audit_changed_fields(entry: AuditLog) -> list[str]:
+    """The keys an entry's `after` differs on from its `before` (all of `after` for a creation)."""
+    before, after = entry.before or {}, entry.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return sorted(key for key in after if key not in before or before[key] != after[key])

@@ -6,10 +6,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import clock
+from .errors import Forbidden
 from .logging import request_id_var
 from .models import ApiToken, AuditLog
+from .roles import AccountAction, account_action_allowed
 
 TOKEN_PREFIX = "pk_"  # noqa: S105 - a public marker, not a secret
 
@@ -29,12 +32,16 @@ def audit_record(
     """Append one audit entry inside the caller's transaction (so a rolled-back action leaves
     no entry). `action` is `<entity>.<verb>`, e.g. `switch.update`. `at` and `request_id`
     default to now and the current request's id; background work recording an action of an
-    earlier request passes that request's."""
+    earlier request passes that request's.
+
+    Supervisors read the log: `before`/`after` hold ids and states, never a participant's phone,
+    e-mail or name. Labels come from the model's `audit_label()` where it has one (a model whose
+    `str()` shows personal data defines it), else from `str()`."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    label = user.get_username() if user else (str(actor) if actor else "system")
+    label = audit_label(user) if user else (str(actor) if actor else "system")
     return AuditLog.objects.create(
         at=at or timezone.now(),
         actor=user,
@@ -42,11 +49,16 @@ def audit_record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        object_label=str(obj)[:200] if obj is not None else "",
+        object_label=audit_label(obj)[:200] if obj is not None else "",
         before=before,
         after=after,
         request_id=current_request_id() if request_id is None else request_id,
     )
+
+
+def audit_label(obj) -> str:
+    label = getattr(obj, "audit_label", None)
+    return str(label() if label is not None else obj)
 
 
 def current_request_id() -> str:
@@ -79,14 +91,22 @@ def hash_token(raw: str) -> str:
 
 @transaction.atomic
 def api_token_create(*, user, name: str, actor=None) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is not stored and cannot be shown again."""
+    """Create a token and return it with its secret, which is not stored and cannot be shown again.
+    From the back office (`actor` given) refuses (403) what `account_action_allowed` does not
+    allow: a token acts as its user, so it is not minted for a participant, another PMO admin or
+    a superuser. Without an actor it is the server's operator (`manage.py create_api_token`).
+    Audits `api_token.create`."""
+    if actor is not None and not account_action_allowed(
+        actor=actor, user=user, action=AccountAction.TOKEN
+    ):
+        raise Forbidden(_("You may not create an API token for this account."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
     audit_record(
         actor=actor,
         action="api_token.create",
         obj=token,
-        after={"user": user.get_username(), "name": name},
+        after={"user": audit_label(user), "name": name},
     )
     return token, raw
 

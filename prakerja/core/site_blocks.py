@@ -2,6 +2,9 @@
 
 The layout has slots (announcement banners, contact-center hours, the chat launcher). Apps fill
 them by registering a provider in their AppConfig.ready(); core never imports a domain app.
+Staff pages (`core/staff_base.html`) leave out the public slots: `announcements` and
+`public_extras` (the chat launcher); `notices` (e.g. "you are previewing") and `body_extras`
+(e.g. the agents' screen-pop) show on every page.
 Each provider takes the request and returns a dict merged into `site_blocks`. Providers are
 called lazily by the template, so a page that does not show a slot does not pay for it.
 """
@@ -25,9 +28,11 @@ def register(provider: Provider) -> Provider:
 def _defaults() -> dict:
     return {
         "announcements": [],
+        "notices": [],
         "hours_text": _("Every day, 08:00-20:00 WIB"),
         "open_now": None,
         "body_extras": [],
+        "public_extras": [],
         "home_actions": [],
     }
 
@@ -37,7 +42,7 @@ def collect(request) -> SimpleLazyObject:
         blocks = _defaults()
         for provider in _providers:
             for key, value in provider(request).items():
-                # lists (body_extras, announcements) collect every provider's items
+                # lists (body_extras, announcements, ...) collect every provider's items
                 if isinstance(value, list) and isinstance(blocks.get(key), list):
                     blocks[key] = [*blocks[key], *value]
                 else:

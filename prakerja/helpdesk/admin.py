@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 
-from prakerja.core.admin import ReadOnlyModelAdmin
+from prakerja.core.admin import MaskNikAdmin, ReadOnlyModelAdmin
 
 from . import services
 from .models import (
@@ -115,7 +115,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyModelAdmin):
+class TicketAdmin(MaskNikAdmin, ReadOnlyModelAdmin):
+    nik_masked_fields = ("subject", "description", "requester_name")
     list_display = [
         "reference",
         "channel",

@@ -2,22 +2,28 @@
 actions, presence). Errors are {"code", "message", "errors"}."""
 
 from datetime import datetime
+from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
-from prakerja.core.api import SESSION_OR_TOKEN, TokenAuth
+from prakerja.core.api import (
+    SESSION_OR_TOKEN,
+    TokenAuth,
+    body_documented,
+    body_validate,
+    errors,
+)
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.logging import mask_nik
-from prakerja.core.ratelimit import client_ip, rate_limit
+from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from . import selectors, services
 from .models import Channel, Ticket
-from .views.public import intake_limits
+from .views.public import intake_limits, tracking_limits
 
 router = Router(tags=["helpdesk"])
 
@@ -93,7 +99,7 @@ class PublicTicketOut(Schema):
 
 @router.post(
     "/tickets",
-    response={201: TicketCreatedOut},
+    response={201: TicketCreatedOut, **errors(400, 422, 429)},
     auth=OPTIONAL_AUTH,
     summary="Open a ticket (web form, or other channels for integrations with a token)",
 )
@@ -151,16 +157,12 @@ def _public_out(ticket: Ticket) -> PublicTicketOut:
 
 @router.get(
     "/tickets/{reference}",
-    response=PublicTicketOut,
+    response={200: PublicTicketOut, **errors(404, 422, 429)},
     summary="The requester's view of a ticket (reference + e-mail)",
 )
 def ticket_track(request, reference: str, email: str = ""):
     """404 when the reference and e-mail do not match, without saying which one is wrong."""
-    rate_limit(
-        key=f"helpdesk:track:ip:{client_ip(request)}",
-        limit=settings.HELPDESK_TRACK_PER_IP,
-        period=600,
-    )
+    tracking_limits(ip=client_ip(request))
     return _public_out(selectors.ticket_get_for_tracking(reference=reference, email=email))
 
 
@@ -172,13 +174,21 @@ class ReplyIn(Schema):
 
 @router.post(
     "/tickets/{reference}/replies",
-    response={201: PublicTicketOut},
+    response={201: PublicTicketOut, **errors(400, 404, 409, 422, 429)},
     summary="The requester replies (reference + e-mail); reopens a recently resolved ticket",
+    openapi_extra=body_documented(ReplyIn),
 )
-def ticket_requester_reply(request, reference: str, payload: ReplyIn):
-    ticket = selectors.ticket_get_for_tracking(reference=reference, email=payload.email)
+def ticket_requester_reply(request, reference: str, payload: Body[Any] = None):
+    """404 when the reference and e-mail do not match, whatever the rest of the body (which is
+    checked only for a matching pair: 422); 429 `rate_limited`, one limit per IP with tracking."""
+    tracking_limits(ip=client_ip(request))
+    email = payload.get("email") if isinstance(payload, dict) else None
+    ticket = selectors.ticket_get_for_tracking(
+        reference=reference, email=email if isinstance(email, str) else ""
+    )
+    reply = body_validate(ReplyIn, payload)
     services.ticket_requester_reply(
-        ticket=ticket, body=payload.body, client_msg_id=payload.client_msg_id
+        ticket=ticket, body=reply.body, client_msg_id=reply.client_msg_id
     )
     ticket.refresh_from_db()
     return Status(201, _public_out(ticket))
@@ -212,10 +222,10 @@ def _queue_row(t: Ticket) -> QueueTicketOut:
         reference=t.reference,
         channel=t.channel,
         category=t.category.slug,
-        subject=t.subject,
+        subject=mask_nik(t.subject),
         status=t.status,
         priority=t.priority,
-        requester_name=t.requester_name,
+        requester_name=mask_nik(t.requester_name),
         assignee=t.assignee.get_username() if t.assignee_id else None,
         created_at=t.created_at,
         updated_at=t.updated_at,
@@ -226,7 +236,7 @@ def _queue_row(t: Ticket) -> QueueTicketOut:
 
 @router.get(
     "/agent/tickets",
-    response=QueueOut,
+    response={200: QueueOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A queue page (keyset-paginated) or search results",
 )
@@ -284,7 +294,7 @@ def _agent_out(ticket: Ticket) -> AgentTicketOut:
             AgentMessageOut(
                 id=m.pk,
                 kind=m.kind,
-                author=m.author_name,
+                author=mask_nik(m.author_name),
                 from_requester=m.from_requester,
                 body=mask_nik(m.body),
                 created_at=m.created_at,
@@ -296,7 +306,7 @@ def _agent_out(ticket: Ticket) -> AgentTicketOut:
 
 @router.get(
     "/agent/tickets/{reference}",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A ticket with its whole thread (internal notes included)",
 )
@@ -312,7 +322,7 @@ class AgentReplyIn(Schema):
 
 @router.post(
     "/agent/tickets/{reference}/messages",
-    response={201: AgentMessageOut},
+    response={201: AgentMessageOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Reply or add an internal note (idempotent on client_msg_id)",
 )
@@ -347,7 +357,7 @@ class TicketPatchIn(Schema):
 
 @router.patch(
     "/agent/tickets/{reference}",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Change status, category and/or priority (audited)",
 )
@@ -370,7 +380,7 @@ class AssignIn(Schema):
 
 @router.post(
     "/agent/tickets/{reference}/assign",
-    response=AgentTicketOut,
+    response={200: AgentTicketOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Assign (supervisors: anyone; agents: an unassigned ticket to themselves)",
 )
@@ -383,7 +393,7 @@ def agent_assign(request, reference: str, payload: AssignIn):
 
 @router.post(
     "/agent/claim-next",
-    response={200: AgentTicketOut, 204: None},
+    response={200: AgentTicketOut, 204: None, **errors(401, 403)},
     auth=SESSION_OR_TOKEN,
     summary="Take the oldest unassigned ticket (204 when none or at the limit)",
 )
@@ -406,7 +416,7 @@ class PresenceOut(Schema):
 
 @router.post(
     "/agent/presence",
-    response=PresenceOut,
+    response={200: PresenceOut, **errors(400, 401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Set my presence (also a heartbeat)",
 )
@@ -422,7 +432,11 @@ class ArticleOut(Schema):
     url: str
 
 
-@router.get("/kb/articles", response=list[ArticleOut], summary="Knowledge-base search")
+@router.get(
+    "/kb/articles",
+    response={200: list[ArticleOut], **errors(422)},
+    summary="Knowledge-base search",
+)
 def kb_articles(request, q: str = "", category: str = ""):
     return [
         ArticleOut(

@@ -13,3 +13,11 @@ ticket_resolved = Hook(
     "helpdesk.ticket_resolved",
     "Called with ticket=... after the transaction that resolved it has committed.",
 )
+
+ticket_email = Hook(
+    "helpdesk.ticket_email",
+    "Called with ticket=, kind= (acknowledgement, reply, resolved), message= (or None) and "
+    "language= where helpdesk would e-mail the requester, inside the transaction that caused it "
+    "(or in the intake task). A function that takes the e-mail over (the e-mail channel sends it "
+    "threaded, through its own task) returns True, and helpdesk then sends none itself.",
+)

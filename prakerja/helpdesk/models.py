@@ -20,7 +20,8 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Live chat")
     PHONE = "phone", _("Phone")
     WEB = "web", _("Web form")
-    # Room for EMAIL = "email" and WHATSAPP = "whatsapp": a new choice, no schema change.
+    EMAIL = "email", _("E-mail")
+    # Room for WHATSAPP = "whatsapp": a new choice, no schema change.
 
 
 class TicketStatus(models.TextChoices):

@@ -2,7 +2,9 @@
 
 Services call `notify_requester(...)` inside their transaction; the task is enqueued on commit, so
 a rolled-back action sends nothing. The e-mail is rendered in the language of the request that
-caused it, and always carries the ticket reference.
+caused it, and always carries the ticket reference. A channel app registered on
+`hooks.ticket_email` (the e-mail channel) may take the e-mail over and send it threaded; it
+renders the same words with `ticket_email_content`.
 """
 
 from django.conf import settings
@@ -13,19 +15,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from .hooks import ticket_email
 from .models import Message, Ticket
 
 KINDS = ("acknowledgement", "reply", "resolved")
 
 
-@task()
-def send_ticket_email(
-    ticket_id: int, kind: str, message_id: int | None = None, language: str = "id"
-):
-    ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
-    if ticket is None or not ticket.requester_email or kind not in KINDS:
-        return 0
-    message = Message.objects.filter(pk=message_id, ticket=ticket).first() if message_id else None
+def ticket_email_content(
+    *, ticket, kind: str, message=None, language: str = "id"
+) -> tuple[str, str]:
+    """(subject, plain-text body) of a ticket e-mail; the subject carries the reference."""
     with translation.override(language):
         subjects = {
             "acknowledgement": _("We received your report %(ref)s"),
@@ -41,11 +40,31 @@ def send_ticket_email(
             "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
         }
         body = render_to_string("helpdesk/email/ticket.txt", context)
-        subject = subjects[kind] % {"ref": ticket.reference}
+        return subjects[kind] % {"ref": ticket.reference}, body
+
+
+@task()
+def send_ticket_email(
+    ticket_id: int, kind: str, message_id: int | None = None, language: str = "id"
+):
+    ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
+    if ticket is None or not ticket.requester_email or kind not in KINDS:
+        return 0
+    message = Message.objects.filter(pk=message_id, ticket=ticket).first() if message_id else None
+    subject, body = ticket_email_content(
+        ticket=ticket, kind=kind, message=message, language=language
+    )
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [ticket.requester_email])
+
+
+def ticket_email_taken_over(*, ticket, kind: str, message=None, language: str) -> bool:
+    """True when a channel app registered on `hooks.ticket_email` sends this e-mail itself."""
+    return any(ticket_email(ticket=ticket, kind=kind, message=message, language=language))
 
 
 def notify_requester(*, ticket, kind: str, message=None) -> None:
     language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    if ticket_email_taken_over(ticket=ticket, kind=kind, message=message, language=language):
+        return
     ticket_id, message_id = ticket.pk, (message.pk if message is not None else None)
     transaction.on_commit(lambda: send_ticket_email.enqueue(ticket_id, kind, message_id, language))

@@ -12,7 +12,7 @@ import logging
 from django.db import OperationalError
 from django_tasks import task
 
-from .notifications import send_ticket_email
+from .notifications import send_ticket_email, ticket_email_taken_over
 from .services.routing import ticket_intake_finish
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,9 @@ def ticket_intake(
             )
     if ticket is None:
         return None
-    if acknowledge:
+    if acknowledge and not ticket_email_taken_over(
+        ticket=ticket, kind="acknowledgement", language=language
+    ):
         # Called here rather than enqueued: this already is the background work for the ticket.
         send_ticket_email.call(ticket.pk, "acknowledgement", None, language)
     return ticket.assignee_id

@@ -26,4 +26,6 @@ urlpatterns = [
     path("agen/tiket/<str:reference>/ambil/", agent.ticket_claim, name="agent_claim"),
     path("agen/tiket/<str:reference>/baru/", agent.ticket_updates, name="agent_updates"),
     path("agen/tiket/<str:reference>/template/<int:pk>/", agent.canned_fill, name="agent_canned"),
+    # The PMO console's roster page (the console's other pages are in programs)
+    path("pmo/roster/", agent.pmo_roster, name="pmo_roster"),
 ]

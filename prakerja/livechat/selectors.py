@@ -12,11 +12,17 @@ from django.db.models import Avg, Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.cache import shared_cache_unavailable
 from prakerja.core.errors import NotFound
+from prakerja.core.logging import mask_nik
 from prakerja.core.roles import Role, has_role
 from prakerja.helpdesk import hours
 from prakerja.helpdesk.models import Message
-from prakerja.helpdesk.selectors import agents_available, participant_summary_for_agent
+from prakerja.helpdesk.selectors import (
+    agents_available,
+    participant_summary_for_agent,
+    ticket_was_served,
+)
 
 from .models import Chat, ChatState
 
@@ -28,17 +34,20 @@ QUEUE_SNAPSHOT_LIMIT = 1000
 class Availability:
     open: bool
     accepting: bool
-    reason: str  # "" | "closed" | "queue_full"
+    reason: str  # "" | "closed" | "unavailable" | "queue_full"
     next_open_at: datetime | None
     queue_length: int
 
 
 def chat_availability(*, at: datetime | None = None) -> Availability:
-    """Is live chat taking new chats now? Closed outside the operating hours; full when the
-    queue is at LIVECHAT_MAX_QUEUE."""
+    """Is live chat taking new chats now? Closed outside the operating hours; unavailable while
+    Redis, which carries the channel layer, is out of reach; full when the queue is at
+    LIVECHAT_MAX_QUEUE."""
     at = at or clock.now()
     if not hours.is_open(at):
         return Availability(False, False, "closed", hours.next_open_at(at), 0)
+    if shared_cache_unavailable():
+        return Availability(True, False, "unavailable", None, 0)
     queued = Chat.objects.filter(state=ChatState.QUEUED).count()
     if queued >= settings.LIVECHAT_MAX_QUEUE:
         return Availability(True, False, "queue_full", None, queued)
@@ -102,8 +111,8 @@ def message_payload(message, *, requester_id: int | None = None) -> dict:
         "id": message.pk,
         "client_id": message.client_msg_id or "",
         "author": author,
-        "name": name if author != "system" else "",
-        "body": message.body,
+        "name": mask_nik(name) if author != "system" else "",
+        "body": mask_nik(message.body),
         "at": message.created_at.isoformat(),
     }
 
@@ -166,10 +175,14 @@ def chat_payload(chat: Chat, *, position: int | None = None, eta: int | None = N
         "state": chat.state,
         "reference": chat.ticket.reference if chat.ticket_id else "",
         "agent_name": agent_name,
-        "requester_name": chat.requester_name,
+        "requester_name": mask_nik(chat.requester_name),
         "position": position,
         "eta_seconds": eta,
         "rated": chat.rating is not None,
+        "rateable": chat.state == ChatState.ENDED
+        and chat.rating is None
+        and chat.ticket_id is not None
+        and ticket_was_served(chat.ticket),
         "end_reason": chat.end_reason,
     }
 
@@ -246,7 +259,7 @@ def supervisor_overview(*, at: datetime | None = None) -> dict:
 def agent_chat_summary(chat: Chat) -> dict:
     return {
         **chat_payload(chat),
-        "question": chat.question,
+        "question": mask_nik(chat.question),
         "requester_email": chat.requester_email,
         "requester_id": chat.requester_id,
         "panel": requester_panel(chat=chat),

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from prakerja.core import clock
-from prakerja.core.errors import DomainError, RateLimited, ValidationFailed, error_body
+from prakerja.core.errors import (
+    Conflict,
+    DomainError,
+    RateLimited,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_body,
+)
 from prakerja.core.ratelimit import client_ip, rate_limit
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
 from prakerja.helpdesk import hours
@@ -26,6 +33,9 @@ from prakerja.helpdesk.selectors import canned_responses_active, presence_status
 from . import faq, selectors, services
 from .consumers.base import SESSION_KEY
 from .models import Chat
+
+# The articles last suggested to this browser session: a deflection counts only for one of them.
+SUGGESTED_KEY = "livechat_suggested"
 
 
 def _error(exc: DomainError) -> JsonResponse:
@@ -38,6 +48,8 @@ def _error(exc: DomainError) -> JsonResponse:
 
 
 def _payload(request) -> dict:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType()
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
@@ -100,6 +112,7 @@ def suggestions(request):
     except RateLimited as exc:
         return _error(exc)
     found = faq.faq_suggestions(query=request.GET.get("q", ""))
+    request.session[SUGGESTED_KEY] = [s.slug for s in found]
     return JsonResponse(
         {
             "suggestions": [
@@ -112,9 +125,17 @@ def suggestions(request):
 
 @require_POST
 def deflect(request):
+    """Record that a suggested article solved the question. Counted only for an article the
+    widget suggested to this session, once per suggestion list: a script cannot inflate the
+    deflection figures with posts alone."""
     try:
         data = _payload(request)
         rate_limit(key=f"livechat:deflect:{client_ip(request)}", limit=20, period=60)
+        if data.get("article", "") not in request.session.get(SUGGESTED_KEY, []):
+            raise Conflict(
+                _("This article was not suggested in this chat."), code="article_not_suggested"
+            )
+        del request.session[SUGGESTED_KEY]
         services.chat_deflect(
             requester=request.user,
             name=data.get("name", ""),

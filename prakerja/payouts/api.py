@@ -4,18 +4,12 @@ from datetime import datetime
 
 from ninja import Router, Schema, Status
 
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.ratelimit import rate_limit
 
 from . import selectors, services
 
 router = Router(tags=["payouts"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    errors: dict[str, list[str]]
 
 
 class ProviderOut(Schema):
@@ -64,7 +58,10 @@ class LinkingOut(Schema):
 
 
 @router.get(
-    "/linking", response=LinkingOut, auth=SESSION_OR_TOKEN, summary="My linked account and history"
+    "/linking",
+    response={200: LinkingOut, **errors(401)},
+    auth=SESSION_OR_TOKEN,
+    summary="My linked account and history",
 )
 def linking(request):
     history = selectors.link_history_for(user=request.auth)
@@ -84,7 +81,7 @@ class LinkIn(Schema):
 
 @router.post(
     "/linking",
-    response={202: LinkOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={202: LinkOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Request linking an account; an SMS code follows",
     description="403 `account_linking_closed` while the switch is off, `identity_not_verified`; "
@@ -107,7 +104,7 @@ class CodeIn(Schema):
 
 @router.post(
     "/linking/confirm",
-    response={200: LinkOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: LinkOut, **errors(400, 401, 403, 409, 422, 429)},
     auth=SESSION_OR_TOKEN,
     summary="Confirm the pending link with the SMS code",
 )

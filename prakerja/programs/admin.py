@@ -2,6 +2,7 @@
 service so it is validated and audited."""
 
 from django.contrib import admin, messages
+from django.db.models import Max, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -12,7 +13,15 @@ from prakerja.core.admin import ReadOnlyModelAdmin
 from prakerja.core.errors import DomainError
 
 from . import selectors, services
-from .models import Announcement, Application, Wave
+from .models import (
+    Announcement,
+    Application,
+    SkillsAttemptStatus,
+    SkillsChoice,
+    SkillsQuestion,
+    SkillsTestAttempt,
+    Wave,
+)
 
 
 @admin.register(Announcement)
@@ -96,8 +105,49 @@ class WaveAdmin(admin.ModelAdmin):
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyModelAdmin):
-    list_display = ["wave", "participant", "status", "joined_at", "decided_at"]
+    list_display = ["wave", "participant", "status", "skills_score", "joined_at", "decided_at"]
     list_filter = ["wave", "status"]
     list_select_related = ["wave", "participant"]
+    search_fields = ["participant__email"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        best = (
+            SkillsTestAttempt.objects.filter(
+                participant=OuterRef("participant"), status=SkillsAttemptStatus.SUBMITTED
+            )
+            .values("participant")
+            .annotate(best=Max("score"))
+            .values("best")
+        )
+        return super().get_queryset(request).annotate(skills_score=Subquery(best))
+
+    @admin.display(description=_("basic skills test (best score)"), ordering="skills_score")
+    def skills_score(self, obj):
+        return obj.skills_score
+
+
+class SkillsChoiceInline(admin.TabularInline):
+    model = SkillsChoice
+    extra = 0
+
+
+@admin.register(SkillsQuestion)
+class SkillsQuestionAdmin(admin.ModelAdmin):
+    """The question bank. A question that attempts used cannot be deleted; make it inactive."""
+
+    list_display = ["text", "topic", "active"]
+    list_filter = ["topic", "active"]
+    inlines = [SkillsChoiceInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SkillsTestAttempt)
+class SkillsTestAttemptAdmin(ReadOnlyModelAdmin):
+    list_display = ["participant", "status", "score", "started_at", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["participant"]
     search_fields = ["participant__email"]
     show_full_result_count = False

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from prakerja.core import clock
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import STAFF_ROLES, Role, has_role
 
@@ -24,7 +24,11 @@ class AnnouncementOut(Schema):
     live: bool
 
 
-@router.get("/announcements", response=list[AnnouncementOut], summary="Published announcements")
+@router.get(
+    "/announcements",
+    response={200: list[AnnouncementOut], **errors(422)},
+    summary="Published announcements",
+)
 def announcements(request, live_only: bool = False):
     live = selectors.live_announcements()
     live_ids = set(live.values_list("pk", flat=True))
@@ -83,11 +87,11 @@ def _application_out(application) -> ApplicationOut:
 
 @router.post(
     "/waves/{number}/join",
-    response={201: ApplicationOut},
+    response={201: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Join an open wave (confirmed e-mail and phone, verified identity)",
     description="403 email_not_confirmed, phone_not_confirmed, identity_not_verified; 409 "
-    "wave_not_open (outside the join window, or selection has run), application_pending, "
+    "skills_test_required, wave_not_open (outside the join window, or selection has run), application_pending, "
     "already_selected.",
 )
 def wave_join(request, number: int):
@@ -99,9 +103,80 @@ def wave_join(request, number: int):
     return Status(201, _application_out(application))
 
 
+class SkillsChoiceOut(Schema):
+    id: int
+    text: str
+
+
+class SkillsQuestionOut(Schema):
+    id: int
+    text: str
+    choices: list[SkillsChoiceOut]
+
+
+class SkillsTestOut(Schema):
+    questions: list[SkillsQuestionOut]
+    deadline_at: datetime = Field(description="answers are taken until this time")
+
+
+class SkillsAnswersIn(Schema):
+    answers: dict[str, int | str] = Field(
+        description='{"<question id>": "<choice id>"}; a question left out counts as wrong'
+    )
+
+
+class SkillsResultOut(Schema):
+    score: int = Field(description="0-100, recorded for selection (not a pass mark)")
+    completed_at: datetime
+
+
+def _participant(request):
+    if not has_role(request.auth, Role.PARTICIPANT):
+        raise Forbidden(_("Only participants can take the basic skills test."))
+    return request.auth
+
+
+@router.get(
+    "/me/skills-test",
+    response=SkillsTestOut,
+    auth=SESSION_OR_TOKEN,
+    summary="The questions of the caller's basic skills test attempt (starts one if needed)",
+    description="Returns the attempt in progress, or starts the next one (its time runs from "
+    "now). 409 skills_test_attempts_used, skills_test_retake_later, skills_test_unavailable.",
+)
+def skills_test_get(request):
+    attempt = services.skills_test_start(participant=_participant(request))
+    return SkillsTestOut(
+        questions=[
+            SkillsQuestionOut(
+                id=question.pk,
+                text=question.text,
+                choices=[SkillsChoiceOut(id=c.pk, text=c.text) for c in choices],
+            )
+            for question, choices in selectors.skills_test_questions(attempt=attempt)
+        ],
+        deadline_at=attempt.deadline_at,
+    )
+
+
+@router.post(
+    "/me/skills-test",
+    response={201: SkillsResultOut},
+    auth=SESSION_OR_TOKEN,
+    summary="Submit the answers of the caller's basic skills test attempt",
+    description="409 skills_test_not_started, skills_test_time_up (after the time limit: not "
+    "scored, the attempt counts as used); 422 validation_error for ids not in the attempt.",
+)
+def skills_test_submit(request, payload: SkillsAnswersIn):
+    attempt = services.skills_test_submit(
+        participant=_participant(request), answers=payload.answers
+    )
+    return Status(201, SkillsResultOut(score=attempt.score, completed_at=attempt.completed_at))
+
+
 @router.get(
     "/me/applications",
-    response=list[ApplicationOut],
+    response={200: list[ApplicationOut], **errors(401)},
     auth=SESSION_OR_TOKEN,
     summary="The caller's wave applications, newest first",
 )
@@ -124,7 +199,7 @@ class FunnelOut(Schema):
 
 @router.get(
     "/waves/{number}/funnel",
-    response=FunnelOut,
+    response={200: FunnelOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="A wave's funnel: its cohort and their path (PMO admin, supervisors)",
 )

@@ -21,18 +21,20 @@ def layout_blocks(request) -> dict:
         }
         for a in live_announcements(banner_only=True)[:3]
     ]
+    notices = []
     if clock.is_preview():
-        banners.insert(
-            0,
+        notices.append(
             {
                 "title": _("Preview"),
                 "summary": _("You are viewing the site as it will look at %(at)s WIB.")
                 % {"at": clock.local_now().strftime("%Y-%m-%d %H:%M:%S")},
                 "url": reverse("programs:preview"),
-            },
+                "link_label": _("Change or stop the preview"),
+            }
         )
     return {
         "announcements": banners,
+        "notices": notices,
         "home_actions": ["programs/_home_actions.html"],
         "registration": switch_state(SwitchName.REGISTRATION),
     }

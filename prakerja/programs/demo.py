@@ -1,4 +1,5 @@
-"""Demo waves around today (one open), an announcement, applications (idempotent)."""
+"""Demo waves around today (one open), an announcement, applications and the basic skills test
+of the participants who joined (idempotent)."""
 
 import datetime as dt
 
@@ -12,6 +13,8 @@ from .models import (
     Announcement,
     Application,
     ApplicationStatus,
+    SkillsAttemptStatus,
+    SkillsTestAttempt,
     Wave,
 )
 
@@ -49,11 +52,23 @@ def seed(*, stdout) -> None:
         )
         closed.selection_ran_at = closed.closes_at + dt.timedelta(days=1)
         closed.announce_at = closed.closes_at + dt.timedelta(days=2)
-        closed.save(update_fields=["selection_ran_at", "announce_at"])
+        closed.results_notified_at = closed.announce_at  # told back then, not by today's job
+        closed.save(update_fields=["selection_ran_at", "announce_at", "results_notified_at"])
     if joined and not Application.objects.filter(participant=joined).exists():
         Application.objects.create(
             wave=Wave.objects.get(number=23), participant=joined, joined_at=now
         )
+    for user, score in ((selected, 80), (joined, 70)):
+        if user and not SkillsTestAttempt.objects.filter(participant=user).exists():
+            started = now - dt.timedelta(days=21)
+            SkillsTestAttempt.objects.create(
+                participant=user,
+                status=SkillsAttemptStatus.SUBMITTED,
+                started_at=started,
+                deadline_at=started + dt.timedelta(minutes=15),
+                completed_at=started + dt.timedelta(minutes=11),
+                score=score,
+            )
     if not Announcement.objects.exists():
         Announcement.objects.create(
             title="Gelombang 23 dibuka",
@@ -63,4 +78,7 @@ def seed(*, stdout) -> None:
             expires_at=now + dt.timedelta(days=7),
             while_switch_on=SwitchName.REGISTRATION,
         )
-    stdout.write("programs: waves 22 (announced), 23 (open), 24 (upcoming); 1 announcement")
+    stdout.write(
+        "programs: waves 22 (announced), 23 (open), 24 (upcoming); 1 announcement; "
+        "skills test scores for the participants in waves"
+    )

@@ -81,6 +81,10 @@ class Wave(models.Model):
         help_text=_("Counted from the publication of results; the card is revoked after that."),
     )
     card_valid_days = models.PositiveSmallIntegerField(_("card valid for (days)"), default=365)
+    # Set once, by the conditional update that claims the wave for the result messages.
+    results_notified_at = models.DateTimeField(
+        _("participants notified of the results at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("wave")
@@ -89,6 +93,13 @@ class Wave(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(opens_at__lt=F("closes_at")), name="wave_opens_before_closing"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["announce_at"],
+                condition=Q(results_notified_at__isnull=True, announce_at__isnull=False),
+                name="wave_results_to_notify",
             )
         ]
 
@@ -162,9 +173,127 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.wave} · {self.participant}"
 
+    def audit_label(self) -> str:
+        return f"{self.wave} · user #{self.participant_id}"
+
     @property
     def public_status(self) -> str:
         """What the participant may see now: the result only once the wave's results are out."""
         if self.wave.state_at(clock.now()) == WaveState.ANNOUNCED:
             return self.status
         return ApplicationStatus.PENDING
+
+
+class SkillsTopic(models.TextChoices):
+    LITERACY = "literacy", _("Literacy")
+    NUMERACY = "numeracy", _("Numeracy")
+    LOGIC = "logic", _("Logic")
+
+
+class SkillsQuestion(models.Model):
+    """A question of the basic skills test (Tes Kemampuan Dasar) bank. Inactive ones are no
+    longer drawn; attempts keep pointing at them."""
+
+    text = models.TextField(_("question"))
+    topic = models.CharField(_("topic"), max_length=10, choices=SkillsTopic.choices)
+    active = models.BooleanField(_("drawn in new attempts"), default=True)
+
+    class Meta:
+        verbose_name = _("skills test question")
+        verbose_name_plural = _("skills test questions")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class SkillsChoice(models.Model):
+    question = models.ForeignKey(
+        SkillsQuestion, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    text = models.CharField(_("answer"), max_length=300)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        verbose_name = _("answer choice")
+        verbose_name_plural = _("answer choices")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question"], condition=Q(is_correct=True), name="skills_one_correct_choice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SkillsAttemptStatus(models.TextChoices):
+    STARTED = "started", _("In progress")
+    SUBMITTED = "submitted", _("Completed")
+    EXPIRED = "expired", _("Time ran out")
+
+
+class SkillsTestAttempt(models.Model):
+    """One sitting of the basic skills test: the questions drawn for it (`answers`, the choice
+    empty until submitted), its deadline and, once submitted in time, the score (0-100)."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="skills_attempts",
+        verbose_name=_("participant"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SkillsAttemptStatus.choices,
+        default=SkillsAttemptStatus.STARTED,
+    )
+    started_at = models.DateTimeField(_("started at"))
+    deadline_at = models.DateTimeField(_("answers due by"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("skills test attempt")
+        verbose_name_plural = _("skills test attempts")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="started"),
+                name="skills_one_attempt_in_progress",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="submitted", score__lte=100, completed_at__isnull=False)
+                    | (~Q(status="submitted") & Q(score__isnull=True, completed_at__isnull=True))
+                ),
+                name="skills_score_when_submitted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["participant", "-started_at"], name="skills_attempts_by_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SkillsTestAnswer(models.Model):
+    attempt = models.ForeignKey(SkillsTestAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SkillsQuestion, on_delete=models.PROTECT, related_name="+")
+    choice = models.ForeignKey(
+        SkillsChoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="skills_question_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.position}"

@@ -1,7 +1,10 @@
-"""Writes for switches, announcements, waves, applications and selection. Each audits."""
+"""Writes for switches, announcements, waves, applications, selection and the basic skills
+test. Each audits a person's action."""
 
 import datetime as dt
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
@@ -10,15 +13,19 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.services import audit_record, audited_save
 
-from . import hooks
+from . import hooks, tasks
 from .models import (
     Announcement,
     Application,
     ApplicationStatus,
+    SkillsAttemptStatus,
+    SkillsQuestion,
+    SkillsTestAnswer,
+    SkillsTestAttempt,
     Wave,
     WaveState,
 )
-from .selectors import wave_join_blocker
+from .selectors import skills_answer_deadline, skills_test_status, wave_join_blocker
 
 
 def _announcement_dict(a: Announcement) -> dict:
@@ -87,6 +94,7 @@ def _wave_share_locked(*, wave_id: int) -> Wave:
 def wave_join(*, participant, wave: Wave) -> Application:
     """A participant joins an open wave. Refuses (403 `email_not_confirmed`,
     `phone_not_confirmed`, `identity_not_verified`) an account that is not ready, (409
+    `skills_test_required`) a participant without a completed basic skills test, (409
     `wave_not_open`) a wave outside its join window or whose selection has run, (409
     `application_pending` / `already_selected`) a second pending application or a participant
     selected before (both also database constraints). Audits `application.create`."""
@@ -95,6 +103,8 @@ def wave_join(*, participant, wave: Wave) -> Application:
     blocker = wave_join_blocker(participant=participant, identity=identity)
     if blocker is not None:
         code, message = blocker
+        if code == "skills_test_required":  # a step still to take, not a matter of access
+            raise Conflict(message, code=code)
         raise Forbidden(message, code=code)
     wave = _wave_share_locked(wave_id=wave.pk)
     if wave.state_at(now) != WaveState.OPEN:
@@ -181,3 +191,152 @@ def wave_run_selection(*, wave: Wave, actor, announce_at: dt.datetime | None = N
     result = {"wave": wave.number, "selected": selected, "not_selected": rejected}
     audit_record(actor=actor, action="wave.select", obj=wave, before=before, after=result)
     return result
+
+
+@transaction.atomic
+def wave_results_notify_due(*, now: dt.datetime | None = None) -> int:
+    """Scheduler job: claim each wave whose results are published (announce_at passed) and whose
+    participants have not been told, and on commit enqueue the messages (SMS and e-mail to each
+    decided applicant). The claim is a conditional update of `results_notified_at`, so a wave is
+    claimed exactly once even when two runs overlap. Returns the number of waves claimed."""
+    now = now or clock.now()
+    due = list(
+        Wave.objects.filter(announce_at__lte=now, results_notified_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    claimed = 0
+    for wave_id in due:
+        if Wave.objects.filter(pk=wave_id, results_notified_at__isnull=True).update(
+            results_notified_at=now
+        ):
+            claimed += 1
+            transaction.on_commit(lambda wave_id=wave_id: tasks.wave_results_send.enqueue(wave_id))
+    return claimed
+
+
+# --- Basic skills test ----------------------------------------------------------------------------
+
+
+def _participant_locked(participant):
+    """The participant's row under FOR UPDATE: one skills test action of theirs at a time."""
+    return get_user_model().objects.select_for_update().get(pk=participant.pk)
+
+
+@transaction.atomic
+def skills_test_start(*, participant) -> SkillsTestAttempt:
+    """The participant's attempt in progress, or a new one with SKILLS_TEST_QUESTIONS questions
+    drawn at random from the active bank, due in SKILLS_TEST_MINUTES. An attempt whose time ran
+    out unsubmitted is closed as expired (it counts as used). Refuses (409
+    `skills_test_attempts_used`, `skills_test_retake_later`) per the retake rules of
+    `skills_test_status`, (409 `skills_test_unavailable`) when the bank is empty. Holds the
+    participant's row lock. Audits `skills_test.start`."""
+    now = clock.now()
+    _participant_locked(participant)
+    status = skills_test_status(participant=participant, at=now)
+    if status.in_progress is not None:
+        return status.in_progress
+    SkillsTestAttempt.objects.filter(
+        participant=participant, status=SkillsAttemptStatus.STARTED
+    ).update(status=SkillsAttemptStatus.EXPIRED)
+    if status.blocker is not None:
+        code, message = status.blocker
+        raise Conflict(message, code=code)
+    questions = list(
+        SkillsQuestion.objects.filter(active=True)
+        .order_by("?")
+        .values_list("pk", flat=True)[: settings.SKILLS_TEST_QUESTIONS]
+    )
+    if not questions:
+        raise Conflict(
+            _("The basic skills test is not available at the moment."),
+            code="skills_test_unavailable",
+        )
+    attempt = SkillsTestAttempt.objects.create(
+        participant=participant,
+        started_at=now,
+        deadline_at=now + dt.timedelta(minutes=settings.SKILLS_TEST_MINUTES),
+    )
+    SkillsTestAnswer.objects.bulk_create(
+        SkillsTestAnswer(attempt=attempt, question_id=pk, position=i)
+        for i, pk in enumerate(questions)
+    )
+    audit_record(
+        actor=participant,
+        action="skills_test.start",
+        obj=attempt,
+        after={"questions": len(questions), "deadline_at": attempt.deadline_at.isoformat()},
+    )
+    return attempt
+
+
+def _parse_answers(answers, drawn: dict[int, SkillsTestAnswer]) -> dict[int, int]:
+    """{question id: choice id} from the client's {"<question id>": "<choice id>"}; every
+    question must belong to the attempt and every choice to its question."""
+    if not isinstance(answers, dict):
+        raise ValidationFailed(errors={"answers": [_("Send an object of question: choice.")]})
+    parsed: dict[int, int] = {}
+    errors: dict[str, list[str]] = {}
+    for raw_question, raw_choice in answers.items():
+        try:
+            question_id, choice_id = int(raw_question), int(raw_choice)
+        except (TypeError, ValueError):
+            errors[f"answers.{raw_question}"] = [_("Question and choice are ids.")]
+            continue
+        answer = drawn.get(question_id)
+        if answer is None:
+            errors[f"answers.{raw_question}"] = [_("This question is not in your test.")]
+        elif choice_id not in {c.pk for c in answer.question.choices.all()}:
+            errors[f"answers.{raw_question}"] = [_("This choice does not belong to the question.")]
+        else:
+            parsed[question_id] = choice_id
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return parsed
+
+
+@transaction.atomic
+def skills_test_submit(*, participant, answers) -> SkillsTestAttempt:
+    """Score the participant's attempt in progress from `answers` ({question id: choice id};
+    a question left out counts as wrong): the share of correct answers, 0-100, rounded.
+    Refuses (409 `skills_test_not_started`) without an attempt in progress, (409
+    `skills_test_time_up`) after the time limit plus SKILLS_TEST_GRACE_SECONDS: answers that
+    late are not scored and the attempt counts as used. Bad ids -> 422 with the fields. Holds the
+    participant's row lock. Audits `skills_test.submit`."""
+    now = clock.now()
+    _participant_locked(participant)
+    attempt = SkillsTestAttempt.objects.filter(
+        participant=participant, status=SkillsAttemptStatus.STARTED
+    ).first()
+    if attempt is None:
+        raise Conflict(
+            _("Start the basic skills test before sending answers."),
+            code="skills_test_not_started",
+        )
+    if now > skills_answer_deadline(attempt):
+        raise Conflict(
+            _("The time for this test has run out; these answers were not scored."),
+            code="skills_test_time_up",
+        )
+    drawn = {
+        a.question_id: a
+        for a in attempt.answers.select_related("question").prefetch_related("question__choices")
+    }
+    chosen = _parse_answers(answers, drawn)
+    correct = 0
+    for question_id, answer in drawn.items():
+        answer.choice_id = chosen.get(question_id)
+        right = next((c.pk for c in answer.question.choices.all() if c.is_correct), None)
+        correct += answer.choice_id == right
+    SkillsTestAnswer.objects.bulk_update(drawn.values(), ["choice"])
+    attempt.status = SkillsAttemptStatus.SUBMITTED
+    attempt.completed_at = now
+    attempt.score = (200 * correct + len(drawn)) // (2 * len(drawn))  # rounded half up
+    attempt.save(update_fields=["status", "completed_at", "score"])
+    audit_record(
+        actor=participant,
+        action="skills_test.submit",
+        obj=attempt,
+        after={"score": attempt.score, "answered": len(chosen), "questions": len(drawn)},
+    )
+    return attempt

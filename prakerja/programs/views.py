@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -49,6 +50,55 @@ def wave_join(request, number: int):
     else:
         messages.success(request, _("You have joined the wave. Good luck!"))
     return redirect("programs:dashboard")
+
+
+@role_required(Role.PARTICIPANT)
+def skills_test(request):
+    """The basic skills test: the rules and the participant's standing, or the questions of the
+    attempt in progress with its deadline."""
+    status = selectors.skills_test_status(participant=request.user)
+    attempt = status.in_progress
+    return render(
+        request,
+        "programs/skills_test.html",
+        {
+            "status": status,
+            "attempt": attempt,
+            "questions": selectors.skills_test_questions(attempt=attempt) if attempt else [],
+            "rules": {
+                "questions": settings.SKILLS_TEST_QUESTIONS,
+                "minutes": settings.SKILLS_TEST_MINUTES,
+                "attempts": settings.SKILLS_TEST_MAX_ATTEMPTS,
+                "hours": settings.SKILLS_TEST_RETAKE_HOURS,
+            },
+        },
+    )
+
+
+@role_required(Role.PARTICIPANT)
+@require_http_methods(["POST"])
+def skills_test_start(request):
+    try:
+        services.skills_test_start(participant=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("programs:skills_test")
+
+
+@role_required(Role.PARTICIPANT)
+@require_http_methods(["POST"])
+def skills_test_submit(request):
+    # Radio buttons are named q<question id>; their values are choice ids.
+    answers = {key[1:]: value for key, value in request.POST.items() if key[:1] == "q"}
+    try:
+        attempt = services.skills_test_submit(participant=request.user, answers=answers)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Test completed. Your score: %(score)d of 100.") % {"score": attempt.score}
+        )
+    return redirect("programs:skills_test")
 
 
 @role_required(Role.PMO_ADMIN)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from prakerja.core import clock
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden, ValidationFailed
 from prakerja.core.roles import STAFF_ROLES, has_role
 
@@ -22,6 +22,7 @@ class ChannelCounts(Schema):
     chat: int
     phone: int
     web: int
+    email: int
 
 
 class MonthOut(Schema):
@@ -34,6 +35,7 @@ class CsatOut(Schema):
     chat: float | None
     phone: float | None
     web: float | None
+    email: float | None
     channel_average: float | None
     overall: float | None
     responses: int
@@ -83,7 +85,7 @@ def resolve_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, 
 
 @router.get(
     "/reports/summary",
-    response=SummaryOut,
+    response={200: SummaryOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Volume and CSAT for a date range (supervisors and PMO)",
     description="Dates are WIB calendar days, inclusive. CSAT values are percentages rounded to "

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -8,7 +9,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from prakerja.core import scheduler
+        from prakerja.core import consoles, scheduler
+        from prakerja.core.roles import STAFF_ROLES, Role
         from prakerja.helpdesk.hooks import ticket_facts_changed
         from prakerja.livechat.hooks import chat_deflected
 
@@ -25,3 +27,13 @@ class ReportsConfig(AppConfig):
             every=settings.REPORTS_CONTACT_ROLLUP_EVERY_SECONDS,
             func=contact_rollup_refresh_recent,
         )
+        # The wallboard is the supervisor's console; the supervisor board (roster, presence)
+        # stays one click away in the navigation.
+        consoles.landings.register(role=Role.SUPERVISOR, url_name="reports:wallboard", priority=20)
+        for link in (
+            consoles.NavLink(
+                _("Wallboard"), "reports:wallboard", roles=tuple(STAFF_ROLES), order=45
+            ),
+            consoles.NavLink(_("Reports"), "reports:index", roles=tuple(STAFF_ROLES), order=60),
+        ):
+            consoles.nav.register(link)

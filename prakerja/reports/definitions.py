@@ -20,9 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from prakerja.core.clock import JAKARTA
+from prakerja.helpdesk.models import Channel
 
 SATISFIED_MIN_RATING = 4
-CHANNELS = ("chat", "phone", "web")
+# Every channel a ticket can come in on, in display order (chat, phone, web, e-mail).
+CHANNELS = tuple(Channel.values)
 
 
 def is_satisfied(rating: int) -> bool:

@@ -15,7 +15,8 @@ DEMO_ROWS = 3000
 
 
 def _rows(rnd: random.Random, year: int):  # demo data, not security-relevant
-    channels = ["web"] * 4 + ["chat"] * 3 + ["phone"] * 3
+    channels = ["web"] * 3 + ["email"] * 3 + ["chat"] * 3 + ["phone"] * 2
+    slow = ("web", "email")  # answered in hours, not minutes
     categories = [
         "registration",
         "account",
@@ -31,9 +32,9 @@ def _rows(rnd: random.Random, year: int):  # demo data, not security-relevant
         created = start + dt.timedelta(
             days=rnd.randrange(365), hours=rnd.randrange(8, 20), minutes=rnd.randrange(60)
         )
-        first = created + dt.timedelta(minutes=rnd.expovariate(1 / (90 if channel == "web" else 4)))
+        first = created + dt.timedelta(minutes=rnd.expovariate(1 / (90 if channel in slow else 4)))
         resolved = first + dt.timedelta(
-            minutes=rnd.expovariate(1 / (600 if channel == "web" else 20))
+            minutes=rnd.expovariate(1 / (600 if channel in slow else 20))
         )
         done = rnd.random() < 0.95
         rating = (

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from prakerja.helpdesk.models import Channel
+
+from .definitions import CHANNELS
+
 WEEKDAYS = lambda: [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]  # noqa: E731
 
 
@@ -20,7 +24,7 @@ def minutes(seconds: int | None) -> float | None:
 
 
 def channel_label(channel: str) -> str:
-    return {"chat": _("Live chat"), "phone": _("Phone"), "web": _("Web form")}.get(channel, channel)
+    return str(dict(Channel.choices).get(channel, channel))
 
 
 def report_tables(data: dict) -> list[Table]:
@@ -94,15 +98,9 @@ def report_tables(data: dict) -> list[Table]:
         Table(
             "months",
             _("By month"),
-            [_("Month"), _("Reports"), _("Live chat"), _("Phone"), _("Web form")],
+            [_("Month"), _("Reports"), *(channel_label(c) for c in CHANNELS)],
             [
-                [
-                    m["month"],
-                    m["total"],
-                    m["by_channel"]["chat"],
-                    m["by_channel"]["phone"],
-                    m["by_channel"]["web"],
-                ]
+                [m["month"], m["total"], *(m["by_channel"][c] for c in CHANNELS)]
                 for m in data["by_month"]
             ],
         ),

@@ -15,11 +15,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from prakerja.core.errors import ValidationFailed
+from prakerja.core.exports import export_row
 from prakerja.core.roles import STAFF_ROLES, role_required
 from prakerja.helpdesk.models import Category
 
 from . import charts, selectors
 from .api import resolve_range
+from .definitions import CHANNELS
 from .tables import WEEKDAYS, channel_label, minutes, report_tables
 from .wallboard import wallboard as wallboard_data
 
@@ -65,11 +67,11 @@ def index(request):
     data = _report(start, end)
     tables = {t.key: t for t in report_tables(data)}
     c = data["csat"]
-    csat_items = [(channel_label(ch), c[ch]) for ch in ("chat", "phone", "web")]
+    csat_items = [(channel_label(ch), c[ch]) for ch in CHANNELS]
     csat_items += [(_("Channel average"), c["channel_average"]), (_("Overall"), c["overall"])]
     chart_svgs = {
         "channels": charts.bar_chart(
-            [(channel_label(ch), data["by_channel"][ch]) for ch in ("chat", "phone", "web")],
+            [(channel_label(ch), data["by_channel"][ch]) for ch in CHANNELS],
             title=_("Reports by channel"),
         ),
         "months": charts.bar_chart(
@@ -125,9 +127,9 @@ def export_csv(request):
     writer.writerow([_("Report"), f"{start.isoformat()} – {end.isoformat()}"])
     for table in tables:
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+        writer.writerow(export_row([table.title]))
+        writer.writerow(export_row(table.headers))
+        writer.writerows(export_row("" if v is None else v for v in row) for row in table.rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "csv")}"'
     return response
@@ -142,12 +144,12 @@ def export_xlsx(request):
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(title=table.title[:31])
-        sheet.append([f"{table.title}: {start.isoformat()} – {end.isoformat()}"])
-        sheet.append(table.headers)
+        sheet.append(export_row([f"{table.title}: {start.isoformat()} – {end.isoformat()}"]))
+        sheet.append(export_row(table.headers))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(row)
+            sheet.append(export_row(row))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

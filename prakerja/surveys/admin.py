@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from prakerja.core.admin import MaskNikAdmin
+
 from .models import Survey
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(MaskNikAdmin, admin.ModelAdmin):
     """Read-only: answers come only from requesters."""
+
+    nik_masked_fields = ("comment",)
 
     list_display = ("id", "ticket", "channel", "delivery", "sent_at", "answered_at", "rating")
     list_filter = ("channel", "delivery", "rating")

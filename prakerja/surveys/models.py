@@ -53,6 +53,10 @@ class Survey(models.Model):
                 | Q(answered_at__isnull=False, rating__isnull=False),
                 name="survey_answer_has_rating",
             ),
+            # A chat is one conversation: one inline survey, hence one answer.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(delivery="chat"), name="survey_one_per_chat"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict, DomainError, ValidationFailed
 from prakerja.helpdesk.hooks import ticket_facts_changed
 from prakerja.helpdesk.models import Ticket
+from prakerja.helpdesk.selectors import ticket_was_served
 
 from .links import survey_url
 from .models import Delivery, Survey
@@ -55,13 +56,15 @@ def _delivery_for(ticket) -> str | None:
 
 def _send_sms(survey_id: int) -> None:
     survey = Survey.objects.select_related("ticket__requester").get(pk=survey_id)
+    url = survey_url(survey)
     with translation.override("id"):  # the program's language; the requester has no session here
         text = _(
             "Kartu Prakerja: how satisfied are you with our help on report %(reference)s? "
             "Answer in 1 minute: %(url)s"
-        ) % {"reference": survey.ticket.reference, "url": survey_url(survey)}
+        ) % {"reference": survey.ticket.reference, "url": url}
     try:
-        get_sms_gateway().send(to=_recipient_phone(survey.ticket), text=text)
+        # the link answers the survey: staff reading the outbox must not be able to use it
+        get_sms_gateway().send(to=_recipient_phone(survey.ticket), text=text, secret=url)
     except Exception:  # a failed SMS must not break the resolve that triggered it
         logger.exception("survey SMS failed", extra={"survey": survey_id})
 
@@ -70,9 +73,10 @@ def _send_sms(survey_id: int) -> None:
 def survey_request_for_ticket(*, ticket) -> Survey | None:
     """Ask the requester of a resolved ticket how satisfied they are, once.
 
-    Returns the new survey, or None when nothing is sent: the ticket is not resolved, the
-    requester was asked about this ticket within SURVEY_REASK_AFTER_SECONDS, or there is no
-    address for its channel (a web ticket without e-mail, a call without a number).
+    Returns the new survey, or None when nothing is sent: the ticket is not resolved, no agent
+    served it (a chat ended in the queue: a rating would rate nobody), the requester was asked
+    about this ticket within SURVEY_REASK_AFTER_SECONDS (a chat is asked once, ever), or there
+    is no address for its channel (a web ticket without e-mail, a call without a number).
     Side effects on commit: web -> e-mail task; phone -> SMS; chat -> nothing to send (the
     widget asks inline and live chat calls `survey_answer`). Updates the report facts (surveys
     sent) in this transaction.
@@ -80,13 +84,16 @@ def survey_request_for_ticket(*, ticket) -> Survey | None:
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
     )
-    if ticket.status not in ("resolved", "closed"):
+    if ticket.status not in ("resolved", "closed") or not ticket_was_served(ticket):
         return None
     now = clock.now()
-    if Survey.objects.filter(ticket=ticket, sent_at__gt=now - reask_after()).exists():
-        return None
     delivery = _delivery_for(ticket)
     if delivery is None:
+        return None
+    asked = Survey.objects.filter(ticket=ticket)
+    if delivery != Delivery.CHAT:
+        asked = asked.filter(sent_at__gt=now - reask_after())
+    if asked.exists():
         return None
     survey = Survey.objects.create(
         ticket=ticket,

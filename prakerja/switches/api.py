@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema
 
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import Role, has_role
 
@@ -49,7 +49,7 @@ def switches(request):
 
 @router.put(
     "/switches/{name}",
-    response=SwitchDetailOut,
+    response={200: SwitchDetailOut, **errors(400, 401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Replace a switch's schedule (PMO admin)",
     description="The switch is on inside any window [active_from, active_until) unless "

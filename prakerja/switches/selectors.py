@@ -3,6 +3,8 @@ shows the switches as they will be)."""
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 
 from django.core.cache import cache
 
@@ -67,6 +69,44 @@ def evaluate_schedule(
         if start is not None and at < start:
             return False, None, start
     return False, None, None
+
+
+def schedule_changes(
+    *, windows: list[Window], override: str, start: dt.datetime, limit: int = 20
+) -> list[tuple[dt.datetime, bool]]:
+    """The moments after `start` at which the schedule turns on or off, each with the state it
+    turns to, in order (at most `limit`): what a PMO confirms before saving a schedule."""
+    changes: list[tuple[dt.datetime, bool]] = []
+    _active, _until, upcoming = evaluate_schedule(windows=windows, override=override, at=start)
+    while upcoming is not None and len(changes) < limit:
+        active, _until, following = evaluate_schedule(
+            windows=windows, override=override, at=upcoming
+        )
+        changes.append((upcoming, active))
+        upcoming = following
+    return changes
+
+
+def switch_windows(name: str) -> tuple[str, str, list[Window]]:
+    """(override, message, windows) of a switch as stored (cached as `switch_state` reads it)."""
+    return _cached_schedules().get(name) or ("", "", [(None, None)])
+
+
+def switch_on_periods(
+    name: str, *, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The periods within [start, end) in which the switch is on (an override counts)."""
+    override, _message, windows = switch_windows(name)
+    if override == "on":
+        return [(start, end)]
+    if override == "off":
+        return []
+    periods = []
+    for window_start, window_end in _merged(windows):
+        clipped = (max(window_start or start, start), min(window_end or end, end))
+        if clipped[0] < clipped[1]:
+            periods.append(clipped)
+    return periods
 
 
 SCHEDULE_CACHE_SECONDS = 5
@@ -137,3 +177,12 @@ def switch_schedule(*, switch: Switch) -> dict:
         "override": switch.override or None,
         "message": switch.message,
     }
+
+
+def switch_fingerprint(name: str) -> str:
+    """A digest of the switch's stored schedule, read from the database (not the cache): a PMO's
+    confirmation carries the one they reviewed, so a change made meanwhile is not overwritten
+    unseen."""
+    switch = Switch.objects.prefetch_related("windows").filter(name=name).first()
+    schedule = switch_schedule(switch=switch) if switch else None
+    return hashlib.sha256(json.dumps(schedule, sort_keys=True).encode()).hexdigest()[:32]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from prakerja.core.admin import MaskNikAdmin
+
 from .models import AgentExtension, Call, Callback, CallEvent
 from .services import agent_extension_set
 
@@ -47,7 +49,8 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Callback)
-class CallbackAdmin(admin.ModelAdmin):
+class CallbackAdmin(MaskNikAdmin, admin.ModelAdmin):
+    nik_masked_fields = ("notes",)
     list_display = ("number", "status", "missed_count", "first_missed_at", "claimed_by", "result")
     list_filter = ("status", "result")
     search_fields = ("number",)

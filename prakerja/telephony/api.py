@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema
 
-from prakerja.core.api import TokenAuth
+from prakerja.core.api import TokenAuth, errors
 
 from . import services
 
@@ -40,7 +40,7 @@ class EventOut(Schema):
 
 @router.post(
     "/telephony/events",
-    response=EventOut,
+    response={200: EventOut, **errors(400, 401, 403, 422)},
     auth=TokenAuth(),
     summary="Record one PBX call event (idempotent; order-tolerant)",
 )

@@ -8,10 +8,16 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self):
-        from prakerja.core import site_blocks
+        from prakerja.core import consoles, site_blocks
+        from prakerja.core.roles import CONTACT_CENTER_ROLES
 
         from . import inbox
         from .blocks import screen_pop_block
 
         site_blocks.register(screen_pop_block)
         inbox.register()
+        consoles.nav.register(
+            consoles.NavLink(
+                _("Calls"), "telephony:desk", roles=tuple(CONTACT_CENTER_ROLES), order=40
+            )
+        )

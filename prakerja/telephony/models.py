@@ -129,6 +129,9 @@ class Callback(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.missed_count})"
 
+    def audit_label(self) -> str:
+        return f"callback #{self.pk}"
+
 
 class Call(models.Model):
     """One call as the PBX reported it, recomputed from its events."""

@@ -1,6 +1,7 @@
 """Writes for accounts: sign-up and confirmations (`registration`), one-time codes (`otp`),
-identity and eligibility (`identity`)."""
+identity and eligibility (`identity`), back-office access changes (`access`)."""
 
+from .access import user_access_set, user_password_set
 from .identity import (
     identity_reject,
     identity_release,
@@ -34,4 +35,6 @@ __all__ = [
     "otp_verify",
     "phone_verification_send",
     "phone_verify",
+    "user_access_set",
+    "user_password_set",
 ]

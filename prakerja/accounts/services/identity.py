@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from prakerja.core import clock
-from prakerja.core.errors import Conflict, ValidationFailed
+from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.logging import mask_nik
+from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
 
 from .. import tasks
@@ -133,6 +134,16 @@ def _submit_once(*, user, data: dict) -> Identity:
             _("Your identity is verified and can no longer be changed."), code="identity_locked"
         )
     released = existing is not None and existing.status not in IDENTITY_HOLDS_NIK
+    if released and existing.status == IdentityStatus.WITHDRAWN and existing.nik == data["nik"]:
+        # The PMO took this NIK away from this account (it was someone else's): the account
+        # cannot hold it again by resubmitting, or the owner would be locked out once more.
+        raise Conflict(
+            _(
+                "This NIK was withdrawn from your account by the program. Contact us if it is yours."
+            ),
+            code="nik_withdrawn",
+            errors={"nik": [_("This NIK was withdrawn from your account.")]},
+        )
     if released and not _new_id_card_since_release(existing):
         raise Conflict(
             _(
@@ -247,8 +258,9 @@ def identity_verify(*, identity: Identity, actor=None) -> Identity:
 @transaction.atomic
 def identity_reject(*, identity: Identity, reason: str, actor) -> Identity:
     """The PMO rejects an identity by hand (e.g. the ID-card photo does not match). Releases its
-    NIK and KK slot; a resubmission then needs a new photo and a PMO review. Audits
-    `identity.reject`."""
+    NIK and KK slot; a resubmission then needs a new photo and a PMO review. Refuses (403) an
+    actor who is not a PMO admin. Audits `identity.reject`."""
+    _require_pmo(actor)
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
     return _release(identity=identity, status=IdentityStatus.REJECTED, reason=reason, actor=actor)
 
@@ -256,13 +268,20 @@ def identity_reject(*, identity: Identity, reason: str, actor) -> Identity:
 @transaction.atomic
 def identity_release(*, identity: Identity, reason: str, actor) -> Identity:
     """The PMO withdraws a pending or verified identity so its NIK and KK slot are free again
-    (e.g. someone registered another person's NIK). Precondition: the caller checked the actor is
-    a PMO admin. Refuses (409 `nik_not_held`) an identity that holds neither. Audits
-    `identity.release`."""
+    (e.g. someone registered another person's NIK); that account cannot claim the NIK again.
+    Refuses (403) an actor who is not a PMO admin, (409 `nik_not_held`) an identity that holds
+    neither. Audits `identity.release`."""
+    _require_pmo(actor)
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
     if identity.status not in IDENTITY_HOLDS_NIK:
         raise Conflict(_("This identity does not hold its NIK."), code="nik_not_held")
     return _release(identity=identity, status=IdentityStatus.WITHDRAWN, reason=reason, actor=actor)
+
+
+def _require_pmo(actor) -> None:
+    # The admin's permission can be granted to any group; taking a NIK away stays the PMO's.
+    if actor is None or not has_role(actor, Role.PMO_ADMIN):
+        raise Forbidden(_("Only a PMO admin may reject or release an identity."))
 
 
 _RELEASE_ACTIONS = {
@@ -317,11 +336,19 @@ def _check_image(upload) -> str:
 @transaction.atomic
 def identity_upload_id_card(*, user, upload) -> Identity:
     """Store the ID-card photo through Django storage (private: only an access-checked view
-    streams it). Checks size (2 MB) and that it really is a JPEG/PNG image. Audits
-    `identity.id_card`."""
+    streams it). Checks size (2 MB) and that it really is a JPEG/PNG image. Refuses (409
+    `identity_locked`) once the identity is verified: the photo is part of what was verified, and
+    a new one would stand unreviewed (a change goes through the PMO, which withdraws the identity
+    for a new review). Audits `identity.id_card`."""
     identity = Identity.objects.select_for_update().filter(user=user).first()
     if identity is None:
         raise Conflict(_("Fill in your identity first."), code="identity_missing")
+    if identity.status == IdentityStatus.VERIFIED:
+        raise Conflict(
+            _("Your identity is verified; its ID card photo can no longer be changed."),
+            code="identity_locked",
+            errors={"id_card": [_("Your identity is verified; the photo can no longer change.")]},
+        )
     ext = _check_image(upload)
     old_name = identity.id_card.name if identity.id_card else ""
     identity.id_card.save(f"card.{ext}", upload, save=False)

@@ -89,7 +89,7 @@ def otp_send(*, user, purpose: str, phone: str, text: str, first: bool = False) 
 
     def send():
         try:
-            get_sms_gateway().send(to=phone, text=message)
+            get_sms_gateway().send(to=phone, text=message, secret=code)
         except SmsSendFailed:
             # Recorded in the outbox as failed; the participant can ask for a new code.
             logger.warning("otp sms not sent", extra={"user_id": user.pk, "purpose": purpose})

@@ -100,7 +100,7 @@ def account_register(*, full_name: str, email: str, password: str, phone: str):
             ) from exc
         # One insert instead of add()'s look-ups: this is the hot path at a wave opening.
         User.groups.through.objects.create(user_id=user.pk, group_id=_participant_group_id())
-        audit_record(actor=user, action="account.register", obj=user, after={"phone": phone})
+        audit_record(actor=user, action="account.register", obj=user)
         language = translation.get_language() or settings.LANGUAGE_CODE
         transaction.on_commit(lambda: tasks.account_welcome_send.enqueue(user.pk, language))
     return user
@@ -167,6 +167,9 @@ def email_confirm(*, token: str):
 
 
 def phone_verification_send(*, user, first: bool = False) -> OneTimeCode:
+    """SMS a new code to the account's mobile number; Conflict `phone_missing` without one."""
+    if not user.phone:
+        raise Conflict(_("This account has no mobile number to confirm."), code="phone_missing")
     return otp_send(
         user=user,
         first=first,
@@ -183,7 +186,5 @@ def phone_verify(*, user, code: str):
     with transaction.atomic():
         user.phone_verified_at = clock.now()
         user.save(update_fields=["phone_verified_at"])
-        audit_record(
-            actor=user, action="account.phone_confirm", obj=user, after={"phone": user.phone}
-        )
+        audit_record(actor=user, action="account.phone_confirm", obj=user)
     return user

@@ -17,3 +17,14 @@ class ParticipantFactory(UserFactory):
     def roles(self, create, extracted, **kwargs):
         for role in extracted if extracted is not None else ["participant"]:
             self.groups.add(Group.objects.get(name=role))
+
+
+def sms_code_sent_to(phone: str) -> str:
+    """The six-digit code of the last SMS the outbox adapter delivered to `phone` (the database
+    keeps it masked; the delivered text is in the adapter's in-memory inbox)."""
+    import re
+
+    from prakerja.accounts.sms import inbox
+
+    text = next(text for to, text in reversed(inbox) if to == phone)
+    return re.search(r"\b(\d{6})\b", text).group(1)

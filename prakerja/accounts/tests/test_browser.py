@@ -1,10 +1,10 @@
 import datetime as dt
-import re
 
 import pytest
 import time_machine
 
-from prakerja.accounts.models import SmsOutbox, User
+from prakerja.accounts.models import User
+from prakerja.accounts.tests.factories import sms_code_sent_to
 from prakerja.core import clock
 from prakerja.switches.services import switch_set_schedule
 
@@ -24,8 +24,7 @@ def test_sign_up_end_to_end_with_the_otp_from_the_outbox(page, live_server):
     page.get_by_role("button", name="Buat akun").click()
     page.get_by_role("heading", name="Konfirmasi nomor HP Anda").wait_for()
 
-    text = SmsOutbox.objects.get(to="+6281234567890").text
-    code = re.search(r"\b(\d{6})\b", text).group(1)
+    code = sms_code_sent_to("+6281234567890")
     page.get_by_label("Kode").fill(code)
     page.get_by_role("button", name="Konfirmasi", exact=True).click()
     page.get_by_role("heading", name="Dasbor saya").wait_for()

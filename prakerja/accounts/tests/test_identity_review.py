@@ -40,9 +40,10 @@ def upload(user):
 def rejected_participant(django_capture_on_commit_callbacks):
     user = ParticipantFactory()
     with time_machine.travel(T0, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=False):
             identity = identity_submit(user=user, data=identity_data())
-        upload(user)
+        upload(user)  # while pending: a verified identity's photo can no longer change
+        identity_verify(identity=identity)
     with time_machine.travel(T0.replace(hour=10), tick=False):
         identity_reject(
             identity=identity, reason="Foto KTP tidak sesuai.", actor=user_with_role("pmo_admin")
@@ -142,3 +143,72 @@ def test_pmo_releases_a_squatted_nik_through_an_audited_admin_action(client):
     with pytest.raises(Conflict) as exc:
         identity_release(identity=squatted, reason="", actor=pmo)
     assert exc.value.code == "nik_not_held"
+
+
+def test_an_account_the_pmo_took_a_nik_from_cannot_claim_it_again(client):
+    """Otherwise the squatter re-holds the NIK with any new photo before the owner gets to it."""
+    squatter = ParticipantFactory()
+    squatted = identity_submit(user=squatter, data=identity_data())
+    identity_release(identity=squatted, reason="Bukan miliknya.", actor=user_with_role("pmo_admin"))
+    with time_machine.travel(T0, tick=False):
+        upload(squatter)
+        with pytest.raises(Conflict) as exc:
+            identity_submit(user=squatter, data=identity_data())
+    assert exc.value.code == "nik_withdrawn"
+    owner = ParticipantFactory()
+    identity_submit(user=owner, data=identity_data(kk_number="3171010101200002"))
+    assert Identity.objects.get(user=owner).status == IdentityStatus.PENDING
+
+
+def test_only_a_pmo_admin_may_release_or_reject_an_identity(client):
+    from django.contrib.auth.models import Group, Permission
+
+    from prakerja.core.errors import Forbidden
+
+    identity = identity_submit(user=ParticipantFactory(), data=identity_data())
+    supervisor = user_with_role(Role.SUPERVISOR, is_staff=True)
+    for service in (identity_release, identity_reject):
+        with pytest.raises(Forbidden):
+            service(identity=identity, reason="x", actor=supervisor)
+    # even with the admin permission granted to the supervisors' group by mistake
+    group = Group.objects.get(name=Role.SUPERVISOR)
+    group.permissions.add(
+        *Permission.objects.filter(codename__in=["view_identity", "change_identity"])
+    )
+    client.force_login(supervisor)
+    for action in ("release_nik", "reject_photo"):
+        response = client.post(
+            "/admin/accounts/identity/",
+            {"action": action, "_selected_action": [identity.pk]},
+            follow=True,
+        )
+        assert response.status_code == 200
+    identity.refresh_from_db()
+    assert identity.status == IdentityStatus.PENDING
+    assert not AuditLog.objects.filter(action__in=["identity.release", "identity.reject"]).exists()
+
+
+def test_the_id_card_photo_of_a_verified_identity_cannot_be_replaced(
+    client, django_capture_on_commit_callbacks
+):
+    """The photo is part of what was verified: a new one would stand without a review."""
+    user = ParticipantFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_submit(user=user, data=identity_data())
+    upload_before = Identity.objects.get(user=user)
+    assert upload_before.status == IdentityStatus.VERIFIED
+    with pytest.raises(Conflict) as exc:
+        upload(user)
+    assert exc.value.code == "identity_locked"
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/accounts/me/identity/id-card",
+        {"file": SimpleUploadedFile("lain.png", png_bytes(), "image/png")},
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "identity_locked"
+    identity = Identity.objects.get(user=user)
+    assert (identity.id_card.name, identity.status) == ("", IdentityStatus.VERIFIED)
+    assert not AuditLog.objects.filter(action="identity.id_card").exists()
+    assert "id_card_upload" not in client.get("/akun/identitas/").content.decode()
+    assert 'action="/akun/identitas/ktp/"' not in client.get("/akun/identitas/").content.decode()

@@ -1,4 +1,5 @@
 import io
+import re
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ from prakerja.accounts.phones import mask_phone, normalize_phone
 from prakerja.accounts.sms import HttpSmsGateway, OutboxSmsGateway, SmsSendFailed, get_sms_gateway
 from prakerja.helpdesk.selectors import participant_summary_for_agent
 
-from .factories import ParticipantFactory
+from .factories import ParticipantFactory, sms_code_sent_to
 
 
 @pytest.mark.parametrize(
@@ -115,3 +116,30 @@ def test_summary_for_agent_has_every_key_even_before_identity():
     assert {"nik_masked", "identity_status", "wave", "selection_result", "linked_account"} <= set(
         summary
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("gateway", ["outbox", "http"])
+def test_the_outbox_keeps_one_time_codes_masked_for_every_gateway(
+    gateway, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Supervisors and PMO may read the outbox; the code reaches only the phone."""
+    from prakerja.accounts.services.otp import otp_send
+
+    delivered = []
+
+    def fake_post(url, json, headers, timeout):
+        delivered.append(json["text"])
+        return httpx.Response(200, json={"id": "gw-1"}, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(httpx, "post", fake_post)
+    settings.SMS_GATEWAY = gateway
+    settings.SMS_GATEWAY_URL = "https://sms.example.test/send"
+    user = ParticipantFactory(phone="+6281234567890")
+    with django_capture_on_commit_callbacks(execute=True):
+        otp_send(user=user, purpose="phone", phone=user.phone, text="Kode Prakerja: {code}")
+    stored = SmsOutbox.objects.get()
+    assert stored.text == "Kode Prakerja: ••••••"
+    assert not re.search(r"\d{6}", stored.text)
+    sent = delivered[-1] if gateway == "http" else sms_code_sent_to(user.phone)
+    assert re.search(r"\d{6}", sent)

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -6,6 +7,7 @@ import time_machine
 from django.core import mail
 
 from prakerja.accounts.models import OneTimeCode, SmsOutbox, User
+from prakerja.accounts.tests.factories import sms_code_sent_to
 from prakerja.core import clock
 from prakerja.core.models import AuditLog
 from prakerja.core.roles import Role, has_role
@@ -25,8 +27,7 @@ def signup(client, **overrides):
 
 
 def last_code(phone="+6281234567890") -> str:
-    text = SmsOutbox.objects.filter(to=phone).latest("created_at").text
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    return sms_code_sent_to(phone)
 
 
 def test_signup_creates_participant_with_e164_phone_and_sends_link_and_code(
@@ -336,3 +337,98 @@ def test_signup_records_last_login_once_and_later_log_ins_update_it(client):
         assert client.login(username="siti@example.test", password=SIGNUP["password"])
     user.refresh_from_db()
     assert user.last_login == moment + dt.timedelta(hours=1)
+
+
+def test_login_limit_counts_look_alikes_of_one_account_together(client):
+    from .factories import ParticipantFactory
+
+    ParticipantFactory(username="ani@example.test", email="ani@example.test")
+    look_alikes = [
+        "ａｎｉ＠ｅｘａｍｐｌｅ．ｔｅｓｔ",  # full width: the form's NFKC makes it the same account
+        "ANI@EXAMPLE.TEST",
+        " ani@example.test ",
+        "ａｎｉ@example.test",
+        "Ani@Example.Test",
+    ]
+    with time_machine.travel(clock.now().replace(minute=1, second=5), tick=False):
+        for n in range(10):
+            client.post(
+                "/masuk/",
+                {"username": look_alikes[n % len(look_alikes)], "password": "wrong"},
+                REMOTE_ADDR=f"198.51.100.{n}",
+            )
+        response = client.post(
+            "/masuk/",
+            {"username": "ani@example.test", "password": "secret-pass-123"},
+            REMOTE_ADDR="198.51.100.99",
+        )
+    assert response.status_code == 429
+
+
+def test_cross_site_text_plain_signup_is_refused_and_logs_nothing_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", json.dumps(SIGNUP), content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not User.objects.exists()
+
+
+def test_api_signup_without_the_csrf_token_creates_the_account_but_no_session():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/api/v1/accounts", SIGNUP, content_type="application/json")
+    assert response.status_code == 201
+    assert User.objects.count() == 1
+    assert browser.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_api_signup_with_the_csrf_token_logs_the_session_in():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/daftar/")
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/api/v1/accounts", SIGNUP, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201
+    assert browser.get("/api/v1/accounts/me").json()["email"] == "siti@example.test"
+
+
+def test_resending_a_code_without_a_mobile_number_is_409(
+    client, django_capture_on_commit_callbacks
+):
+    from prakerja.core.tests.factories import UserFactory
+
+    client.force_login(UserFactory(phone=""))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/accounts/me/phone/resend")
+        page = client.post("/akun/verifikasi-hp/", {"resend": "1"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "phone_missing"
+    assert page.status_code == 409
+    assert not OneTimeCode.objects.exists()
+
+
+def test_audit_entries_keep_ids_not_the_participants_phone_or_email(
+    client, django_capture_on_commit_callbacks
+):
+    """Supervisors read the audit log: a participant is `user #<id>` there, with no contact data."""
+    from prakerja.core.tests.factories import audit_log_text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signup(client).status_code == 201
+    response = client.post(
+        "/api/v1/accounts/me/phone/verify", {"code": last_code()}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    user = User.objects.get()
+    entries = AuditLog.objects.filter(action__startswith="account.")
+    assert {e.action for e in entries} == {"account.register", "account.phone_confirm"}
+    assert {e.actor_label for e in entries} == {f"user #{user.pk}"}
+    text = audit_log_text()
+    for personal in ("+6281234567890", "81234567890", "siti@example.test", "Siti"):
+        assert personal not in text

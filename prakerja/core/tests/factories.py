@@ -24,3 +24,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def user_with_role(role: Role, **kwargs):
     return UserFactory(roles=[role], **kwargs)
+
+
+def audit_log_text() -> str:
+    """Every audit entry's labels and details as one string, to look for personal data in."""
+    import json
+
+    from prakerja.core.models import AuditLog
+
+    rows = AuditLog.objects.values("actor_label", "object_label", "before", "after")
+    return json.dumps(list(rows), ensure_ascii=False)

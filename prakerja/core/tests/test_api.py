@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.management import call_command
 
@@ -92,3 +94,26 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/me" in response.json()["paths"]
+
+
+TICKET = {"subject": "S", "description": "D", "name": "N", "email": "a@example.test"}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
+)
+def test_json_endpoints_refuse_other_content_types_with_415(client, content_type):
+    body = json.dumps(TICKET)
+    response = client.post("/api/v1/tickets", body, content_type=content_type)
+    assert response.status_code == 415
+    _assert_error_shape(response.json(), "unsupported_media_type")
+
+
+def test_json_with_a_charset_is_json(client):
+    response = client.post(
+        "/api/v1/tickets",
+        json.dumps(TICKET),
+        content_type="application/json; charset=utf-8",
+    )
+    assert response.status_code == 201, response.json()

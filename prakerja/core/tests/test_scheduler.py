@@ -167,10 +167,14 @@ def test_register_and_jobs_named(monkeypatch):
 def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
     jobs = {j.name: j.every for j in scheduler.jobs_named()}
     assert jobs == {
+        "programs.results_notify": settings.PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS,
         "helpdesk.route": settings.HELPDESK_ROUTE_EVERY_SECONDS,
         "helpdesk.autoclose": settings.HELPDESK_AUTOCLOSE_EVERY_SECONDS,
         "helpdesk.demo_roster": 3600,
+        "helpdesk.sla_watch": settings.HELPDESK_SLA_WATCH_EVERY_SECONDS,
         "livechat.sweep": settings.LIVECHAT_SWEEP_EVERY_SECONDS,
+        "reports.contact_rollup": settings.REPORTS_CONTACT_ROLLUP_EVERY_SECONDS,
+        "training.revoke_cards": settings.TRAINING_REVOKE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,

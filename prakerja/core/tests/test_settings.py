@@ -82,7 +82,7 @@ def test_production_starts_with_safe_config_and_hsts():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "prakerja.core.cache.FallbackRedisCache",
         "prakerja.livechat.layers.PubSubChannelLayer",
         "django_tasks_db.DatabaseBackend",
     ]

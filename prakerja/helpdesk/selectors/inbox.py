@@ -49,7 +49,7 @@ def ticket_rows(tickets: list[Ticket]) -> list[dict]:
             {
                 "reference": t.reference,
                 "subject": mask_nik(t.subject)[:70],
-                "requester": t.requester_name or "—",
+                "requester": mask_nik(t.requester_name) or "—",
                 "channel": t.channel,
                 "channel_label": channel.get(t.channel, t.channel),
                 "status": t.status,

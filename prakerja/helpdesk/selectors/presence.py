@@ -26,14 +26,36 @@ def default_limit() -> int:
     return int(getattr(settings, "HELPDESK_AGENT_TICKET_LIMIT", 8))
 
 
-def agent_loads(agent_ids) -> dict[int, int]:
-    """Active (new/open/pending) tickets per agent."""
-    rows = (
-        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def channel_limits() -> dict[str, int]:
+    """Channels with a capacity of their own (e-mail): per channel, the active tickets an agent
+    may hold on it. They count only against it, and the ticket limit counts only the others."""
+    return dict(getattr(settings, "HELPDESK_CHANNEL_TICKET_LIMITS", {}))
+
+
+def capacity_lane(channel: str) -> str:
+    """The capacity a ticket on `channel` takes: its channel's own, or the shared one ("")."""
+    return channel if channel in channel_limits() else ""
+
+
+def lane_tickets(qs, lane: str):
+    """`qs` narrowed to the tickets that count against `lane`."""
+    return qs.filter(channel=lane) if lane else qs.exclude(channel__in=list(channel_limits()))
+
+
+def lane_limit(presence, lane: str) -> int:
+    """How many active tickets of `lane` the agent may hold."""
+    if lane:
+        return channel_limits()[lane]
+    return (presence.ticket_limit if presence is not None else None) or default_limit()
+
+
+def agent_loads(agent_ids, *, lane: str | None = None) -> dict[int, int]:
+    """Active (new/open/pending) tickets per agent: all of them, or those counting against
+    `lane` (see `capacity_lane`)."""
+    qs = Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+    if lane is not None:
+        qs = lane_tickets(qs, lane)
+    rows = qs.values("assignee_id").annotate(n=Count("id")).order_by()
     return {row["assignee_id"]: row["n"] for row in rows}
 
 
@@ -66,6 +88,34 @@ def roster_by_shift(*, date: dt.date) -> list[tuple[dt.time, dt.time, int]]:
         .order_by("shift__starts_at")
     )
     return [(r["shift__starts_at"], r["shift__ends_at"], r["agents"]) for r in rows]
+
+
+def roster_days(*, start: dt.date, days: int) -> list[dict]:
+    """Agents rostered per active shift on each of `days` dates from `start` (one query):
+    [{"date", "shifts": [{"name", "code", "starts_at", "ends_at", "agents"}]}]."""
+    rows = (
+        RosterEntry.objects.filter(
+            date__gte=start,
+            date__lt=start + dt.timedelta(days=days),
+            shift__is_active=True,
+            agent__is_active=True,
+        )
+        .values("date", "shift__name", "shift__code", "shift__starts_at", "shift__ends_at")
+        .annotate(agents=Count("agent_id", distinct=True))
+        .order_by("date", "shift__starts_at")
+    )
+    by_date: dict[dt.date, list[dict]] = {start + dt.timedelta(days=i): [] for i in range(days)}
+    for r in rows:
+        by_date[r["date"]].append(
+            {
+                "name": r["shift__name"],
+                "code": r["shift__code"],
+                "starts_at": r["shift__starts_at"],
+                "ends_at": r["shift__ends_at"],
+                "agents": r["agents"],
+            }
+        )
+    return [{"date": day, "shifts": shifts} for day, shifts in by_date.items()]
 
 
 def agents_available(*, at: dt.datetime | None = None) -> QuerySet:
@@ -101,7 +151,8 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
     local = clock.to_local(at)
     on_shift = list(agents_on_shift(at=at).order_by("full_name", "username"))
     presences = {p.agent_id: p for p in AgentPresence.objects.filter(agent__in=on_shift)}
-    loads = agent_loads([u.pk for u in on_shift])
+    # Against the ticket limit: channels with a capacity of their own count against theirs.
+    loads = agent_loads([u.pk for u in on_shift], lane="")
     rows = []
     for user in on_shift:
         presence = presences.get(user.pk)

@@ -24,6 +24,12 @@ def ticket_get_for_agent(*, user, reference: str) -> Ticket:
     return ticket
 
 
+def ticket_was_served(ticket: Ticket) -> bool:
+    """An agent took the ticket or answered in it. A conversation nobody served (a chat ended
+    while it waited in the queue) has nobody to rate: surveys and chat ratings ask this."""
+    return ticket.assignee_id is not None or ticket.first_response_at is not None
+
+
 def ticket_get_for_tracking(*, reference: str, email: str) -> Ticket:
     """A guest's lookup: reference and e-mail must both match; NotFound either way (no hint)."""
     email = (email or "").strip().lower()

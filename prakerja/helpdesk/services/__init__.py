@@ -30,7 +30,13 @@ from .routing import (
     ticket_route,
 )
 from .sla import sla_watch
-from .staff import presence_heartbeat, presence_set, roster_import_csv, roster_set
+from .staff import (
+    presence_heartbeat,
+    presence_log_in,
+    presence_set,
+    roster_import_csv,
+    roster_set,
+)
 from .tickets import (
     ticket_assign,
     ticket_resolve,
@@ -54,6 +60,7 @@ __all__ = [
     "canned_render",
     "validate_upload",
     "presence_heartbeat",
+    "presence_log_in",
     "presence_set",
     "roster_import_csv",
     "roster_set",

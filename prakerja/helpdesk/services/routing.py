@@ -7,6 +7,8 @@ ticket and an agent never goes over their limit through automatic assignment.
   that agent and tries the next, so a limit cannot be overrun by a race.
 - `ticket_claim_next` / `routing_drain` take tickets from the unassigned queue with
   `select_for_update(skip_locked=True)`: each row goes to exactly one claimant.
+- A channel with a capacity of its own (e-mail, `HELPDESK_CHANNEL_TICKET_LIMITS`) is a lane:
+  its tickets count only against its limit, the others only against the agent's ticket limit.
 """
 
 from django.contrib.auth import get_user_model
@@ -26,13 +28,20 @@ from ..models import (
     TicketStatus,
     claimable,
 )
-from ..selectors import agent_loads, agents_available, default_limit
+from ..selectors import (
+    agent_loads,
+    agents_available,
+    capacity_lane,
+    channel_limits,
+    lane_limit,
+    lane_tickets,
+)
 from ._common import _report
 
 
-def _lock_agent_with_capacity(*, at=None):
-    """Lock and return (presence) of the least-loaded available agent under their limit, or None.
-    Must run inside a transaction; the lock is held until it ends."""
+def _lock_agent_with_capacity(*, at=None, lane: str = ""):
+    """Lock and return (presence) of the least-loaded available agent under their limit in
+    `lane`, or None. Must run inside a transaction; the lock is held until it ends."""
     presences = {
         p.agent_id: p
         for p in AgentPresence.objects.filter(agent__in=agents_available(at=at)).only(
@@ -41,14 +50,10 @@ def _lock_agent_with_capacity(*, at=None):
     }
     if not presences:
         return None
-    loads = agent_loads(presences)
+    loads = agent_loads(presences, lane=lane)
     epoch = clock.now().replace(year=2000)
     candidates = sorted(
-        (
-            p
-            for p in presences.values()
-            if loads.get(p.agent_id, 0) < (p.ticket_limit or default_limit())
-        ),
+        (p for p in presences.values() if loads.get(p.agent_id, 0) < lane_limit(p, lane)),
         key=lambda p: (loads.get(p.agent_id, 0), p.last_routed_at or epoch, p.agent_id),
     )
     skipped = []
@@ -63,7 +68,7 @@ def _lock_agent_with_capacity(*, at=None):
             skipped.append(candidate)
             continue
         acquired_any = True
-        if _has_capacity(locked):
+        if _has_capacity(locked, lane):
             return locked
     if acquired_any:
         return None
@@ -71,14 +76,14 @@ def _lock_agent_with_capacity(*, at=None):
     # (agent id): a waiter holds no other presence lock, so waiting cannot deadlock.
     for candidate in sorted(skipped, key=lambda p: p.agent_id):
         locked = AgentPresence.objects.select_for_update().get(pk=candidate.pk)
-        if _has_capacity(locked):
+        if _has_capacity(locked, lane):
             return locked
     return None
 
 
-def _has_capacity(presence: AgentPresence) -> bool:
-    load = Ticket.objects.filter(assignee_id=presence.agent_id, status__in=ACTIVE_STATUSES).count()
-    return load < (presence.ticket_limit or default_limit())
+def _has_capacity(presence: AgentPresence, lane: str) -> bool:
+    active = Ticket.objects.filter(assignee_id=presence.agent_id, status__in=ACTIVE_STATUSES)
+    return lane_tickets(active, lane).count() < lane_limit(presence, lane)
 
 
 def _give(
@@ -152,7 +157,7 @@ def ticket_intake_finish(
         and ticket.status in ACTIVE_STATUSES
         and ticket.channel != Channel.CHAT  # live chat routes its own (livechat.services)
     ):
-        presence = _lock_agent_with_capacity()
+        presence = _lock_agent_with_capacity(lane=capacity_lane(ticket.channel))
         if presence is not None:
             _give(ticket, presence, via="routing", report=False)
     _report(ticket)
@@ -170,7 +175,7 @@ def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
     )
     if locked is None:  # already assigned, finished, or being routed by someone else
         return ticket
-    presence = _lock_agent_with_capacity(at=at)
+    presence = _lock_agent_with_capacity(at=at, lane=capacity_lane(locked.channel))
     if presence is None:
         return locked
     _give(locked, presence, via="routing")
@@ -178,14 +183,23 @@ def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
     return locked
 
 
-def _lock_oldest_unassigned() -> Ticket | None:
-    """The oldest unassigned active ticket, locked; rows another claimant holds are skipped.
-    Live chat routes its own chats (livechat.services)."""
-    return (
-        claimable(Ticket.objects.select_for_update(skip_locked=True))
-        .order_by("created_at", "id")
-        .first()
-    )
+def _lock_oldest_unassigned(*, skip_lanes=()) -> Ticket | None:
+    """The oldest claimable ticket (`models.claimable`: chats are live chat's to route),
+    locked; rows another claimant holds are skipped, and so are the tickets of the capacity
+    lanes in `skip_lanes` ("" is the shared one)."""
+    qs = claimable(Ticket.objects.select_for_update(skip_locked=True))
+    for lane in skip_lanes:
+        qs = qs.exclude(channel=lane) if lane else qs.filter(channel__in=list(channel_limits()))
+    return qs.order_by("created_at", "id").first()
+
+
+def _full_lanes(presence: AgentPresence) -> list[str]:
+    """The capacity lanes in which the agent holds as many active tickets as allowed."""
+    loads = dict.fromkeys(["", *channel_limits()], 0)
+    active = Ticket.objects.filter(assignee_id=presence.agent_id, status__in=ACTIVE_STATUSES)
+    for channel in active.values_list("channel", flat=True):
+        loads[capacity_lane(channel)] += 1
+    return [lane for lane, load in loads.items() if load >= lane_limit(presence, lane)]
 
 
 @transaction.atomic
@@ -194,10 +208,10 @@ def ticket_claim_next(*, agent) -> Ticket | None:
     empty or the agent is at their limit. Rows locked by another claimant are skipped."""
     presence, _created = AgentPresence.objects.get_or_create(agent=agent)
     presence = AgentPresence.objects.select_for_update().get(pk=presence.pk)
-    load = Ticket.objects.filter(assignee=agent, status__in=ACTIVE_STATUSES).count()
-    if load >= (presence.ticket_limit or default_limit()):
+    full = _full_lanes(presence)
+    if len(full) == 1 + len(channel_limits()):
         return None
-    ticket = _lock_oldest_unassigned()
+    ticket = _lock_oldest_unassigned(skip_lanes=full)
     if ticket is None:
         return None
     return _give(ticket, presence, actor=agent, via="claim")
@@ -221,14 +235,19 @@ def routing_drain(*, limit: int = 50, at=None) -> int:
     """Offer the oldest unassigned tickets to available agents, one transaction per ticket.
     Stops when nobody has capacity. Returns how many were assigned."""
     assigned = 0
+    full: list[str] = []  # lanes in which nobody has capacity left
     for _i in range(limit):
         with transaction.atomic():
-            ticket = _lock_oldest_unassigned()
+            ticket = _lock_oldest_unassigned(skip_lanes=full)
             if ticket is None:
                 return assigned
-            presence = _lock_agent_with_capacity(at=at)
+            lane = capacity_lane(ticket.channel)
+            presence = _lock_agent_with_capacity(at=at, lane=lane)
             if presence is None:
-                return assigned
+                full.append(lane)
+                if len(full) == 1 + len(channel_limits()):
+                    return assigned
+                continue
             _give(ticket, presence, via="routing")
             assigned += 1
     return assigned

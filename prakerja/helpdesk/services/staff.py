@@ -17,6 +17,7 @@ from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 from prakerja.core.services import audit_record
 
 from ..models import AgentPresence, PresenceStatus, RosterEntry, Shift
+from ..selectors import agents_on_shift
 from .routing import routing_drain_on_commit
 
 ROSTER_MAX_ROWS = 20_000
@@ -44,6 +45,18 @@ def presence_set(*, agent, status: str) -> AgentPresence:
     if status == PresenceStatus.ONLINE:
         routing_drain_on_commit()
     return presence
+
+
+def presence_log_in(*, user) -> AgentPresence | None:
+    """Log-in (the `accounts.hooks.logged_in` hook) puts a contact-center user rostered on a
+    shift covering now online, through `presence_set` (which offers them the queue): an agent on
+    shift starts working, not offline and unaware of it. Off shift, and for anyone else, the
+    presence stays as it was. Returns the presence when it was set."""
+    if not has_role(user, *CONTACT_CENTER_ROLES):
+        return None
+    if not agents_on_shift().filter(pk=user.pk).exists():
+        return None
+    return presence_set(agent=user, status=PresenceStatus.ONLINE)
 
 
 def presence_heartbeat(*, agent) -> AgentPresence | None:

@@ -133,6 +133,62 @@ def test_requester_reply_via_api(client):
     assert bad.status_code == 404
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"body": "Halo"},
+        {"body": ""},
+        {"body": "x" * 10_001},
+        {"body": 5, "client_msg_id": ["x"]},
+        {},
+        [],
+        None,
+    ],
+)
+def test_requester_reply_with_a_wrong_pair_is_404_whatever_the_body(client, body):
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    url = f"/api/v1/tickets/{ticket.reference}/replies"
+    payload = {**body, "email": "x@example.test"} if isinstance(body, dict) else body
+    response = client.post(url, payload, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_requester_reply_checks_the_body_once_the_pair_is_right(client):
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    response = client.post(
+        f"/api/v1/tickets/{ticket.reference}/replies",
+        {"email": "n@example.test", "body": "x" * 10_001},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert "body" in response.json()["errors"]
+
+
+def test_requester_replies_share_the_tracking_limit(client, settings):
+    settings.HELPDESK_TRACK_PER_IP = 3
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    url = f"/api/v1/tickets/{ticket.reference}/replies"
+    assert client.get(f"/api/v1/tickets/{ticket.reference}?email=x@example.test").status_code == 404
+    statuses = [
+        client.post(
+            url, {"email": f"x{n}@example.test", "body": "Halo"}, content_type="application/json"
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [404, 404, 429]
+
+
 def test_agent_endpoints_need_the_role(client):
     services.ticket_create(
         channel=Channel.WEB,

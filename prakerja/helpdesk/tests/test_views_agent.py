@@ -255,6 +255,25 @@ def test_presence_and_heartbeat(client):
     assert AgentPresence.objects.get(agent=staff).status == PresenceStatus.ONLINE
 
 
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/agen/?queue=mine", "/agen/?queue=mine"),
+        ("https://evil.example/phish", None),
+        ("//evil.example/phish", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+        ("helpdesk:supervisor", None),
+        ("", None),
+    ],
+)
+def test_presence_form_returns_only_to_a_page_of_this_site(client, next_url, expected):
+    client.force_login(agent())
+    response = client.post(reverse("helpdesk:presence"), {"status": "online", "next": next_url})
+    assert response.status_code == 302
+    assert response.url == (expected or reverse("helpdesk:workspace"))
+
+
 def test_claim_buttons(client):
     ticket = new_ticket()
     staff = agent()
@@ -436,3 +455,46 @@ def test_search_by_nik_finds_the_participants_tickets(client):
     html = client.get(reverse("helpdesk:workspace"), {"q": "3171011708950001"}).content.decode()
     assert ticket.reference in html
     assert 'value="317101******0001"' in html  # the echoed query is masked on screen
+
+
+SPACED = "3171 2345 6789 0123"
+DASHED = "3171-2345-6789-0123"
+DOTTED = "3171.2345.6789.0123"
+
+
+def test_every_nik_form_is_masked_wherever_agents_and_the_admin_read_free_text(client):
+    """Subject, description and requester name, with the NIK spaced, dashed or dotted."""
+    from prakerja.core.tests.factories import UserFactory
+
+    ticket = new_ticket(
+        subject=f"NIK {SPACED} ditolak",
+        description=f"NIK saya {DASHED}, tolong cek.",
+        name=f"Rina {DOTTED}",
+    )
+    client.force_login(agent())
+    pages = [
+        client.get(reverse("helpdesk:workspace"), {"queue": "unassigned"}).content.decode(),
+        client.get(reverse("helpdesk:agent_ticket", args=[ticket.reference])).content.decode(),
+        client.get("/api/v1/agent/tickets", {"queue": "unassigned"}).content.decode(),
+        client.get(f"/api/v1/agent/tickets/{ticket.reference}").content.decode(),
+    ]
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    admin_page = client.get(reverse("admin:helpdesk_ticket_change", args=[ticket.pk]))
+    assert admin_page.status_code == 200
+    pages.append(admin_page.content.decode())
+    for page in pages:
+        assert "6789" not in page
+    assert "3171 23** **** 0123" in pages[0]
+    assert "Rina 3171.23**.****.0123" in pages[1]
+    assert "3171-23**-****-0123" in pages[3]
+    assert "3171 23** **** 0123" in pages[4]
+
+
+def test_logs_mask_every_nik_form(caplog):
+    import logging
+
+    from prakerja.core.logging import JsonFormatter, MaskNikFilter
+
+    record = logging.makeLogRecord({"msg": "lookup %s", "args": (SPACED,), "levelname": "INFO"})
+    MaskNikFilter().filter(record)
+    assert "6789" not in JsonFormatter().format(record)

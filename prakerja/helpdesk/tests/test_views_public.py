@@ -1,10 +1,14 @@
+import datetime as dt
 import io
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from prakerja.core import clock
 from prakerja.helpdesk import services
 from prakerja.helpdesk.models import Attachment, Channel, Ticket
 
@@ -44,6 +48,28 @@ def test_guest_submits_form_gets_reference_and_email(client, django_capture_on_c
     assert Attachment.objects.get().content_type == "image/png"
     assert ticket.reference in mail.outbox[0].subject
     assert mail.outbox[0].to == ["siti@example.test"]
+
+
+def test_the_acknowledgement_quotes_only_the_reference_and_category(
+    client, django_capture_on_commit_callbacks
+):
+    typed = {
+        "name": "Pemenang undian http://hadiah.example",
+        "subject": "Klik http://phish.example/login untuk hadiah",
+        "description": "Transfer ke rekening 1234567890 sekarang",
+        "phone": "081299998888",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("helpdesk:complaint"), {**FORM, **typed})
+    ticket = Ticket.objects.get()
+    [email] = mail.outbox
+    text = email.subject + email.body
+    for value in typed.values():
+        assert value not in text
+    assert "http://" not in email.body.replace(settings.SITE_URL, "")
+    assert ticket.reference in email.subject
+    assert ticket.reference in email.body
+    assert ticket.category.name in email.body
 
 
 def test_form_shows_field_errors_and_creates_nothing(client):
@@ -132,6 +158,34 @@ def test_tracking_needs_reference_and_matching_email(client):
     assert reply.status_code == 302
     assert ticket.messages.filter(from_requester=True).count() == 2
     assert client.post(right.url, {"body": ""}).status_code == 422
+
+
+def _tracked_by_this_browser(client) -> str:
+    ticket = services.ticket_create(
+        channel=Channel.WEB,
+        **{"subject": "S", "description": "D", "name": "N", "email": "n@example.test"},
+    )
+    client.post(
+        reverse("helpdesk:track"), {"reference": ticket.reference, "email": "n@example.test"}
+    )
+    url = reverse("helpdesk:track_detail", args=[ticket.reference])
+    assert client.get(url).status_code == 200
+    return url
+
+
+def test_log_out_clears_the_tracking_cookie(client):
+    client.force_login(participant())
+    url = _tracked_by_this_browser(client)
+    response = client.post(reverse("accounts:logout"))
+    assert response.cookies["hd_tracked"]["max-age"] == 0
+    assert client.get(url).status_code == 404
+
+
+def test_the_tracking_cookie_is_short_lived(client):
+    url = _tracked_by_this_browser(client)
+    assert 0 < client.cookies["hd_tracked"]["max-age"] <= 2 * 3600
+    with time_machine.travel(clock.now() + dt.timedelta(hours=2, minutes=1)):
+        assert client.get(url).status_code == 404
 
 
 def test_internal_notes_never_reach_the_requester(client):

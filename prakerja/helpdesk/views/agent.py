@@ -1,13 +1,17 @@
 """The agent's actions on a ticket (reply or note, fields, take it), the collision poll, canned
-responses, presence, and the supervisor page with the roster import. With htmx they answer with
-the inbox's conversation pane (views/inbox.py); every action also works as a plain form post."""
+responses, presence, the supervisor page with the roster import and that import in the PMO
+console. With htmx they answer with the inbox's conversation pane (views/inbox.py); every action
+also works as a plain form post."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound, ValidationFailed
 from prakerja.core.roles import Role, has_role, role_required
 
@@ -166,7 +170,13 @@ def presence(request):
         messages.error(request, exc.message)
     if is_htmx(request):
         return HttpResponse(status=204)
-    return redirect(request.POST.get("next") or "helpdesk:workspace")
+    next_url = request.POST.get("next", "")
+    # Back to the page the form was on, never to another site (an open redirect).
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("helpdesk:workspace")
+    return redirect(next_url)
 
 
 @agent_required
@@ -176,37 +186,62 @@ def heartbeat(request):
     return JsonResponse({"status": selectors.effective_presence(presence)})
 
 
+ROSTER_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _roster_post(request) -> RosterImportForm | None:
+    """Import the uploaded roster through `roster_import_csv`: None once imported (the caller
+    redirects), else the form with the errors."""
+    form = RosterImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form
+    raw = form.cleaned_data["file"].read(ROSTER_MAX_BYTES + 1)
+    try:
+        if len(raw) > ROSTER_MAX_BYTES:
+            raise ValidationFailed(errors={"file": [_("The file is too large.")]})
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(errors={"file": [_("The file must be UTF-8 CSV.")]}) from exc
+        result = services.roster_import_csv(text=text, actor=request.user)
+    except ValidationFailed as exc:
+        for err in exc.errors.get("file", [exc.message]):
+            form.add_error("file", err)
+        return form
+    messages.success(
+        request, _("Roster imported: %(created)d added, %(skipped)d already there.") % result
+    )
+    return None
+
+
+def _roster_page(request, *, template: str, context: dict, redirect_to: str):
+    form, status = RosterImportForm(), 200
+    if request.method == "POST":
+        form = _roster_post(request)
+        if form is None:
+            return redirect(redirect_to)
+        status = 422
+    return render(request, template, {**context, "form": form}, status=status)
+
+
 @role_required(Role.SUPERVISOR)
 @require_http_methods(["GET", "POST"])
 def supervisor(request):
-    form = RosterImportForm(request.POST or None, request.FILES or None)
-    result = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            raw = form.cleaned_data["file"].read(2 * 1024 * 1024 + 1)
-            try:
-                if len(raw) > 2 * 1024 * 1024:
-                    raise ValidationFailed(errors={"file": [_("The file is too large.")]})
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise ValidationFailed(
-                        errors={"file": [_("The file must be UTF-8 CSV.")]}
-                    ) from exc
-                result = services.roster_import_csv(text=text, actor=request.user)
-                messages.success(
-                    request,
-                    _("Roster imported: %(created)d added, %(skipped)d already there.") % result,
-                )
-                return redirect("helpdesk:supervisor")
-            except ValidationFailed as exc:
-                for err in exc.errors.get("file", [exc.message]):
-                    form.add_error("file", err)
-        status = 422
-    return render(
+    return _roster_page(
         request,
-        "helpdesk/agent/supervisor.html",
-        {"form": form, "board": selectors.supervisor_board(), "result": result},
-        status=status,
+        template="helpdesk/agent/supervisor.html",
+        context={"board": selectors.supervisor_board()},
+        redirect_to="helpdesk:supervisor",
+    )
+
+
+@role_required(Role.PMO_ADMIN)
+@require_http_methods(["GET", "POST"])
+def pmo_roster(request):
+    """The roster upload in the PMO console, with the coming week's roster per shift."""
+    return _roster_page(
+        request,
+        template="helpdesk/pmo_roster.html",
+        context={"week": selectors.roster_days(start=clock.local_now().date(), days=7)},
+        redirect_to="helpdesk:pmo_roster",
     )

@@ -23,10 +23,12 @@ from ..references import normalize_reference
 
 logger = logging.getLogger(__name__)
 # The references this browser proved it may see (it submitted them, or gave reference + e-mail):
-# a signed cookie, so a guest's submission writes no session row.
+# a signed cookie, so a guest's submission writes no session row. Short-lived, and cleared at
+# log-out, so a shared computer does not keep showing someone's reports: after it, the requester
+# gives the reference and e-mail again.
 TRACKED_COOKIE = "hd_tracked"
 TRACKED_SALT = "prakerja.helpdesk.tracked"
-TRACKED_MAX_AGE = 30 * 24 * 3600
+TRACKED_MAX_AGE = 2 * 3600
 
 
 def _tracked(request) -> list[str]:
@@ -50,6 +52,11 @@ def _remember(request, response, reference: str):
     return response
 
 
+def tracked_forget(*, request, response) -> None:
+    """At log-out (accounts.hooks.logged_out): the browser forgets the reports it looked up."""
+    response.delete_cookie(TRACKED_COOKIE, samesite="Lax")
+
+
 def _can_see(request, ticket) -> bool:
     if request.user.is_authenticated and ticket.requester_id == request.user.pk:
         return True
@@ -71,6 +78,16 @@ def intake_limits(*, ip: str, email: str) -> None:
             limit=settings.HELPDESK_INTAKE_PER_EMAIL,
             period=settings.HELPDESK_INTAKE_PERIOD,
         )
+
+
+def tracking_limits(*, ip: str) -> None:
+    """Per-IP limit on reference + e-mail guesses: tracking (page and API) and requester replies
+    share one counter."""
+    rate_limit(
+        key=f"helpdesk:track:ip:{ip}",
+        limit=settings.HELPDESK_TRACK_PER_IP,
+        period=600,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,11 +184,7 @@ def _tracked_ticket(request, reference):
 def track(request):
     form = TrackForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
     if request.method == "POST" and form.is_valid():
-        rate_limit(
-            key=f"helpdesk:track:ip:{client_ip(request)}",
-            limit=settings.HELPDESK_TRACK_PER_IP,
-            period=600,
-        )
+        tracking_limits(ip=client_ip(request))
         try:
             ticket = selectors.ticket_get_for_tracking(
                 reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]

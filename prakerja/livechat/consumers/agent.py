@@ -79,6 +79,20 @@ def _set_presence(*, user, status):
     return presence.status
 
 
+def _workspace_role(user_id: int) -> str | None:
+    """The account's standing now, read fresh (one query): "supervisor", "agent", or None once it
+    is deactivated or lost both roles."""
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user_id, is_active=True)
+        .values_list("is_superuser", "groups__name")
+    )
+    roles = {name for _superuser, name in rows}
+    if any(superuser for superuser, _name in rows) or Role.SUPERVISOR in roles:
+        return Role.SUPERVISOR
+    return Role.AGENT if Role.AGENT in roles else None
+
+
 def _with_chat(handler):
     """For events about one chat: the handler gets its id; a frame without one is refused."""
 
@@ -146,6 +160,16 @@ class AgentWorkspaceConsumer(ChatSocket):
             self.joined.discard(chat_id)
             await self.channel_layer.group_discard(realtime.chat_group(chat_id), self.channel_name)
 
+    async def receive_json(self, content, **kwargs):
+        # The socket outlives the log-in: an agent deactivated, or whose role was taken away,
+        # while connected is refused at the next frame and disconnected.
+        role = await database_sync_to_async(_workspace_role)(self.user.pk)
+        if role is None or (self.is_supervisor and role != Role.SUPERVISOR):
+            await self.send_error("not_allowed", "Your account may no longer use the workspace.")
+            await self.close(code=4403)
+            return
+        await super().receive_json(content, **kwargs)
+
     async def dispatch(self, message):
         # Forward events meant for the browser (screen.pop, notify, ...) that have no handler.
         kind = message.get("type", "")
@@ -204,7 +228,7 @@ class AgentWorkspaceConsumer(ChatSocket):
     @_with_chat
     async def on_seen(self, content, chat_id: int):
         upto = int_or_none(content.get("upto"))
-        if chat_id in self.joined and upto:
+        if chat_id in self.joined and upto and self.seen_allowed(chat_id, upto):
             await self.channel_layer.group_send(
                 realtime.chat_group(chat_id),
                 {"type": "chat.seen", "chat": chat_id, "who": "agent", "upto": upto},

@@ -26,13 +26,19 @@ import time
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connections
+from django.utils.translation import gettext as _
 
 from prakerja.core.errors import DomainError, RateLimited
+from prakerja.core.text import control_character_errors, fields_with_control_characters
 
 # The chats a guest started in this browser session (the widget's views write it).
 SESSION_KEY = "livechat_chats"
+# Bytes of one text frame the consumers read; larger ones are answered `too_large`. uvicorn's
+# `--ws-max-size` (Makefile, docs/OPERATIONS.md) is twice this: beyond it the server drops the
+# connection before the frame is buffered whole.
 MAX_FRAME = 8 * 1024
 TYPING_MIN_INTERVAL = 1.0
+SEEN_MIN_INTERVAL = 1.0
 
 
 def database_sync_to_async(func):
@@ -64,7 +70,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self.send_error("bad_frame", "Text frames only.")
             return
-        if len(text_data) > MAX_FRAME:
+        if len(text_data) > MAX_FRAME or len(text_data.encode()) > MAX_FRAME:
             await self.send_error("too_large", "Message too large.")
             return
         try:
@@ -74,6 +80,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(content, dict) or content.get("type") not in self.client_events:
             await self.send_error("bad_message", "Unknown message.")
+            return
+        fields = fields_with_control_characters(content)
+        if fields:
+            await self.send_error(
+                "validation_error",
+                _("Some fields are not valid."),
+                client_id=client_id_of(content),
+                errors=control_character_errors(fields),
+            )
             return
         await self.receive_json(content)
 
@@ -114,4 +129,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if now - getattr(self, "_last_typing", 0.0) < TYPING_MIN_INTERVAL:
             return False
         self._last_typing = now
+        return True
+
+    def seen_allowed(self, chat_id: int, upto: int) -> bool:
+        """A read receipt is relayed only when it moves forward, and at most once per
+        SEEN_MIN_INTERVAL per chat: a client cannot flood the other side with receipts."""
+        marks = self.__dict__.setdefault("_seen", {})
+        last_upto, last_at = marks.get(chat_id, (0, 0.0))
+        now = time.monotonic()
+        if upto <= last_upto or now - last_at < SEEN_MIN_INTERVAL:
+            return False
+        marks[chat_id] = (upto, now)
         return True

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import parse_qs
+
+from django.conf import settings
 
 from prakerja.core.errors import NotFound
 from prakerja.helpdesk import realtime
@@ -25,6 +28,11 @@ def _participant_open(chat_id, user, session_ids, after_id):
     )
 
 
+# Open participant sockets per chat in this process: tabs of one visitor, capped so that one
+# chat cannot hold a process's memory (LIVECHAT_MAX_SOCKETS_PER_CHAT per ASGI process).
+_open_sockets: Counter[int] = Counter()
+
+
 class ParticipantChatConsumer(ChatSocket):
     """`/ws/livechat/chat/<id>/`: the participant's side of one chat."""
 
@@ -44,6 +52,10 @@ class ParticipantChatConsumer(ChatSocket):
         except NotFound:
             await self.close(code=4404)
             return
+        if _open_sockets[chat.pk] >= settings.LIVECHAT_MAX_SOCKETS_PER_CHAT:
+            await self.close(code=4429)
+            return
+        _open_sockets[chat.pk] += 1
         self.chat = chat
         self.state = chat.state
         self.group = realtime.chat_group(chat.pk)
@@ -56,6 +68,9 @@ class ParticipantChatConsumer(ChatSocket):
 
     async def disconnect(self, code):
         if self.chat is not None:
+            _open_sockets[self.chat.pk] -= 1
+            if _open_sockets[self.chat.pk] <= 0:
+                del _open_sockets[self.chat.pk]
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.channel_layer.group_discard(realtime.QUEUE_GROUP, self.channel_name)
 
@@ -86,7 +101,7 @@ class ParticipantChatConsumer(ChatSocket):
 
     async def on_seen(self, content):
         upto = int_or_none(content.get("upto"))
-        if upto:
+        if upto and self.seen_allowed(self.chat.pk, upto):
             await self.channel_layer.group_send(
                 self.group,
                 {"type": "chat.seen", "chat": self.chat.pk, "who": "participant", "upto": upto},

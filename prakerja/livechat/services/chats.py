@@ -18,7 +18,7 @@ from prakerja.core.roles import Role, has_role
 from prakerja.core.services import audit_record
 from prakerja.helpdesk import realtime
 from prakerja.helpdesk.models import Channel
-from prakerja.helpdesk.selectors import message_resent
+from prakerja.helpdesk.selectors import message_resent, ticket_was_served
 from prakerja.helpdesk.services import (
     ticket_assign,
     ticket_chat_message_add,
@@ -113,6 +113,12 @@ def chat_start(*, requester, name: str, email: str, question: str) -> Chat:
     if not availability.open:
         raise DomainError(
             _("Live chat is closed now. Please leave a message."), code="chat_closed", status=409
+        )
+    if availability.reason == "unavailable":
+        raise DomainError(
+            _("Live chat is unavailable right now. Please leave a message."),
+            code="chat_unavailable",
+            status=409,
         )
     if not availability.accepting:
         raise DomainError(
@@ -391,7 +397,8 @@ def chats_sweep() -> dict[str, int]:
 @transaction.atomic
 def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
     """The participant's inline satisfaction rating (1-5) after the chat ended. Stored on the
-    chat and handed to the surveys app (`survey_answer`) through `record_rating_in_surveys`."""
+    chat and handed to the surveys app (`survey_answer`) through `record_rating_in_surveys`.
+    Refused with `chat_not_served` for a chat no agent served (ended while queued)."""
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -404,6 +411,10 @@ def chat_rate(*, chat: Chat, rating, comment: str = "") -> Chat:
         raise Conflict(_("You can rate the chat once it has ended."), code="chat_not_ended")
     if chat.rating is not None:
         raise Conflict(_("You already rated this chat."), code="already_rated")
+    if not ticket_was_served(chat.ticket):
+        raise Conflict(
+            _("No agent served this chat, so there is nothing to rate."), code="chat_not_served"
+        )
     chat.rating = rating
     chat.rating_comment = comment
     chat.save(update_fields=["rating", "rating_comment"])

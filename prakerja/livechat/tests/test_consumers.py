@@ -271,6 +271,26 @@ def test_frame_size_body_size_and_bad_input_are_refused_politely(open_hours):
     assert Message.objects.count() == 1  # just the question
 
 
+def test_control_characters_in_a_frame_are_refused_and_nothing_is_stored(open_hours):
+    guest, chat_id = _guest_starts_chat()
+
+    async def scenario():
+        p = participant_socket(guest, chat_id)
+        assert (await p.connect())[0]
+        await receive_until(p, "history")
+        for body in ["nul\x00byte", "bell\x07", "lone \ud800 surrogate"]:
+            await p.send_to(text_data=json.dumps({"type": "message", "id": "c1", "body": body}))
+            error = await receive_until(p, "error")
+            assert (error["code"], error["id"]) == ("validation_error", "c1")
+            assert list(error["errors"]) == ["body"]
+        await p.send_json_to({"type": "message", "id": "c2", "body": "tab\tand\nnewline ok"})
+        assert (await receive_until(p, "ack"))["id"] == "c2"
+        await p.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == 2  # the question and the clean message
+
+
 def test_agent_socket_forwards_screen_pop_and_notify_events(open_hours):
     agent = on_shift_agent()
     agent_client = _logged_in(agent)
@@ -355,3 +375,105 @@ def test_queue_positions_update_as_chats_are_taken(open_hours):
         await p.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("change", ["deactivate", "remove_role"])
+def test_an_agent_deactivated_while_connected_is_refused_at_the_next_frame(open_hours, change):
+    agent = on_shift_agent()
+    agent_client = _logged_in(agent)
+    guest, chat_id = _guest_starts_chat()
+
+    def revoke():
+        if change == "deactivate":
+            type(agent).objects.filter(pk=agent.pk).update(is_active=False)
+        else:
+            agent.groups.clear()
+
+    async def scenario():
+        a = agent_socket(agent_client)
+        assert (await a.connect())[0]
+        assert (await receive_until(a, "chats"))["chats"][0]["id"] == chat_id
+        await database_sync_to_async(revoke)()
+        await a.send_json_to({"type": "message", "chat": chat_id, "id": "a-1", "body": "masih?"})
+        error = await receive_until(a, "error")
+        assert error["code"] == "not_allowed"
+        assert (await a.receive_output(timeout=TIMEOUT)) == {
+            "type": "websocket.close",
+            "code": 4403,
+        }
+
+    run(scenario)
+    assert not Message.objects.filter(client_msg_id="a-1").exists()
+
+
+def test_frame_size_is_counted_in_bytes(open_hours):
+    guest, chat_id = _guest_starts_chat()
+
+    async def scenario():
+        p = participant_socket(guest, chat_id)
+        assert (await p.connect())[0]
+        await receive_until(p, "history")
+        body = "€" * 3000  # 3,000 characters, 9,000 bytes
+        frame = json.dumps({"type": "message", "id": "e", "body": body}, ensure_ascii=False)
+        assert len(frame) < 8192 < len(frame.encode())
+        await p.send_to(text_data=frame)
+        assert (await receive_until(p, "error"))["code"] == "too_large"
+        await p.disconnect()
+
+    run(scenario)
+
+
+def test_sockets_per_chat_are_capped(open_hours, settings):
+    settings.LIVECHAT_MAX_SOCKETS_PER_CHAT = 2
+    guest, chat_id = _guest_starts_chat()
+
+    async def scenario():
+        first, second, third = (participant_socket(guest, chat_id) for _ in range(3))
+        assert (await first.connect())[0]
+        assert (await second.connect())[0]
+        connected, code = await third.connect()
+        assert (connected, code) == (False, 4429)
+        await first.disconnect()
+        again = participant_socket(guest, chat_id)
+        assert (await again.connect())[0]  # a closed tab frees its place
+        await second.disconnect()
+        await again.disconnect()
+
+    run(scenario)
+
+
+def test_read_receipts_are_relayed_forward_only_and_throttled(open_hours):
+    agent = on_shift_agent()
+    agent_client = _logged_in(agent)
+    guest, chat_id = _guest_starts_chat()
+
+    async def scenario():
+        a = agent_socket(agent_client)
+        assert (await a.connect())[0]
+        await receive_until(a, "chats")
+        p = participant_socket(guest, chat_id)
+        assert (await p.connect())[0]
+        await receive_until(p, "history")
+        for upto in (5, 5, 4, 6, 7, 8):
+            await p.send_json_to({"type": "seen", "upto": upto})
+        relayed = [m["upto"] for m in await drain(a) if m["type"] == "seen"]
+        assert relayed == [5]
+        await p.disconnect()
+        await a.disconnect()
+
+    run(scenario)
+
+
+def test_the_server_caps_websocket_frames_where_it_is_started():
+    """uvicorn buffers a whole frame (16 MiB by default) before the consumer sees it."""
+    from pathlib import Path
+
+    from prakerja.livechat.consumers.base import MAX_FRAME
+
+    root = Path(__file__).resolve().parents[3]
+    option = f"--ws-max-size {2 * MAX_FRAME}"
+    for name in ("Makefile", "docs/OPERATIONS.md", "README.md"):
+        text = (root / name).read_text()
+        starts = [line for line in text.splitlines() if "uvicorn config.asgi" in line]
+        assert starts, name
+        assert all(option in text[text.index(line) :][:300] for line in starts), name

@@ -412,3 +412,68 @@ def test_supervisor_overview_query_budget(frozen_open_hours, django_assert_num_q
         rows = [(a.pk, len(a.active_chats)) for a in overview["agents"]]
     assert sorted(n for _pk, n in rows) == [3, 3, 3]
     assert len(overview["queue"]) == 3
+
+
+def test_a_chat_ended_in_the_queue_gets_no_survey_and_cannot_be_rated(
+    frozen_open_hours, django_capture_on_commit_callbacks
+):
+    """Forged CSAT: a visitor who ends a chat no agent ever joined has nothing to rate."""
+    from prakerja.surveys.models import Survey
+
+    chat = queued_chat()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.chat_end(chat=chat, actor=None, by_participant=True)
+    chat.refresh_from_db()
+    assert chat.state == ChatState.ENDED
+    assert not Survey.objects.filter(ticket=chat.ticket).exists()
+    assert selectors.chat_payload(chat)["rateable"] is False
+    with pytest.raises(Conflict) as exc:
+        services.chat_rate(chat=chat, rating=1)
+    assert exc.value.code == "chat_not_served"
+    chat.refresh_from_db()
+    assert chat.rating is None
+    assert not Survey.objects.filter(ticket=chat.ticket).exists()
+
+
+def test_a_served_chat_is_asked_once_even_after_the_reask_window(
+    frozen_open_hours, django_capture_on_commit_callbacks
+):
+    from django.db import IntegrityError
+
+    from prakerja.surveys.models import Delivery, Survey
+    from prakerja.surveys.services import survey_request_for_ticket
+
+    chat, _agent = _active_chat(frozen_open_hours)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.chat_end(chat=chat, actor=None, by_participant=True)
+    chat.refresh_from_db()
+    assert selectors.chat_payload(chat)["rateable"] is True
+    first = Survey.objects.get(ticket=chat.ticket)
+    frozen_open_hours.shift(dt.timedelta(days=60))
+    assert survey_request_for_ticket(ticket=chat.ticket) is None
+    # the database holds it too: one chat survey per ticket, hence one answer
+    with pytest.raises(IntegrityError):
+        Survey.objects.create(
+            ticket=chat.ticket,
+            channel="chat",
+            delivery=Delivery.CHAT,
+            sent_at=first.sent_at,
+            expires_at=first.expires_at,
+        )
+
+
+def test_agents_see_every_nik_form_masked_in_chats(frozen_open_hours):
+    chat, _agent = _active_chat(frozen_open_hours)
+    chat = services.chat_start(
+        requester=None,
+        name="Sari 3171 2345 6789 0123",
+        email="sari2@example.test",
+        question="NIK 3171-2345-6789-0123 ditolak",
+    )
+    message, _created = services.chat_participant_message(
+        chat=chat, body="ini NIK saya 3171.2345.6789.0123", client_msg_id="n1"
+    )
+    payloads = [selectors.agent_chat_summary(chat), selectors.message_payload(message)]
+    text = repr(payloads)
+    assert "6789" not in text
+    assert "3171-23**-****-0123" in text

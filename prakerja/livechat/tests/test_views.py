@@ -66,6 +66,21 @@ def test_start_reports_field_errors(client, frozen_open_hours):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"name": "Sari", "email": "sari@example.test", "question": "Halo"}', "text/plain"),
+        ({"name": "Sari", "email": "sari@example.test", "question": "Halo"}, None),  # multipart
+    ],
+)
+def test_widget_posts_take_json_only(client, frozen_open_hours, body, content_type):
+    kwargs = {"content_type": content_type} if content_type else {}
+    response = client.post("/livechat/start", body, **kwargs)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Chat.objects.exists()
+
+
 def test_widget_posts_need_the_csrf_token(frozen_open_hours):
     client = Client(enforce_csrf_checks=True)
     response = post(client, "/livechat/start", {**GUEST, "question": "Halo"})
@@ -151,3 +166,27 @@ def test_sweep_command_closes_idle_chats(frozen_open_hours):
     call_command("livechat_sweep", stdout=open("/dev/null", "w"))  # noqa: SIM115
     chat.refresh_from_db()
     assert chat.state == ChatState.ENDED
+
+
+def test_deflection_counts_only_for_an_article_suggested_to_this_session(client, frozen_open_hours):
+    """A script posting to /livechat/deflect cannot inflate the deflected-chat figures."""
+    forged = post(client, "/livechat/deflect", {"question": "x", "article": "cara-daftar", **GUEST})
+    assert forged.status_code == 409
+    assert forged.json()["code"] == "article_not_suggested"
+    slugs = [
+        s["slug"]
+        for s in client.get("/livechat/suggestions", {"q": "insentif e-wallet"}).json()[
+            "suggestions"
+        ]
+    ]
+    other = Client()
+    assert (
+        post(other, "/livechat/deflect", {"question": "x", "article": slugs[0]}).status_code == 409
+    )
+    assert (
+        post(client, "/livechat/deflect", {"question": "x", "article": slugs[0]}).status_code == 201
+    )
+    # once per suggestion list
+    again = post(client, "/livechat/deflect", {"question": "x", "article": slugs[0]})
+    assert again.status_code == 409
+    assert Chat.objects.filter(state=ChatState.DEFLECTED).count() == 1

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from prakerja.accounts.models import IdentityStatus, SmsOutbox
+from prakerja.accounts.tests.factories import sms_code_sent_to
 from prakerja.core.models import AuditLog
 from prakerja.payouts.models import LinkedAccount, LinkStatus
 from prakerja.programs.tests.test_waves import verified_participant
@@ -12,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def code_for(user) -> str:
-    text = SmsOutbox.objects.filter(to=user.phone).latest("created_at", "id").text
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    return sms_code_sent_to(user.phone)
 
 
 def post(client, path, data):

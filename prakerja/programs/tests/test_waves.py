@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from prakerja.accounts.models import Identity, IdentityStatus
-from prakerja.accounts.nik import make_nik
 from prakerja.accounts.tests.factories import ParticipantFactory
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, Forbidden
@@ -20,33 +19,9 @@ from prakerja.programs.models import Application, ApplicationStatus, Wave, WaveS
 from prakerja.programs.selectors import wave_funnel
 from prakerja.programs.services import wave_join, wave_run_selection
 
-from .factories import WaveFactory
+from .factories import WaveFactory, verified_participant
 
 pytestmark = pytest.mark.django_db
-_serial = iter(range(1, 9999))
-
-
-def verified_participant(status=IdentityStatus.VERIFIED, **kwargs):
-    user = ParticipantFactory(**kwargs)
-    n = next(_serial)
-    Identity.objects.create(
-        user=user,
-        nik=make_nik(birth_date=dt.date(1990, 1, 2), female=False, serial=f"{n:04d}"),
-        kk_number=f"3171010101{n:06d}",
-        kk_slot=1,
-        full_name=user.full_name.upper(),
-        birth_date=dt.date(1990, 1, 2),
-        gender="M",
-        province="31",
-        city="Jakarta",
-        education="sma",
-        work_status="job_seeker",
-        declared_not_student=True,
-        declared_not_official=True,
-        status=status,
-        submitted_at=clock.now(),
-    )
-    return user
 
 
 def test_wave_state_follows_the_clock():
@@ -253,7 +228,7 @@ def test_dashboard_query_budget(client, django_assert_num_queries):
     for _ in range(3):
         WaveFactory()
     client.force_login(user)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         response = client.get("/dasbor/")
     assert response.status_code == 200
     assert "Ikut gelombang" in response.content.decode() or "Join wave" in response.content.decode()

@@ -41,7 +41,7 @@ def test_import_loads_facts_and_rollups(tmp_path, capsys):
     assert h3.local_hour == 10
     assert h3.is_open
     summary = selectors.summary(start=dt.date(2026, 1, 1), end=dt.date(2026, 2, 28))
-    assert summary["by_channel"] == {"chat": 1, "phone": 1, "web": 1}
+    assert summary["by_channel"] == {"chat": 1, "phone": 1, "web": 1, "email": 0}
     assert summary["csat"]["chat"] == 100.0
     assert summary["csat"]["phone"] == 0.0
     assert summary["csat"]["response_rate"] == 100.0  # 2 resolved -> 2 surveys, 2 answers

@@ -98,3 +98,28 @@ def test_public_statistics_page_has_no_personal_data(client, data):
     assert "4 laporan" in html
     assert "andi" not in html
     assert "warga@example.test" not in html
+
+
+def test_exports_write_formula_like_names_as_text(supervisor_client):
+    """A category or agent name starting with = + - @ must not run as a formula in Excel."""
+    from prakerja.helpdesk.models import Category
+
+    evil = '=HYPERLINK("http://evil.test","klik")'
+    Category.objects.create(slug="evil", name_id=evil, name_en=evil)
+    staff = agent("@SUM(1+1)")
+    at = local_datetime(2026, 1, 5, 9, 0)
+    ticket_at(at, category="evil", assignee=staff)
+    rows = list(
+        csv.reader(
+            io.StringIO(supervisor_client.get("/laporan/ekspor.csv", RANGE).content.decode())
+        )
+    )
+    cells = [cell for row in rows for cell in row]
+    assert "'" + evil in cells
+    assert "'@SUM(1+1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@")]
+    book = load_workbook(io.BytesIO(supervisor_client.get("/laporan/ekspor.xlsx", RANGE).content))
+    values = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
+    assert "'" + evil in values
+    assert not [v for v in values if isinstance(v, str) and v[:1] in ("=", "+", "@")]
+    assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)

@@ -68,16 +68,25 @@ def test_summary_for_two_months_by_hand(client, dataset, pmo_token):
     assert body["total"] == 6
     assert body["months"] == 2
     assert body["monthly_average"] == 3.0
-    assert body["by_channel"] == {"chat": 3, "phone": 2, "web": 1}
+    assert body["by_channel"] == {"chat": 3, "phone": 2, "web": 1, "email": 0}
     assert body["by_month"] == [
-        {"month": "2026-01", "total": 4, "by_channel": {"chat": 3, "phone": 1, "web": 0}},
-        {"month": "2026-02", "total": 2, "by_channel": {"chat": 0, "phone": 1, "web": 1}},
+        {
+            "month": "2026-01",
+            "total": 4,
+            "by_channel": {"chat": 3, "phone": 1, "web": 0, "email": 0},
+        },
+        {
+            "month": "2026-02",
+            "total": 2,
+            "by_channel": {"chat": 0, "phone": 1, "web": 1, "email": 0},
+        },
     ]
     # chat 2/3 = 66.7; phone 1/2 = 50.0; web no responses -> null, left out of the average.
     assert body["csat"] == {
         "chat": 66.7,
         "phone": 50.0,
         "web": None,
+        "email": None,
         "channel_average": 58.3,  # (66.667 + 50) / 2
         "overall": 60.0,  # 3 / 5
         "responses": 5,
@@ -88,7 +97,7 @@ def test_summary_for_two_months_by_hand(client, dataset, pmo_token):
 def test_time_zone_edge_and_part_months(client, dataset, pmo_token):
     # February alone does not include the 23:30 WIB Jan 31 chat (16:30 UTC, same UTC date).
     feb = _get(client, pmo_token, start="2026-02-01", end="2026-02-28").json()
-    assert feb["by_channel"] == {"chat": 0, "phone": 1, "web": 1}
+    assert feb["by_channel"] == {"chat": 0, "phone": 1, "web": 1, "email": 0}
     assert feb["csat"]["chat"] is None
     assert feb["csat"]["channel_average"] == 100.0  # phone only: 1/1
     last_day = _get(client, pmo_token, start="2026-01-31", end="2026-01-31").json()
@@ -108,6 +117,7 @@ def test_empty_range(client, dataset, pmo_token):
         "chat": None,
         "phone": None,
         "web": None,
+        "email": None,
         "channel_average": None,
         "overall": None,
         "responses": 0,

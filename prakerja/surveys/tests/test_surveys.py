@@ -5,6 +5,7 @@ import time_machine
 from django.core import mail
 
 from prakerja.accounts.models import SmsOutbox
+from prakerja.accounts.sms import MASK, inbox
 from prakerja.core.clock import local_datetime
 from prakerja.core.errors import Conflict, DomainError, ValidationFailed
 from prakerja.reports.models import TicketFact
@@ -42,7 +43,8 @@ def test_phone_ticket_gets_an_sms_link_through_the_gateway():
     survey = Survey.objects.get(ticket=ticket)
     assert survey.delivery == Delivery.SMS
     sms = SmsOutbox.objects.get(to="+6281234567890")
-    assert survey_url(survey) in sms.text
+    assert survey_url(survey) not in sms.text  # the link answers the survey: staff must not see it
+    assert (sms.to, sms.text.replace(MASK, survey_url(survey))) == inbox[-1]
 
 
 def test_chat_ticket_is_asked_inline_and_livechat_records_with_survey_answer():

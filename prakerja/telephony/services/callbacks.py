@@ -123,7 +123,7 @@ def _claim(callback: Callback, *, agent) -> Callback:
     callback.claimed_at = clock.now()
     callback.save(update_fields=["status", "claimed_by", "claimed_at"])
     audit_record(
-        actor=agent, action="callback.claim", obj=callback, after={"number": callback.number}
+        actor=agent, action="callback.claim", obj=callback, after={"status": callback.status}
     )
     return callback
 

@@ -78,7 +78,12 @@ def call_log_manual(
         ticket_reply(ticket=call.ticket, author=agent, body=notes.strip(), internal=True)
     if direction == Direction.IN:
         _callback_close_when_caller_got_through(call)
-    audit_record(actor=agent, action="call.log", obj=call, after={"number": caller})
+    audit_record(
+        actor=agent,
+        action="call.log",
+        obj=call,
+        after={"direction": direction, "ticket": call.ticket.reference},
+    )
     return call
 
 

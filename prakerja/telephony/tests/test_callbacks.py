@@ -144,3 +144,20 @@ def test_concurrent_claims_never_hand_one_callback_to_two_agents(client, seeded)
     assert Callback.objects.filter(status="claimed").count() == 6
     for callback in Callback.objects.select_related("claimed_by"):
         assert got[callback.claimed_by.username] == callback.pk
+
+
+@pytest.mark.django_db
+def test_callback_and_manual_call_audit_entries_hold_no_phone_number(client):
+    from prakerja.core.tests.factories import audit_log_text
+    from prakerja.telephony.services import call_log_manual
+
+    pbx = Pbx(client, pbx_token())
+    (number,) = _numbers(1)
+    _missed(pbx, number)
+    ani = agent("ani")
+    callback_claim_next(agent=ani)
+    call_log_manual(agent=ani, number="0813 1111 2222", duration_minutes=2)
+    text = audit_log_text()
+    assert "callback #" in text
+    for digits in (number[1:], "81311112222"):
+        assert digits not in text

@@ -153,7 +153,7 @@
       api("POST", "start", { name: who.name, email: who.email, question: question }).then(function (json) {
         agent.disabled = false;
         if (json.chat) { S.draft = null; startSocket(json.chat); }
-        else if (json.code === "chat_closed" || json.code === "queue_full") {
+        else if (json.code === "chat_closed" || json.code === "queue_full" || json.code === "chat_unavailable") {
           S.info.open = json.code !== "chat_closed"; S.info.accepting = false; showOffline(question, who);
         } else { errorsInto(wrap, json); }
       });
@@ -340,10 +340,10 @@
   function showRating(chat) {
     if (S.compose) { S.compose.remove(); S.compose = null; }
     if (S.endBtn) { S.endBtn.remove(); }
-    if (S.ws) { var ws = S.ws; S.ws = null; if (chat.rated) { ws.close(); } else { S.ratingWs = ws; } }
+    if (S.ws) { var ws = S.ws; S.ws = null; if (chat.rateable) { S.ratingWs = ws; } else { ws.close(); } }
     store.removeItem(pendingKey());
     var box = el("form", { class: "lc-rating" });
-    if (!chat.rated) {
+    if (chat.rateable) {
       var fs = el("fieldset", {}, [el("legend", { text: T.rate })]);
       var faces = ["\u{1F61E}", "\u{1F641}", "\u{1F610}", "\u{1F642}", "\u{1F600}"];
       for (var i = 1; i <= 5; i++) {

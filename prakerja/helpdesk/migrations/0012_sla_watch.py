@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk', '0010_resolved_autoclose_index'),
+        ('helpdesk', '0011_email_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,129 @@
+"""The shared cache keeps the site up when Redis is not (`CACHES` in config/settings/base.py).
+
+`FallbackRedisCache` is Django's `RedisCache`; when Redis cannot be reached (refused, timed out,
+read-only after a failover) each operation runs on a cache in the process's own memory instead,
+and Redis is left alone for `RETRY_SECONDS` before the next try, so an outage costs one short
+time-out per process every few seconds, not one per request. What that means for the callers
+(docs/adr/0027-s3-redis-outage-degrades-to-process-memory.md):
+
+- Cached settings and switch schedules miss and are read from the database, then kept in the
+  process for their usual few seconds.
+- Rate limits and the sign-up waiting room count per process, as they do without `REDIS_URL`: a
+  limit of 5 per address becomes 5 per address per process. They neither stop counting (fail
+  open) nor refuse everyone (fail closed).
+- An invalidation (a PMO edit) reaches only the process that made it; other processes see the
+  change when their copy expires (5 s for switches, 60 s for categories, SLA targets, hours).
+
+`ping()` asks Redis itself, bypassing the fallback: `/readyz` reports "degraded" with it.
+`shared_cache_unavailable()` tells other parts (live chat, whose channel layer is the same Redis).
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
+RETRY_SECONDS = 5.0
+
+# Django builds one cache object per thread: the outage state is per process and per server.
+_down_until: dict[str, float] = {}
+_state_lock = threading.Lock()
+
+
+class FallbackRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._server_key = str(server)
+        local_params = {key: value for key, value in params.items() if key != "OPTIONS"}
+        # LocMemCache keeps its data in a module-level dict by name: every thread shares it.
+        self._local = LocMemCache(f"redis-fallback:{self._server_key}", local_params)
+
+    def _down(self) -> bool:
+        return _down_until.get(self._server_key, 0.0) > time.monotonic()
+
+    def _failed(self, exc: Exception) -> None:
+        with _state_lock:
+            was_down = self._server_key in _down_until
+            _down_until[self._server_key] = time.monotonic() + RETRY_SECONDS
+        if not was_down:
+            logger.warning(
+                "cache.redis_unavailable",
+                extra={"error": exc.__class__.__name__, "retry_seconds": RETRY_SECONDS},
+            )
+
+    def _recovered(self) -> None:
+        with _state_lock:
+            was_down = _down_until.pop(self._server_key, None) is not None
+        if was_down:
+            logger.warning("cache.redis_recovered")
+
+    def _call(self, name: str, *args, **kwargs):
+        if not self._down():
+            try:
+                result = getattr(super(), name)(*args, **kwargs)
+            except UNAVAILABLE as exc:
+                self._failed(exc)
+            else:
+                if self._server_key in _down_until:
+                    self._recovered()
+                return result
+        return getattr(self._local, name)(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._call("get_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._call("incr", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self):
+        self._local.clear()
+        return self._call("clear")
+
+    def ping(self) -> None:
+        """Raise unless Redis itself answers (never the process-memory fallback)."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except UNAVAILABLE as exc:
+            self._failed(exc)
+            raise
+        self._recovered()
+
+
+def shared_cache_unavailable() -> bool:
+    """True while this process finds the shared cache's Redis out of reach (fresh within
+    `RETRY_SECONDS`, since nearly every request reads the cache)."""
+    backend = caches["default"]
+    return isinstance(backend, FallbackRedisCache) and backend._down()

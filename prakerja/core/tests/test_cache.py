@@ -1,0 +1,83 @@
+"""`core.cache.FallbackRedisCache`: Redis while it answers, the process's memory while it does not."""
+
+import logging
+from unittest import mock
+
+import pytest
+import redis
+from django.core.cache.backends.redis import RedisCacheClient
+
+from prakerja.core import cache as fallback_cache
+from prakerja.core.cache import FallbackRedisCache
+
+DOWN_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(autouse=True)
+def _no_outage_state():
+    fallback_cache._down_until.clear()
+    yield
+    fallback_cache._down_until.clear()
+
+
+def backend(url: str) -> FallbackRedisCache:
+    return FallbackRedisCache(url, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+
+
+def test_every_operation_falls_back_to_process_memory():
+    cache = backend(DOWN_URL)
+    cache.clear()
+    assert cache.get("k") is None
+    assert cache.add("k", 1, timeout=60) is True
+    assert cache.add("k", 1, timeout=60) is False
+    assert cache.incr("k") == 2
+    assert cache.get_or_set("loaded", lambda: "from the database", 60) == "from the database"
+    cache.set_many({"a": 1, "b": 2})
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+    cache.delete("a")
+    assert not cache.has_key("a")
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("missing")
+    with pytest.raises(redis.ConnectionError):
+        cache.ping()
+
+
+def test_the_memory_is_shared_by_the_threads_of_a_process():
+    """Django builds one cache object per thread: rate-limit counters must still add up."""
+    one, other = backend(DOWN_URL), backend(DOWN_URL)
+    one.clear()
+    one.add("count", 1, timeout=60)
+    assert other.incr("count") == 2
+
+
+def test_after_a_failure_redis_is_not_asked_again_for_a_while():
+    cache = backend(DOWN_URL)
+    with mock.patch.object(
+        RedisCacheClient, "get", autospec=True, side_effect=redis.ConnectionError("refused")
+    ) as redis_get:
+        for _ in range(5):
+            cache.get("k")
+    assert redis_get.call_count == 1
+
+
+@pytest.mark.redis
+def test_redis_is_used_while_it_answers_and_again_once_it_is_back(redis_url, caplog):
+    cache = backend(redis_url)
+    cache.clear()
+    cache.set("shared", "in redis", 60)
+    assert redis.Redis.from_url(redis_url).exists(cache.make_key("shared"))
+
+    with caplog.at_level(logging.WARNING, logger="prakerja.core.cache"):
+        # An outage: the next reads miss (the value lives in Redis, not in process memory).
+        with mock.patch.object(
+            RedisCacheClient, "get", autospec=True, side_effect=redis.TimeoutError("slow")
+        ):
+            assert cache.get("shared") is None
+        assert cache.get("shared") is None  # still within the retry pause
+        cache.ping()  # /readyz finds Redis back: the pause ends
+    assert [r.message for r in caplog.records] == [
+        "cache.redis_unavailable",
+        "cache.redis_recovered",
+    ]
+    assert cache.get("shared") == "in redis"
+    cache.clear()
