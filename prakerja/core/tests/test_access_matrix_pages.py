@@ -133,6 +133,13 @@ PAGES: list[PageRow] = [
         lambda world: {"pk": world.call.pk},
         unchanged=_call_untouched,
     ),
+    # The callback list is the contact center's, shared: any agent sees any callback.
+    PageRow(
+        "GET",
+        "agent/phone/callbacks/<int:pk>/",
+        _contact_center_only(200),
+        lambda world: {"pk": world.callback.pk},
+    ),
     PageRow(
         "POST",
         "agent/phone/callbacks/<int:pk>/claim/",
