@@ -42,7 +42,7 @@ class CsatOut(Schema):
     response_rate: float | None
 
 
-class QueueOut(Schema):
+class ChannelQueueOut(Schema):
     offered: int
     answered: int
     abandoned: int
@@ -52,8 +52,8 @@ class QueueOut(Schema):
 
 
 class OperationsOut(Schema):
-    phone: QueueOut
-    chat: QueueOut
+    phone: ChannelQueueOut
+    chat: ChannelQueueOut
     chats_started: int
     deflected: int
     deflection_rate: float | None
@@ -124,11 +124,15 @@ class StaffingOut(Schema):
 
 # Erlang C fits the channels where contacts wait in a queue for an agent.
 STAFFING_CHANNELS = ("phone", "chat")
+# A plan is for the contact center's history or the coming year: long ago the time zone's
+# old local mean time (+07:07:12) is no RFC 3339 offset, and there is nothing to plan.
+STAFFING_EARLIEST = dt.date(2000, 1, 1)
+STAFFING_DAYS_AHEAD = 366
 
 
 @router.get(
     "/reports/staffing",
-    response=StaffingOut,
+    response={200: StaffingOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Agents required per interval by Erlang C, beside the roster (supervisors and PMO)",
     description="Arrivals are the actual counts for a past date (imported history included) and, "
@@ -137,7 +141,7 @@ STAFFING_CHANNELS = ("phone", "chat")
     "Erlang C answers `service_level` of contacts within `answer_seconds`. For chat, an agent "
     "serves `concurrency` chats at once (default LIVECHAT_MAX_CHATS_PER_AGENT). Intervals are "
     "whole hours dividing the day, from midnight WIB; `rostered_agents` are on a shift covering "
-    "the interval's start.",
+    "the interval's start. 422 for a date before 2000 or more than a year ahead.",
 )
 def staffing_plan(
     request,
@@ -151,6 +155,11 @@ def staffing_plan(
 ):
     if not has_role(request.auth, *STAFF_ROLES):
         raise Forbidden()
+    latest = clock.local_now().date() + dt.timedelta(days=STAFFING_DAYS_AHEAD)
+    if not STAFFING_EARLIEST <= date <= latest:
+        raise ValidationFailed(
+            errors={"date": [_("Staffing is planned from 2000 up to a year from today.")]}
+        )
     if channel not in STAFFING_CHANNELS:
         raise ValidationFailed(
             errors={"channel": [_("Staffing is planned for the phone and chat channels.")]}
