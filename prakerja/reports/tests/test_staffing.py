@@ -186,6 +186,9 @@ def test_a_future_day_is_forecast_from_the_same_weekday(client, tmp_path):
         ({"date": "2026-03-03", "service_level": 1.5}, None),
         ({"date": "2026-03-03", "aht_seconds": 0}, None),
         ({"date": "03-03-2026"}, None),
+        # Until 1924 Jakarta kept local mean time (+07:07:12), which is no RFC 3339 offset.
+        ({"date": "1440-10-26"}, "date"),
+        ({"date": "9999-12-31"}, "date"),
         ({}, None),
     ],
 )
