@@ -98,7 +98,7 @@ def link_request(request, payload: LinkIn):
     return Status(202, _link(link))
 
 
-class CodeIn(Schema):
+class LinkCodeIn(Schema):
     code: str
 
 
@@ -108,5 +108,5 @@ class CodeIn(Schema):
     auth=SESSION_OR_TOKEN,
     summary="Confirm the pending link with the SMS code",
 )
-def link_confirm(request, payload: CodeIn):
+def link_confirm(request, payload: LinkCodeIn):
     return Status(200, _link(services.link_confirm(participant=request.auth, code=payload.code)))

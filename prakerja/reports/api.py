@@ -3,7 +3,6 @@
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
@@ -42,7 +41,7 @@ class CsatOut(Schema):
     response_rate: float | None
 
 
-class QueueOut(Schema):
+class QueueMetricsOut(Schema):
     offered: int
     answered: int
     abandoned: int
@@ -52,8 +51,8 @@ class QueueOut(Schema):
 
 
 class OperationsOut(Schema):
-    phone: QueueOut
-    chat: QueueOut
+    phone: QueueMetricsOut
+    chat: QueueMetricsOut
     chats_started: int
     deflected: int
     deflection_rate: float | None
@@ -122,13 +121,9 @@ class StaffingOut(Schema):
     intervals: list[StaffingIntervalOut]
 
 
-# Erlang C fits the channels where contacts wait in a queue for an agent.
-STAFFING_CHANNELS = ("phone", "chat")
-
-
 @router.get(
     "/reports/staffing",
-    response=StaffingOut,
+    response={200: StaffingOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Agents required per interval by Erlang C, beside the roster (supervisors and PMO)",
     description="Arrivals are the actual counts for a past date (imported history included) and, "
@@ -137,7 +132,7 @@ STAFFING_CHANNELS = ("phone", "chat")
     "Erlang C answers `service_level` of contacts within `answer_seconds`. For chat, an agent "
     "serves `concurrency` chats at once (default LIVECHAT_MAX_CHATS_PER_AGENT). Intervals are "
     "whole hours dividing the day, from midnight WIB; `rostered_agents` are on a shift covering "
-    "the interval's start.",
+    "the interval's start. 422 for a date before 2000 or more than a year ahead.",
 )
 def staffing_plan(
     request,
@@ -151,21 +146,7 @@ def staffing_plan(
 ):
     if not has_role(request.auth, *STAFF_ROLES):
         raise Forbidden()
-    if channel not in STAFFING_CHANNELS:
-        raise ValidationFailed(
-            errors={"channel": [_("Staffing is planned for the phone and chat channels.")]}
-        )
-    if interval_minutes % 60 or 1440 % interval_minutes:
-        raise ValidationFailed(
-            errors={
-                "interval_minutes": [
-                    _("The interval must be a whole number of hours that divides the day.")
-                ]
-            }
-        )
-    if concurrency is None:
-        concurrency = settings.LIVECHAT_MAX_CHATS_PER_AGENT if channel == "chat" else 1
-    plan = staffing.staffing_plan(
+    plan = staffing.plan_for(
         date=date,
         channel=channel,
         aht_seconds=aht_seconds,

@@ -35,5 +35,6 @@ class ReportsConfig(AppConfig):
                 _("Wallboard"), "reports:wallboard", roles=tuple(STAFF_ROLES), order=45
             ),
             consoles.NavLink(_("Reports"), "reports:index", roles=tuple(STAFF_ROLES), order=60),
+            consoles.NavLink(_("Staffing"), "reports:staffing", roles=tuple(STAFF_ROLES), order=65),
         ):
             consoles.nav.register(link)

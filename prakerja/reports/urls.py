@@ -9,5 +9,6 @@ urlpatterns = [
     path("laporan/ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
     path("laporan/papan/", views.wallboard, name="wallboard"),
     path("laporan/papan/live/", views.wallboard_live, name="wallboard_live"),
+    path("laporan/staf/", views.staffing_page, name="staffing"),
     path("statistik/", views.public_statistics, name="public"),
 ]

@@ -1,6 +1,7 @@
 """Report pages (supervisors, PMO), exports, and the public service statistics page."""
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 
@@ -14,12 +15,13 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from prakerja.core import clock
 from prakerja.core.errors import ValidationFailed
 from prakerja.core.exports import export_row
 from prakerja.core.roles import STAFF_ROLES, role_required
 from prakerja.helpdesk.models import Category
 
-from . import charts, selectors
+from . import charts, selectors, staffing
 from .api import resolve_range
 from .definitions import CHANNELS
 from .tables import WEEKDAYS, channel_label, minutes, report_tables
@@ -32,6 +34,33 @@ class RangeForm(forms.Form):
     )
     end = forms.DateField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class StaffingForm(forms.Form):
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        choices=[("phone", gettext_lazy("Phone")), ("chat", gettext_lazy("Live chat"))],
+    )
+    aht_seconds = forms.IntegerField(
+        label=gettext_lazy("Average handling time (s)"), min_value=1, max_value=86_400
+    )
+    service_level = forms.IntegerField(
+        label=gettext_lazy("Service level target (%)"), min_value=1, max_value=99
+    )
+    answer_seconds = forms.IntegerField(
+        label=gettext_lazy("Answered within (s)"), min_value=0, max_value=86_400
+    )
+    interval_minutes = forms.TypedChoiceField(
+        label=gettext_lazy("Interval"),
+        coerce=int,
+        choices=[(60, gettext_lazy("1 hour")), (120, gettext_lazy("2 hours"))],
+    )
+    concurrency = forms.IntegerField(
+        label=gettext_lazy("Chats per agent at once"), min_value=1, max_value=20, required=False
     )
 
 
@@ -189,3 +218,55 @@ def wallboard(request):
 def wallboard_live(request):
     """The board's figures alone, fetched again by the page every few seconds."""
     return render(request, "reports/_wallboard_live.html", wallboard_data())
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def staffing_page(request):
+    """The staffing planner: agents required per interval by Erlang C beside the roster, with the
+    shortfall marked. The same calculation as `GET /api/v1/reports/staffing`."""
+    initial = {
+        "date": clock.local_now().date(),
+        "channel": "phone",
+        "aht_seconds": 300,
+        "service_level": 80,
+        "answer_seconds": 20,
+        "interval_minutes": 60,
+    }
+    form = StaffingForm(request.GET or initial)
+    plan = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = staffing.plan_for(
+                date=data["date"],
+                channel=data["channel"],
+                aht_seconds=data["aht_seconds"],
+                target=data["service_level"] / 100,
+                answer_seconds=data["answer_seconds"],
+                interval_minutes=data["interval_minutes"],
+                concurrency=data["concurrency"],
+            )
+        except ValidationFailed as exc:
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+    rows = [
+        {
+            **dataclasses.asdict(i),
+            "gap": i.rostered_agents - i.required_agents,
+            "short_by": max(0, i.required_agents - i.rostered_agents),
+        }
+        for i in (plan.intervals if plan else [])
+    ]
+    return render(
+        request,
+        "reports/staffing.html",
+        {
+            "form": form,
+            "plan": plan,
+            "rows": rows,
+            "short": sum(1 for r in rows if r["gap"] < 0),
+        },
+        status=200 if plan is not None else 422,
+    )

@@ -186,6 +186,9 @@ def test_a_future_day_is_forecast_from_the_same_weekday(client, tmp_path):
         ({"date": "2026-03-03", "service_level": 1.5}, None),
         ({"date": "2026-03-03", "aht_seconds": 0}, None),
         ({"date": "03-03-2026"}, None),
+        # Until 1924 Jakarta kept local mean time (+07:07:12), which is no RFC 3339 offset.
+        ({"date": "1440-10-26"}, "date"),
+        ({"date": "9999-12-31"}, "date"),
         ({}, None),
     ],
 )
@@ -206,3 +209,36 @@ def test_only_supervisors_and_pmo_plan(client, role):
     assert client.get(URL, {"date": "2026-03-03"}).status_code == 403
     client.logout()
     assert client.get(URL, {"date": "2026-03-03"}).status_code == 401
+
+
+@pytest.mark.django_db
+@time_machine.travel(local_datetime(2026, 3, 20, 12), tick=False)
+def test_page_shows_the_plan_with_the_shortfall_marked(client, history):
+    client.force_login(user_with_role(Role.SUPERVISOR, username="spv"))
+    response = client.get(
+        "/laporan/staf/",
+        {
+            "date": "2026-03-03",
+            "channel": "phone",
+            "aht_seconds": 180,
+            "service_level": 80,
+            "answer_seconds": 20,
+            "interval_minutes": 60,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<tr") == 25  # the header and 24 hours
+    # 09:00 needs 8 agents and has 2 on the roster: the only interval short of agents.
+    assert html.count("data-short") == 1
+    assert "kurang 6" in html  # 8 required, 2 on the roster
+
+
+@pytest.mark.django_db
+def test_page_refuses_bad_parameters_and_other_roles(client):
+    client.force_login(user_with_role(Role.SUPERVISOR, username="spv"))
+    assert client.get("/laporan/staf/").status_code == 200  # today's forecast, the defaults
+    bad = client.get("/laporan/staf/", {"date": "2026-03-03", "channel": "web", "aht_seconds": 0})
+    assert bad.status_code == 422
+    client.force_login(user_with_role(Role.AGENT, username="ag"))
+    assert client.get("/laporan/staf/").status_code == 403
