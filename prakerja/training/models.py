@@ -95,7 +95,7 @@ class Course(models.Model):
     created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), default=clock.now)
     # What the catalog's words are matched against: one column, so that PostgreSQL answers from
-    # one trigram index instead of scanning every course and its institution (ADR 0027-p1).
+    # one trigram index instead of scanning every course and its institution (ADR 0037).
     search_text = models.TextField(_("search text"), default="", editable=False)
 
     class Meta:
