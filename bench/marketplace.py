@@ -126,15 +126,19 @@ def load_sql(*, courses: int, purchases: int, history_wave: int) -> list[str]:
         SELECT 'Lembaga Pelatihan ' || i FROM generate_series(1, {INSTITUTIONS}) AS i""",  # noqa: S608
         f"""INSERT INTO training_course (platform_id, external_id, title, institution_id, price,
             mode, category, description, hours, schedule, status, reviewed_at, rating_count,
-            rating_sum, created_at, updated_at)
-        SELECT (SELECT min(id) FROM training_platform) + i % {PLATFORMS}, 'K-' || i,
-            (ARRAY[{topics}])[1 + i % {nt}] || ' ' || (ARRAY[{levels}])[1 + (i / {nt}) % {nl}]
-                || ' ' || (1 + i / {nt * nl}),
-            (SELECT min(id) FROM training_institution) + i % {INSTITUTIONS},
-            100000 + (i % 16) * 10000, (ARRAY['online','online','online','blended','offline'])[1 + i % 5],
-            (ARRAY[{categories}])[1 + i % {nt}], 'Deskripsi pelatihan ' || i, 4 + i % 40,
-            '', CASE WHEN i % 33 = 0 THEN 'pending' ELSE 'approved' END, now(), 0, 0, now(), now()
-        FROM generate_series(0, {courses - 1}) AS i""",  # noqa: S608
+            rating_sum, created_at, updated_at, search_text)
+        SELECT platform_id, 'K-' || i, title, institution_id, 100000 + (i % 16) * 10000,
+            (ARRAY['online','online','online','blended','offline'])[1 + i % 5], category,
+            'Deskripsi pelatihan ' || i, 4 + i % 40, '',
+            CASE WHEN i % 33 = 0 THEN 'pending' ELSE 'approved' END, now(), 0, 0, now(), now(),
+            title || ' ' || (SELECT name FROM training_institution WHERE id = institution_id)
+                || ' ' || category
+        FROM (SELECT i, (SELECT min(id) FROM training_platform) + i % {PLATFORMS} AS platform_id,
+                (ARRAY[{topics}])[1 + i % {nt}] || ' ' || (ARRAY[{levels}])[1 + (i / {nt}) % {nl}]
+                    || ' ' || (1 + i / {nt * nl}) AS title,
+                (SELECT min(id) FROM training_institution) + i % {INSTITUTIONS} AS institution_id,
+                (ARRAY[{categories}])[1 + i % {nt}] AS category
+              FROM generate_series(0, {courses - 1}) AS i) AS c""",  # noqa: S608
         f"""INSERT INTO accounts_user (password, is_superuser, username, is_staff, is_active,
             date_joined, full_name, email, phone, email_verified_at, phone_verified_at)
         SELECT '!', false, 'bp' || i, false, true, now() - interval '240 days',

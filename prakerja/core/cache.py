@@ -4,7 +4,7 @@
 read-only after a failover) each operation runs on a cache in the process's own memory instead,
 and Redis is left alone for `RETRY_SECONDS` before the next try, so an outage costs one short
 time-out per process every few seconds, not one per request. What that means for the callers
-(docs/adr/0027-s3-redis-outage-degrades-to-process-memory.md):
+(docs/adr/0034-redis-outage-degrades-to-process-memory.md):
 
 - Cached settings and switch schedules miss and are read from the database, then kept in the
   process for their usual few seconds.

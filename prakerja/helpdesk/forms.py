@@ -70,11 +70,22 @@ class TicketUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
     category = forms.ChoiceField(label=_("Category"), choices=())
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    assignee = forms.CharField(label=_("Assignee (username)"), required=False, max_length=150)
+    # A username, as in the API (the service decides who may name whom). Supervisors pick from
+    # `assignees`; agents keep it hidden and take a ticket with "Take it".
+    assignee = forms.CharField(
+        label=_("Assignee"), required=False, max_length=150, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, assignees=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+        if assignees is not None:
+            self.fields["assignee"].widget = forms.Select(
+                choices=[
+                    ("", _("Unassigned")),
+                    *((u.get_username(), u.get_full_name() or u.get_username()) for u in assignees),
+                ]
+            )
 
 
 class RosterImportForm(forms.Form):

@@ -77,6 +77,13 @@ def unassigned_active(qs):
     return qs.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
 
 
+def claimable(qs):
+    """`qs` narrowed to the tickets "take next" and routing hand out: unassigned and active,
+    chats left out (live chat routes its own). The unassigned queue lists exactly these, so its
+    count is what taking one after another would give."""
+    return unassigned_active(qs).exclude(channel=Channel.CHAT)
+
+
 class Ticket(models.Model):
     # Unique through Meta.constraints (a plain unique index: `unique=True` would add a second,
     # LIKE-pattern index on PostgreSQL that no query uses and every INSERT pays for).

@@ -51,3 +51,12 @@ def group_send_on_commit(group: str, event: dict) -> None:
     if "type" not in event:
         raise ValueError("a channel-layer event needs a 'type'")
     transaction.on_commit(lambda: group_send(group, event))
+
+
+def tell_agent_on_commit(agent_id: int | None, event_type: str, *, ticket) -> None:
+    """Tell an agent's open inboxes that one of their tickets changed (`ticket.assigned`,
+    `ticket.message`), once the change commits; they refresh their list."""
+    if agent_id:
+        group_send_on_commit(
+            agent_group(agent_id), {"type": event_type, "ticket": ticket.reference}
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, public
+from .views import agent, inbox, public
 
 app_name = "helpdesk"
 urlpatterns = [
@@ -14,13 +14,13 @@ urlpatterns = [
     path("pengaduan/lampiran/<int:pk>/", public.attachment_download, name="attachment"),
     path("bantuan/", public.kb_index, name="kb"),
     path("bantuan/<slug:slug>/", public.kb_article, name="kb_article"),
-    # Agent workspace
-    path("agen/", agent.workspace, name="workspace"),
-    path("agen/ambil/", agent.claim_next, name="claim_next"),
+    # Agent inbox (the workspace) and the actions on a ticket
+    path("agen/", inbox.workspace, name="workspace"),
+    path("agen/ambil/", inbox.claim_next, name="claim_next"),
     path("agen/kehadiran/", agent.presence, name="presence"),
     path("agen/heartbeat/", agent.heartbeat, name="heartbeat"),
     path("agen/supervisor/", agent.supervisor, name="supervisor"),
-    path("agen/tiket/<str:reference>/", agent.ticket_page, name="agent_ticket"),
+    path("agen/tiket/<str:reference>/", inbox.ticket_page, name="agent_ticket"),
     path("agen/tiket/<str:reference>/balas/", agent.ticket_reply, name="agent_reply"),
     path("agen/tiket/<str:reference>/ubah/", agent.ticket_update, name="agent_update"),
     path("agen/tiket/<str:reference>/ambil/", agent.ticket_claim, name="agent_claim"),

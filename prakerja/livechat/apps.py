@@ -14,9 +14,11 @@ class LiveChatConfig(AppConfig):
         from prakerja.core import consoles, site_blocks
         from prakerja.core.roles import CONTACT_CENTER_ROLES
 
+        from . import inbox
         from .services import chats_sweep
 
         site_blocks.register(chat_launcher)
+        inbox.register()
         consoles.nav.register(
             consoles.NavLink(
                 _("Chats"), "livechat:workspace", roles=tuple(CONTACT_CENTER_ROLES), order=30

@@ -287,3 +287,43 @@ def transfer_targets(*, agent, limit: int = 200) -> list:
         .order_by("full_name")
         .only("pk", "full_name", "username")[:limit]
     )
+
+
+def chats_for_inbox(*, user, limit: int = 50) -> list[Chat]:
+    """The inbox's chat list: waiting chats, oldest first, then the open chats the agent holds
+    (a supervisor: every open chat). One query."""
+    mine = Q(state=ChatState.ACTIVE)
+    if not has_role(user, Role.SUPERVISOR):
+        mine &= Q(agent=user)
+    return list(
+        Chat.objects.filter(Q(state=ChatState.QUEUED) | mine, ticket__isnull=False)
+        .select_related("ticket", "agent")
+        .order_by("-state", "queued_at", "id")[:limit]  # descending: "queued" before "active"
+    )
+
+
+def chats_held_by(*, agent) -> list[Chat]:
+    """The agent's open chats, for the inbox's pinned rows. One query."""
+    return list(
+        Chat.objects.filter(agent=agent, state=ChatState.ACTIVE, ticket__isnull=False)
+        .select_related("ticket", "agent")
+        .order_by("assigned_at", "id")
+    )
+
+
+def chats_inbox_count(*, user) -> int:
+    """Waiting chats plus the agent's own open ones (the chat tab's badge). One query."""
+    return Chat.objects.filter(
+        Q(state=ChatState.QUEUED) | Q(state=ChatState.ACTIVE, agent=user)
+    ).count()
+
+
+def chat_states_for_tickets(*, ticket_ids) -> dict[int, str]:
+    """{ticket id: the chat's state} for the chat tickets among `ticket_ids`. One query."""
+    return dict(
+        Chat.objects.filter(ticket_id__in=list(ticket_ids)).values_list("ticket_id", "state")
+    )
+
+
+def chat_for_ticket(*, ticket) -> Chat | None:
+    return Chat.objects.select_related("agent").filter(ticket=ticket).first()

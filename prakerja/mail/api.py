@@ -2,7 +2,7 @@
 
 from ninja import Router, Schema
 
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import STAFF_ROLES, has_role
 
@@ -26,7 +26,7 @@ class MailboxOut(Schema):
 
 @router.get(
     "/mail/summary",
-    response=MailboxOut,
+    response={200: MailboxOut, **errors(401, 403)},
     auth=SESSION_OR_TOKEN,
     summary="What became of the e-mail received in the last 7 days (supervisors and PMO)",
     description="outcomes: per outcome (ticket, reply, auto-reply, bounce, loop, own-address, "

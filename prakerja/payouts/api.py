@@ -104,7 +104,7 @@ def link_request(request, payload: LinkIn):
     return Status(202, _link(link))
 
 
-class CodeIn(Schema):
+class LinkCodeIn(Schema):
     code: str
 
 
@@ -114,7 +114,7 @@ class CodeIn(Schema):
     auth=SESSION_OR_TOKEN,
     summary="Confirm the pending link with the SMS code",
 )
-def link_confirm(request, payload: CodeIn):
+def link_confirm(request, payload: LinkCodeIn):
     return Status(200, _link(services.link_confirm(participant=request.auth, code=payload.code)))
 
 

@@ -138,7 +138,7 @@ def _participant(request):
 
 @router.get(
     "/me/skills-test",
-    response=SkillsTestOut,
+    response={200: SkillsTestOut, **errors(401, 403, 409)},
     auth=SESSION_OR_TOKEN,
     summary="The questions of the caller's basic skills test attempt (starts one if needed)",
     description="Returns the attempt in progress, or starts the next one (its time runs from "
@@ -161,7 +161,7 @@ def skills_test_get(request):
 
 @router.post(
     "/me/skills-test",
-    response={201: SkillsResultOut},
+    response={201: SkillsResultOut, **errors(400, 401, 403, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Submit the answers of the caller's basic skills test attempt",
     description="409 skills_test_not_started, skills_test_time_up (after the time limit: not "

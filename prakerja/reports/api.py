@@ -41,7 +41,7 @@ class CsatOut(Schema):
     response_rate: float | None
 
 
-class QueueOut(Schema):
+class QueueMetricsOut(Schema):
     offered: int
     answered: int
     abandoned: int
@@ -51,8 +51,8 @@ class QueueOut(Schema):
 
 
 class OperationsOut(Schema):
-    phone: QueueOut
-    chat: QueueOut
+    phone: QueueMetricsOut
+    chat: QueueMetricsOut
     chats_started: int
     deflected: int
     deflection_rate: float | None
@@ -123,7 +123,7 @@ class StaffingOut(Schema):
 
 @router.get(
     "/reports/staffing",
-    response=StaffingOut,
+    response={200: StaffingOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Agents required per interval by Erlang C, beside the roster (supervisors and PMO)",
     description="Arrivals are the actual counts for a past date (imported history included) and, "
@@ -132,7 +132,7 @@ class StaffingOut(Schema):
     "Erlang C answers `service_level` of contacts within `answer_seconds`. For chat, an agent "
     "serves `concurrency` chats at once (default LIVECHAT_MAX_CHATS_PER_AGENT). Intervals are "
     "whole hours dividing the day, from midnight WIB; `rostered_agents` are on a shift covering "
-    "the interval's start.",
+    "the interval's start. 422 for a date before 2000 or more than a year ahead.",
 )
 def staffing_plan(
     request,

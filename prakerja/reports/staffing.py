@@ -28,6 +28,10 @@ from .models import HourlyRollup
 FORECAST_WEEKS = 4
 # Erlang C fits the channels where contacts wait in a queue for an agent.
 CHANNELS = ("phone", "chat")
+# A plan is for the contact center's history or the coming year: long ago the time zone's old
+# local mean time (+07:07:12) is no RFC 3339 offset, and there is nothing to plan.
+EARLIEST = dt.date(2000, 1, 1)
+DAYS_AHEAD = 366
 
 
 def erlang_c(*, traffic: float, agents: int) -> float:
@@ -162,10 +166,13 @@ def plan_for(
     interval_minutes: int,
     concurrency: int | None = None,
 ) -> Plan:
-    """`staffing_plan` for a request (the API and the page): refuses a channel without a queue or
-    an interval that is not whole hours dividing the day (ValidationFailed); chat's concurrency
+    """`staffing_plan` for a request (the API and the page): refuses a date before 2000 or more
+    than a year ahead, a channel without a queue or an interval that is not whole hours dividing
+    the day (ValidationFailed); chat's concurrency
     defaults to LIVECHAT_MAX_CHATS_PER_AGENT, phone's to one call."""
     errors = {}
+    if not EARLIEST <= date <= clock.local_now().date() + dt.timedelta(days=DAYS_AHEAD):
+        errors["date"] = [_("Staffing is planned from 2000 up to a year from today.")]
     if channel not in CHANNELS:
         errors["channel"] = [_("Staffing is planned for the phone and chat channels.")]
     if interval_minutes <= 0 or interval_minutes % 60 or 1440 % interval_minutes:

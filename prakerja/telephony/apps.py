@@ -11,9 +11,11 @@ class TelephonyConfig(AppConfig):
         from prakerja.core import consoles, site_blocks
         from prakerja.core.roles import CONTACT_CENTER_ROLES
 
+        from . import inbox
         from .blocks import screen_pop_block
 
         site_blocks.register(screen_pop_block)
+        inbox.register()
         consoles.nav.register(
             consoles.NavLink(
                 _("Calls"), "telephony:desk", roles=tuple(CONTACT_CENTER_ROLES), order=40

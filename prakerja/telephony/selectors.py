@@ -3,11 +3,12 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from prakerja.core import clock
 from prakerja.core.errors import NotFound
+from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 from prakerja.helpdesk.selectors import participant_summary_for_agent
 
 from .models import Call, Callback, CallOutcome
@@ -86,3 +87,38 @@ def ticket_url(ticket) -> str:
         except NoReverseMatch:
             continue
     return reverse("admin:helpdesk_ticket_change", args=[ticket.pk])
+
+
+def pops_open_count(*, user) -> int:
+    """How many of the agent's answered calls still wait for their wrap-up (the calls tab)."""
+    since = clock.now() - POP_WINDOW
+    return Call.objects.filter(
+        agent=user, outcome=CallOutcome.ANSWERED, pop_closed=False, answered_at__gte=since
+    ).count()
+
+
+def callbacks_for_inbox(*, user, limit: int = 50) -> list[Callback]:
+    """The agent's claimed callbacks, then the open ones oldest first. One query."""
+    return list(
+        Callback.objects.filter(
+            Q(status=Callback.Status.OPEN) | Q(status=Callback.Status.CLAIMED, claimed_by=user)
+        ).order_by("status", "first_missed_at", "pk")[:limit]  # "claimed" before "open"
+    )
+
+
+def callback_get_for_agent(*, user, pk: int) -> Callback:
+    """Any callback for anyone in the contact center (the list is shared); NotFound otherwise."""
+    if not has_role(user, *CONTACT_CENTER_ROLES):
+        raise NotFound()
+    callback = Callback.objects.select_related("claimed_by").filter(pk=pk).first()
+    if callback is None:
+        raise NotFound()
+    return callback
+
+
+def calls_for_ticket(*, ticket, limit: int = 20) -> list[Call]:
+    return list(
+        Call.objects.select_related("agent")
+        .filter(ticket=ticket)
+        .order_by("-ringing_at", "-pk")[:limit]
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "agent/phone/callbacks/claim-next/", views.callback_claim_next, name="callback_claim_next"
     ),
+    path("agent/phone/callbacks/<int:pk>/", views.callback_pane, name="callback_pane"),
     path("agent/phone/callbacks/<int:pk>/claim/", views.callback_claim, name="callback_claim"),
     path(
         "agent/phone/callbacks/<int:pk>/complete/",

@@ -96,7 +96,9 @@ def log_call(request):
 
 def _after_pop_action(request):
     if request.headers.get("HX-Request"):
-        return render(request, "telephony/_pops.html", _pop_context(request))
+        response = render(request, "telephony/_pops.html", _pop_context(request))
+        response["HX-Trigger"] = "inbox-refresh"  # the inbox's pinned calls
+        return response
     return redirect("telephony:desk")
 
 
@@ -151,13 +153,46 @@ def callback_claim_next(request):
     return redirect("telephony:callbacks")
 
 
+def _callback_pane(request, pk: int, *, changed=True, form=None, error=None) -> HttpResponse:
+    """The inbox's conversation pane for one callback (htmx fragment); `changed`: after an
+    action, the inbox's list refreshes too."""
+    try:
+        callback = selectors.callback_get_for_agent(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = render(
+        request,
+        "telephony/_inbox_callback.html",
+        {
+            "callback": callback,
+            "mine": callback.claimed_by_id == request.user.pk,
+            "form": form or CallbackResultForm(prefix=f"cb{pk}"),
+            "error": error,
+        },
+    )
+    if changed:
+        response["HX-Trigger"] = "inbox-refresh"
+    return response
+
+
+@require_GET
+@agent_only
+def callback_pane(request, pk: int):
+    return _callback_pane(request, pk, changed=False)
+
+
 @require_POST
 @agent_only
 def callback_claim(request, pk: int):
+    error = None
     try:
         services.callback_claim(callback_id=pk, agent=request.user)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        error = exc.message
+    if request.headers.get("HX-Request"):
+        return _callback_pane(request, pk, error=error)
+    if error:
+        messages.error(request, error)
     return redirect("telephony:callbacks")
 
 
@@ -165,13 +200,20 @@ def callback_claim(request, pk: int):
 @agent_only
 def callback_complete(request, pk: int):
     form = CallbackResultForm(request.POST, prefix=f"cb{pk}")
+    error = None
     if not form.is_valid():
-        messages.error(request, _("Choose an outcome."))
-        return redirect("telephony:callbacks")
-    try:
-        services.callback_complete(callback_id=pk, agent=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+        error = _("Choose an outcome.")
+    else:
+        try:
+            services.callback_complete(callback_id=pk, agent=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            form = None
+    if request.headers.get("HX-Request"):
+        return _callback_pane(request, pk, form=form, error=error)
+    if error:
+        messages.error(request, error)
     else:
         messages.success(request, _("Callback outcome recorded."))
     return redirect("telephony:callbacks")

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from prakerja.core import clock
-from prakerja.core.api import SESSION_OR_TOKEN
+from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
 from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import Role, has_role
@@ -25,15 +25,6 @@ router = Router(tags=["training"])
 
 CATALOG_PAGE_SIZE = 20
 CATALOG_PAGE_SIZE_MAX = 100
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    errors: dict[str, list[str]]
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _participant(request):
@@ -66,7 +57,7 @@ class CardOut(Schema):
 
 @router.get(
     "/me/card",
-    response={200: CardOut, **ERRORS},
+    response={200: CardOut, **errors(401, 403, 404)},
     auth=SESSION_OR_TOKEN,
     summary="My Prakerja card (from the publication of my wave's results)",
     description="404 `no_card` before selection results are published or when not selected; "
@@ -119,7 +110,7 @@ def _purchase_out(purchase) -> PurchaseOut:
 
 @router.get(
     "/me/purchases",
-    response={200: list[PurchaseOut], **ERRORS},
+    response={200: list[PurchaseOut], **errors(401, 403)},
     auth=SESSION_OR_TOKEN,
     summary="My purchases (vouchers), newest first",
 )
@@ -143,7 +134,7 @@ class PurchaseCreatedOut(Schema):
 
 @router.post(
     "/me/purchases",
-    response={201: PurchaseCreatedOut, **ERRORS},
+    response={201: PurchaseCreatedOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Buy a training with my card's balance",
     description="409 `no_card`, `card_revoked`, `card_expired`, `course_unavailable`, "
@@ -166,7 +157,7 @@ def purchase_create(request, payload: PurchaseIn):
 
 @router.post(
     "/me/purchases/{voucher_code}/cancel",
-    response={200: PurchaseOut, **ERRORS},
+    response={200: PurchaseOut, **errors(401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Cancel a purchase the platform has not redeemed; the price goes back to my card",
     description="409 `voucher_redeemed`, `already_cancelled`; 404 `voucher_not_found`.",
@@ -192,7 +183,7 @@ class ReviewOut(Schema):
 
 @router.post(
     "/me/purchases/{voucher_code}/review",
-    response={201: ReviewOut, **ERRORS},
+    response={201: ReviewOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Rate (1-5) and review a training I completed",
     description="409 `training_not_completed`, `already_reviewed`; 422 for a rating outside "
@@ -259,7 +250,7 @@ class CatalogQuery(Schema):
 
 @router.get(
     "/courses",
-    response={200: CatalogOut, **ERRORS},
+    response={200: CatalogOut, **errors(422)},
     summary="Search the catalog (approved trainings)",
     description="`q` matches words in the title, institution or category; filters by category, "
     "mode, platform (code) and highest price; paginated by `page` and `page_size`.",
@@ -296,7 +287,7 @@ class CourseOut(CourseItemOut):
 
 @router.get(
     "/courses/{course_id}",
-    response={200: CourseOut, **ERRORS},
+    response={200: CourseOut, **errors(404, 422)},
     summary="A training of the catalog with its latest reviews",
     description="404 `course_not_found` for a course that is not approved.",
 )
@@ -350,7 +341,7 @@ class PartnerCourseOut(Schema):
 
 @router.put(
     "/partner/courses/{external_id}",
-    response={200: PartnerCourseOut, 201: PartnerCourseOut, **ERRORS},
+    response={200: PartnerCourseOut, 201: PartnerCourseOut, **errors(400, 401, 403, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Create (201) or update (200) one of my platform's courses",
     description="Visible in the catalog once the PMO approves it. 403 `not_a_platform`; 422 for "
@@ -409,7 +400,7 @@ def _voucher_out(purchase) -> VoucherOut:
 
 @router.get(
     "/partner/vouchers/{voucher_code}",
-    response={200: VoucherOut, **ERRORS},
+    response={200: VoucherOut, **errors(401, 403, 404, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Look up a voucher of one of my platform's courses",
     description="404 `voucher_not_found` (also for another platform's voucher); 403 "
@@ -423,7 +414,7 @@ def partner_voucher(request, voucher_code: str):
 
 @router.post(
     "/partner/vouchers/{voucher_code}/redeem",
-    response={200: VoucherOut, **ERRORS},
+    response={200: VoucherOut, **errors(401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Redeem a participant's voucher (the training starts)",
     description="409 `voucher_redeemed` the second time, `voucher_cancelled`; 404 "
@@ -446,7 +437,7 @@ class CompletionOut(Schema):
 
 @router.post(
     "/partner/vouchers/{voucher_code}/completion",
-    response={201: CompletionOut, **ERRORS},
+    response={201: CompletionOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=SESSION_OR_TOKEN,
     summary="Report a redeemed training completed; a certificate is issued",
     description="409 `voucher_not_redeemed`, `already_completed`; 422 for a time in the future "
@@ -480,7 +471,7 @@ class CertificateCheckOut(Schema):
 
 @router.get(
     "/certificates/{number}",
-    response={200: CertificateCheckOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: CertificateCheckOut, **errors(404, 422, 429)},
     summary="Check a certificate (anonymous; the holder's name partly masked)",
     description="404 `certificate_not_found`; 429 `rate_limited` after too many unknown numbers "
     "from one address.",

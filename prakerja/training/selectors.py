@@ -32,16 +32,16 @@ def normalize_code(code: str) -> str:
     return code if code.isascii() and code.isalnum() else ""
 
 
-def card_for_participant(*, user) -> Card | None:
+def card_for_participant(*, user, lock: bool = False) -> Card | None:
     """The participant's card, once the wave's results are published (`issued_at` is the
-    publication time); None before that or without a card."""
+    publication time); None before that or without a card. `lock` holds the card's row until the
+    transaction ends, for a service that changes its balance."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Card.objects.select_related("application__wave")
-        .filter(participant=user, issued_at__lte=clock.now())
-        .first()
-    )
+    cards = Card.objects.select_related("application__wave")
+    if lock:
+        cards = cards.select_for_update(of=("self",))
+    return cards.filter(participant=user, issued_at__lte=clock.now()).first()
 
 
 def card_get_for_participant(*, user) -> Card:
@@ -71,11 +71,7 @@ def catalog_search(
     platform's slug."""
     courses = _catalog()
     for word in q.split()[:8]:
-        courses = courses.filter(
-            Q(title__icontains=word)
-            | Q(institution__name__icontains=word)
-            | Q(category__icontains=word)
-        )
+        courses = courses.filter(search_text__icontains=word)
     if category:
         courses = courses.filter(category=category)
     if mode:

@@ -5,7 +5,9 @@ fails `test_every_api_operation_has_a_row`). Each row says what each caller gets
 objects that belong to someone else: a participant's ticket, wave application and account, a
 ticket assigned to another agent. Besides the status, no response may carry the owner's personal
 data or the ticket's text unless the row names the caller in `sees` (agents and supervisors work
-on every ticket by design; everyone else must not learn it: no IDOR).
+on every ticket by design; everyone else must not learn it: no IDOR). Besides the roles, one
+caller is another partner platform's integration user: the owner's vouchers are of a course of
+a different platform.
 
 Adding an app's endpoints (the training marketplace, say): create its objects, owned by
 `world.owner`, in `build_world()`, put their secrets in `world.secrets`, and add one `Row` per
@@ -32,6 +34,14 @@ from prakerja.helpdesk import services as helpdesk_services
 from prakerja.helpdesk.models import Channel, Ticket
 from prakerja.programs.models import Application
 from prakerja.programs.tests.factories import WaveFactory
+from prakerja.training.tests.factories import (
+    CardFactory,
+    CertificateFactory,
+    CourseFactory,
+    PlatformFactory,
+    PurchaseFactory,
+    SelectedApplicationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +52,8 @@ ANON, PARTICIPANT, AGENT, SUPERVISOR, PMO = (
     Role.SUPERVISOR.value,
     Role.PMO_ADMIN.value,
 )
-CALLERS = (ANON, PARTICIPANT, AGENT, SUPERVISOR, PMO)
+PLATFORM = "platform"  # another partner platform's integration user (no role)
+CALLERS = (ANON, PARTICIPANT, AGENT, SUPERVISOR, PMO, PLATFORM)
 CONTACT_CENTER = frozenset({AGENT, SUPERVISOR})
 
 
@@ -80,6 +91,18 @@ def _owner_ticket(world) -> dict:
 
 def _wave(world) -> dict:
     return {"number": world.wave.number}
+
+
+def _voucher(world) -> dict:
+    return {"voucher_code": world.purchase.voucher_code}
+
+
+def _redeemed_voucher(world) -> dict:
+    return {"voucher_code": world.redeemed.voucher_code}
+
+
+def _completed_voucher(world) -> dict:
+    return {"voucher_code": world.certificate.purchase.voucher_code}
 
 
 def _wrong_email(world) -> dict:
@@ -124,7 +147,12 @@ TABLE: list[Row] = [
         signed_in(422),
         body=lambda world, caller: {"code": "000000"},
     ),
-    Row("POST", "/api/v1/accounts/me/phone/resend", signed_in(202)),
+    # Staff and platform accounts have no mobile number to confirm.
+    Row(
+        "POST",
+        "/api/v1/accounts/me/phone/resend",
+        signed_in(409, participant=202),
+    ),
     Row(
         "POST",
         "/api/v1/accounts/email/confirm",
@@ -156,6 +184,85 @@ TABLE: list[Row] = [
         "/api/v1/waves/{number}/funnel",
         signed_in(403, supervisor=200, pmo_admin=200),
         params=_wave,
+    ),
+    # The basic skills test: the caller's own attempt (a participant without one starts it).
+    Row("GET", "/api/v1/me/skills-test", signed_in(403, participant=200)),
+    Row(
+        "POST",
+        "/api/v1/me/skills-test",
+        signed_in(403, participant=409),
+        body=lambda world, caller: {"answers": {}},
+    ),
+    # training: the participant's card and vouchers (the caller has no card; the owner has)
+    Row("GET", "/api/v1/me/card", signed_in(403, participant=404)),
+    Row("GET", "/api/v1/me/purchases", signed_in(403, participant=200)),
+    Row(
+        "POST",
+        "/api/v1/me/purchases",
+        signed_in(403, participant=409),
+        body=lambda world, caller: {"course": world.course.pk},
+    ),
+    Row(
+        "POST",
+        "/api/v1/me/purchases/{voucher_code}/cancel",
+        signed_in(403, participant=404),
+        params=_voucher,
+    ),
+    Row(
+        "POST",
+        "/api/v1/me/purchases/{voucher_code}/review",
+        signed_in(403, participant=404),
+        params=_completed_voucher,
+        body=lambda world, caller: {"rating": 1, "review": "Buruk"},
+    ),
+    # training: the public catalog and certificate check (the holder's name masked)
+    Row("GET", "/api/v1/courses", every(200)),
+    Row(
+        "GET",
+        "/api/v1/courses/{course_id}",
+        every(200),
+        params=lambda world: {"course_id": world.course.pk},
+    ),
+    Row(
+        "GET",
+        "/api/v1/certificates/{number}",
+        every(200),
+        params=lambda world: {"number": world.certificate.number},
+    ),
+    # training: partner platforms act on their own courses and vouchers only. The owner's
+    # platform's external id creates the caller's own course (201), never updates the other.
+    Row(
+        "PUT",
+        "/api/v1/partner/courses/{external_id}",
+        signed_in(403, platform=201),
+        params=lambda world: {"external_id": world.course.external_id},
+        body=lambda world, caller: {
+            "title": "Kursus Sendiri",
+            "provider": "Lembaga Sendiri",
+            "price": 100_000,
+            "mode": "online",
+            "category": "Bahasa",
+            "hours": 5,
+        },
+    ),
+    Row(
+        "GET",
+        "/api/v1/partner/vouchers/{voucher_code}",
+        signed_in(403, platform=404),
+        params=_voucher,
+    ),
+    Row(
+        "POST",
+        "/api/v1/partner/vouchers/{voucher_code}/redeem",
+        signed_in(403, platform=404),
+        params=_voucher,
+    ),
+    Row(
+        "POST",
+        "/api/v1/partner/vouchers/{voucher_code}/completion",
+        signed_in(403, platform=404),
+        params=_redeemed_voucher,
+        body=lambda world, caller: {"completed_at": clock.now().isoformat(), "score": 90},
     ),
     # payouts
     Row("GET", "/api/v1/linking/providers", every(200)),
@@ -272,8 +379,16 @@ TABLE: list[Row] = [
             "time": "2026-03-10T03:00:00Z",
         },
     ),
+    # mail
+    Row("GET", "/api/v1/mail/summary", signed_in(403, supervisor=200, pmo_admin=200)),
     # reports
     Row("GET", "/api/v1/reports/summary", signed_in(403, supervisor=200, pmo_admin=200)),
+    Row(
+        "GET",
+        "/api/v1/reports/staffing",
+        signed_in(403, supervisor=200, pmo_admin=200),
+        params=lambda world: {"date": clock.local_now().date().isoformat()},
+    ),
 ]
 
 
@@ -326,8 +441,17 @@ def build_world() -> SimpleNamespace:
         email=owner.email,
     )
     Ticket.objects.filter(pk=ticket.pk).update(assignee=other_agent)
+    # The owner's card and vouchers, all of courses of the owner's platform (not the caller's).
+    card = CardFactory(application=SelectedApplicationFactory(participant=owner))
+    course = CourseFactory()
+    purchase = PurchaseFactory(card=card, course=course)
+    redeemed = PurchaseFactory(card=card, course__platform=course.platform, redeemed=True)
+    certificate = CertificateFactory(
+        purchase__card=card, purchase__course__platform=course.platform
+    )
     callers = {ANON: None, PARTICIPANT: ParticipantFactory()}
     callers.update({role: user_with_role(role) for role in (AGENT, SUPERVISOR, PMO)})
+    callers[PLATFORM] = PlatformFactory().user
     headers = {ANON: {}}
     for role, user in callers.items():
         if user is not None:
@@ -338,13 +462,26 @@ def build_world() -> SimpleNamespace:
         other_agent=other_agent,
         wave=wave,
         ticket=ticket,
+        card=card,
+        course=course,
+        purchase=purchase,
+        redeemed=redeemed,
+        certificate=certificate,
         callers=callers,
         headers=headers,
         # Reused elsewhere, the owner's values must not open anything.
         owner_email_token="not-a-token-of-anyone",
         owner_identity=OWNER_IDENTITY,
         png=lambda: SimpleUploadedFile("ktp.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"),
-        secrets=["owner-secret@example.test", "Pemilik Rahasia", "OWNER-SECRET"],
+        secrets=[
+            "owner-secret@example.test",
+            "Pemilik Rahasia",
+            "OWNER-SECRET",
+            card.number,
+            purchase.voucher_code,
+            redeemed.voucher_code,
+            certificate.purchase.voucher_code,
+        ],
     )
 
 

@@ -2,8 +2,9 @@
 has a row here or a stated reason in `NOT_OWNED`; a new one without either fails.
 
 Callers are logged in with a session (pages do not take tokens) and act on objects that belong to
-someone else: the owner's ID-card photo, ticket, attachment and tracking page, a call and a
-callback of another agent. Where a refusal redirects with a message (the telephony desk), the row
+someone else: the owner's ID-card photo, ticket, attachment and tracking page, vouchers and
+certificate, a call and a callback of another agent, a message the mailbox kept. Pages of the
+PMO console name waves, announcements, switches and courses: PMO admins only. Where a refusal redirects with a message (the telephony desk), the row
 also checks that the other agent's object did not change.
 """
 
@@ -19,9 +20,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from prakerja.accounts.models import Identity
 from prakerja.core import clock
 from prakerja.helpdesk.models import Attachment, CannedResponse, Ticket
+from prakerja.mail.models import InboundMail, Outcome
+from prakerja.programs.models import Wave
+from prakerja.programs.tests.factories import AnnouncementFactory
 from prakerja.telephony.models import Call, Callback
+from prakerja.training.models import Course, CourseStatus, Purchase, PurchaseStatus, Review
 
-from .test_access_matrix import AGENT, CALLERS, SUPERVISOR, build_world, every
+from .test_access_matrix import AGENT, CALLERS, PMO, SUPERVISOR, build_world, every
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +67,44 @@ def _callback_untouched(world) -> None:
     )
 
 
+def _purchase_still_paid(world) -> None:
+    assert Purchase.objects.get(pk=world.purchase.pk).status == PurchaseStatus.PAID
+
+
+def _not_reviewed(world) -> None:
+    assert not Review.objects.filter(purchase=world.certificate.purchase).exists()
+
+
+def _selection_not_run(world) -> None:
+    assert Wave.objects.get(pk=world.wave.pk).selection_ran_at is None
+
+
+def _course_still_approved(world) -> None:
+    assert Course.objects.get(pk=world.course.pk).status == CourseStatus.APPROVED
+
+
 def _contact_center_only(status: int) -> dict[str, int]:
     return every(403, anonymous=LOGIN, agent=status, supervisor=status)
+
+
+def _participants_only(status: int) -> dict[str, int]:
+    return every(403, anonymous=LOGIN, participant=status)
+
+
+def _pmo_only(status: int) -> dict[str, int]:
+    return every(403, anonymous=LOGIN, pmo_admin=status)
+
+
+def _course(world) -> dict:
+    return {"course_id": world.course.pk}
+
+
+def _certificate(world) -> dict:
+    return {"number": world.certificate.number}
+
+
+def _wave(world) -> dict:
+    return {"number": world.wave.number}
 
 
 PAGES: list[PageRow] = [
@@ -133,6 +174,13 @@ PAGES: list[PageRow] = [
         lambda world: {"pk": world.call.pk},
         unchanged=_call_untouched,
     ),
+    # The callback list is the contact center's, shared: any agent sees any callback.
+    PageRow(
+        "GET",
+        "agent/phone/callbacks/<int:pk>/",
+        _contact_center_only(200),
+        lambda world: {"pk": world.callback.pk},
+    ),
     PageRow(
         "POST",
         "agent/phone/callbacks/<int:pk>/claim/",
@@ -148,6 +196,61 @@ PAGES: list[PageRow] = [
         data=lambda world: {f"cb{world.callback.pk}-result": "reached"},
         unchanged=_callback_untouched,
         may_change=frozenset({SUPERVISOR}),  # a supervisor may close any agent's callback
+    ),
+    # Training: the catalog and the certificate check are public (the holder's name masked); a
+    # participant's vouchers and certificate PDF are the holder's alone.
+    PageRow("GET", "pelatihan/<int:course_id>/", every(200), _course),
+    PageRow("GET", "pelatihan/<int:course_id>/beli/", _participants_only(200), _course),
+    PageRow(
+        "POST",
+        "pelatihan-saya/<str:voucher_code>/batal/",
+        _participants_only(404),
+        lambda world: {"voucher_code": world.purchase.voucher_code},
+        unchanged=_purchase_still_paid,
+    ),
+    PageRow(
+        "POST",
+        "pelatihan-saya/<str:voucher_code>/ulasan/",
+        _participants_only(404),
+        lambda world: {"voucher_code": world.certificate.purchase.voucher_code},
+        data=lambda world: {"rating": "1", "review": "Buruk"},
+        unchanged=_not_reviewed,
+    ),
+    PageRow("GET", "sertifikat/<str:number>/", every(200), _certificate),
+    PageRow("GET", "sertifikat/<str:number>/unduh/", every(404, anonymous=LOGIN), _certificate),
+    # The mailbox's kept messages: supervisors read them.
+    PageRow(
+        "GET",
+        "agen/surel/<int:pk>/asli/",
+        every(403, anonymous=LOGIN, supervisor=200),
+        lambda world: {"pk": world.kept_mail.pk},
+    ),
+    # The PMO console.
+    PageRow("GET", "pmo/gelombang/<int:number>/", _pmo_only(200), _wave),
+    PageRow(
+        "POST",
+        "pmo/gelombang/<int:number>/seleksi/",
+        _pmo_only(200),  # the confirmation page: nothing runs without `confirm`
+        _wave,
+        unchanged=_selection_not_run,
+    ),
+    PageRow(
+        "GET",
+        "pmo/pengumuman/<int:pk>/",
+        _pmo_only(200),
+        lambda world: {"pk": world.announcement.pk},
+    ),
+    PageRow(
+        "GET", "pmo/sakelar/<str:name>/", _pmo_only(200), lambda world: {"name": "account_linking"}
+    ),
+    PageRow(
+        "POST",
+        "pmo/pelatihan/kursus/<int:course_id>/",
+        _pmo_only(302),
+        _course,
+        data=lambda world: {"decision": "reject"},
+        unchanged=_course_still_approved,
+        may_change=frozenset({PMO}),  # the PMO moderates every platform's courses
     ),
 ]
 
@@ -195,6 +298,15 @@ def world():
         created_at=clock.now(),
     )
     world.canned = CannedResponse.objects.create(title="Salam", body="Halo {name}")
+    world.kept_mail = InboundMail.objects.create(
+        from_address="owner-secret@example.test",
+        subject="OWNER-SECRET mail",
+        received_at=clock.now(),
+        size=26,
+        outcome=Outcome.UNREADABLE,
+        raw=ContentFile(b"Subject: OWNER-SECRET mail", name="kept.eml"),
+    )
+    world.announcement = AnnouncementFactory()
     now = clock.now()
     world.call = Call.objects.create(
         call_id="matrix-call",
@@ -236,6 +348,8 @@ def test_page_access(client, world, row, caller):
     assert response.status_code == row.expect[caller], (url, body[:300])
     if caller not in (AGENT, SUPERVISOR) or row.route.startswith("akun/"):
         text = body.decode(errors="replace")
-        assert not [s for s in world.secrets if s in text], f"{caller} learns the owner's data"
+        # A voucher code the caller typed into the URL is not learned from the page.
+        secrets = [s for s in world.secrets if s not in url]
+        assert not [s for s in secrets if s in text], f"{caller} learns the owner's data"
     if row.unchanged is not None and caller not in row.may_change:
         row.unchanged(world)

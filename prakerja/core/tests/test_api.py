@@ -2,7 +2,9 @@ import json
 
 import pytest
 from django.core.management import call_command
+from ninja import Schema
 
+import config.api  # noqa: F401  (imports every app's API module, for their schemas)
 from prakerja.core.models import ApiToken, AuditLog
 from prakerja.core.roles import Role
 from prakerja.core.services import api_token_create, api_token_revoke, audit_record
@@ -117,3 +119,19 @@ def test_json_with_a_charset_is_json(client):
         content_type="application/json; charset=utf-8",
     )
     assert response.status_code == 201, response.json()
+
+
+def _schemas(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _schemas(sub)
+
+
+def test_schema_names_are_unique_across_apps():
+    """The OpenAPI document keys its components by class name: two `QueueOut`s in two apps make
+    one operation document the other's body."""
+    names: dict[str, set[str]] = {}
+    for schema in _schemas(Schema):
+        if schema.__module__.startswith("prakerja.") and ".tests" not in schema.__module__:
+            names.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}

@@ -1,5 +1,5 @@
-"""Schemathesis over /api/v1/openapi.json: every operation, anonymous and with a token of every
-role, through the production WSGI entry point (`config.wsgi.application`).
+"""Schemathesis over /api/v1/openapi.json: every operation, anonymous, with a token of every
+role and with a partner platform's integration token, through the production WSGI entry point (`config.wsgi.application`).
 
 For every generated request: no 5xx, the status code is one the operation documents, and the
 body and content type conform to the documented response. Bounded and seeded (derandomized), so
@@ -17,8 +17,9 @@ from config.wsgi import application
 from prakerja.core.roles import Role
 from prakerja.core.services import api_token_create
 from prakerja.core.tests.factories import user_with_role
+from prakerja.training.tests.factories import PlatformFactory
 
-CALLERS = ["anonymous", *Role.values]
+CALLERS = ["anonymous", *Role.values, "platform"]
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [
     checks.not_a_server_error,
@@ -41,11 +42,14 @@ def _connection_outlives_requests(db):
 
 @pytest.fixture
 def headers_of(db) -> dict[str, dict]:
-    """The headers of each caller: none for the anonymous one, a bearer token for each role."""
+    """The headers of each caller: none for the anonymous one, a bearer token for each role and
+    for a platform's integration user (the partner endpoints' only caller)."""
+    users = {role: user_with_role(role) for role in Role.values}
+    users["platform"] = PlatformFactory().user
     headers = {"anonymous": {}}
-    for role in Role.values:
-        _token, raw = api_token_create(user=user_with_role(role), name="fuzz")
-        headers[role] = {"Authorization": f"Bearer {raw}"}
+    for caller, user in users.items():
+        _token, raw = api_token_create(user=user, name="fuzz")
+        headers[caller] = {"Authorization": f"Bearer {raw}"}
     return headers
 
 

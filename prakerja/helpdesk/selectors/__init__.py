@@ -11,6 +11,7 @@ from .configuration import (
     active_category,
     sla_due_times,
 )
+from .inbox import QUEUE_LABELS, channel_filters, inbox_list, ticket_rows
 from .knowledge_base import (
     STOPWORDS,
     article_get_published,
@@ -23,6 +24,7 @@ from .presence import (
     agent_loads,
     agents_available,
     agents_on_shift,
+    assignable_agents,
     capacity_lane,
     channel_limits,
     default_limit,
@@ -69,6 +71,11 @@ from .tickets import (
 )
 
 __all__ = [
+    "QUEUE_LABELS",
+    "assignable_agents",
+    "channel_filters",
+    "inbox_list",
+    "ticket_rows",
     "article_get_published",
     "canned_response_get_active",
     "canned_responses_active",

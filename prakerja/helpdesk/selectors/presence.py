@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
 from prakerja.core import clock
+from prakerja.core.roles import Role
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -180,3 +181,15 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
         "shifts_now": list(shifts_at(at=at)),
         "at": local,
     }
+
+
+def assignable_agents(*, limit: int = 500) -> list:
+    """Everyone a supervisor may assign a ticket to (active agents and supervisors), by name:
+    the assignee list of the inbox's conversation."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+        .distinct()
+        .order_by("full_name", "username")
+        .only("pk", "full_name", "username")[:limit]
+    )

@@ -7,7 +7,7 @@ from django.db.models import Q
 from prakerja.core.errors import Forbidden
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
-from ..models import ACTIVE_STATUSES, Channel, Ticket, TicketStatus, unassigned_active
+from ..models import ACTIVE_STATUSES, Channel, Ticket, TicketStatus, claimable
 
 QUEUES = ("unassigned", "mine", "pending", "open", "all")
 COUNT_CAP = 1000  # queue badges count at most this many rows ("1000+"): bounded queries
@@ -28,7 +28,7 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 def _queue_filter(qs, *, user, queue: str, channel: str = ""):
     if queue == "unassigned":
-        qs = unassigned_active(qs)
+        qs = claimable(qs)
     elif queue == "mine":
         qs = qs.filter(assignee=user, status__in=[TicketStatus.NEW, TicketStatus.OPEN])
     elif queue == "pending":

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, ValidationFailed
 
+from .. import realtime
 from ..models import (
     Channel,
     Message,
@@ -119,6 +120,8 @@ def ticket_requester_reply(
         _set_status(ticket, TicketStatus.OPEN, actor=author, now=now, fields=fields)
     ticket.save(update_fields=fields)
     _report_if_changed(ticket, fields)
+    if ticket.channel != Channel.CHAT:  # a chat's messages reach the agent over its own group
+        realtime.tell_agent_on_commit(ticket.assignee_id, "ticket.message", ticket=ticket)
     return message
 
 

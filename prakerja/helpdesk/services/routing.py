@@ -19,13 +19,14 @@ from prakerja.core import clock
 from prakerja.core.errors import Conflict
 from prakerja.core.services import audit_record
 
+from .. import realtime
 from ..models import (
     ACTIVE_STATUSES,
     AgentPresence,
     Channel,
     Ticket,
     TicketStatus,
-    unassigned_active,
+    claimable,
 )
 from ..selectors import (
     agent_loads,
@@ -104,6 +105,8 @@ def _give(
         before={"assignee": None},
         after={"assignee_id": presence.agent_id, "via": via},
     )
+    if actor is None or actor.pk != presence.agent_id:  # not news to an agent who took it
+        realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
     return ticket
 
 
@@ -181,12 +184,10 @@ def ticket_route(*, ticket: Ticket, at=None) -> Ticket:
 
 
 def _lock_oldest_unassigned(*, skip_lanes=()) -> Ticket | None:
-    """The oldest unassigned active ticket, locked; rows another claimant holds are skipped, and
-    so are the tickets of the capacity lanes in `skip_lanes` ("" is the shared one). Live chat
-    routes its own chats (livechat.services)."""
-    qs = unassigned_active(Ticket.objects.select_for_update(skip_locked=True)).exclude(
-        channel=Channel.CHAT
-    )
+    """The oldest claimable ticket (`models.claimable`: chats are live chat's to route),
+    locked; rows another claimant holds are skipped, and so are the tickets of the capacity
+    lanes in `skip_lanes` ("" is the shared one)."""
+    qs = claimable(Ticket.objects.select_for_update(skip_locked=True))
     for lane in skip_lanes:
         qs = qs.exclude(channel=lane) if lane else qs.filter(channel__in=list(channel_limits()))
     return qs.order_by("created_at", "id").first()

@@ -16,7 +16,7 @@ from prakerja.core.errors import Conflict, Forbidden, ValidationFailed
 from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role
 from prakerja.core.services import audit_record
 
-from .. import hooks
+from .. import hooks, realtime
 from ..models import (
     Category,
     Channel,
@@ -144,6 +144,8 @@ def ticket_assign(*, ticket: Ticket, agent, actor) -> Ticket:
         before={"assignee": before["assignee"]},
         after={"assignee": agent.get_username() if agent else None},
     )
+    if agent is not None and agent != actor:  # not news to an agent who took it
+        realtime.tell_agent_on_commit(agent.pk, "ticket.assigned", ticket=ticket)
     return ticket
 
 

@@ -65,9 +65,11 @@ def test_agent_answers_from_the_workspace_and_requester_sees_it(page, browser, l
     agent_page.fill("#id_password", "secret-pass-123")
     agent_page.click("main button[type=submit]")
     agent_page.wait_for_url("**/agen/")
-    agent_page.click("a[href='?queue=unassigned']")
+    agent_page.click(".inbox-tabs [data-queue=unassigned]")
+    agent_page.locator(".inbox-tabs [data-queue=unassigned][aria-current]").wait_for()
     agent_page.get_by_role("link", name=reference).click()
-    agent_page.wait_for_url(f"**/agen/tiket/{reference}/")
+    agent_page.locator(f'#conv[data-reference="{reference}"]').wait_for()
+    agent_page.wait_for_url(f"**/agen/tiket/{reference}/?queue=unassigned&channel=")
     # Keyboard: "r" focuses the reply box, Ctrl+Enter sends it (htmx swaps the thread in place).
     agent_page.locator("body").press("r")
     agent_page.keyboard.type("Sertifikat Anda sudah kami kirim ulang.")

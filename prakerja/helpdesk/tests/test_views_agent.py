@@ -47,12 +47,13 @@ def test_queues_with_a_query_budget(client, django_assert_num_queries):
     for i in range(30):
         new_ticket(subject=f"Masalah {i}")
     client.force_login(staff)
-    # session, user, roles, 25 rows in one query, presence, 3 bounded counts, layout blocks
-    with django_assert_num_queries(11):
+    # session, user, roles, 25 rows in one query, presence, 3 bounded counts, layout blocks;
+    # the channels' lists: chats (count, pinned), calls (count, pinned), callbacks (count)
+    with django_assert_num_queries(16):
         response = client.get(reverse("helpdesk:workspace"), {"queue": "unassigned"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('class="ticket-link"') == 25
+    assert html.count('class="inbox-link ticket-link"') == 25
     assert "after=" in html  # a next page
     first_page = set(
         Ticket.objects.order_by("created_at", "id").values_list("reference", flat=True)[:25]

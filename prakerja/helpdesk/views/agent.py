@@ -1,8 +1,7 @@
-"""The agent workspace (agents and supervisors): queues, search, the ticket page and its actions,
-presence, the supervisor page with the roster import, and that import in the PMO console. htmx swaps partials; every action also
-works as a plain form post."""
-
-import uuid
+"""The agent's actions on a ticket (reply or note, fields, take it), the collision poll, canned
+responses, presence, the supervisor page with the roster import and that import in the PMO
+console. With htmx they answer with the inbox's conversation pane (views/inbox.py); every action
+also works as a plain form post."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -14,140 +13,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound, ValidationFailed
-from prakerja.core.logging import mask_nik
-from prakerja.core.roles import CONTACT_CENTER_ROLES, Role, has_role, role_required
+from prakerja.core.roles import Role, has_role, role_required
 
 from .. import selectors, services
 from ..forms import AgentReplyForm, RosterImportForm, TicketUpdateForm
-from ..models import (
-    Channel,
-    MessageKind,
-    PresenceStatus,
-    Priority,
-    Ticket,
-    TicketStatus,
+from ..models import MessageKind
+from .inbox import (
+    agent_required,
+    is_htmx,
+    render_conversation,
+    render_page,
+    render_ticket_main,
+    ticket_for_agent,
 )
-from ..references import normalize_reference
-
-agent_required = role_required(*CONTACT_CENTER_ROLES)
-
-
-def _ticket(request, reference) -> Ticket:
-    try:
-        return selectors.ticket_get_for_agent(user=request.user, reference=reference)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-@agent_required
-@require_GET
-def workspace(request):
-    queue = request.GET.get("queue", "mine")
-    channel = request.GET.get("channel", "")
-    query = request.GET.get("q", "").strip()
-    cursor = None
-    if query:
-        tickets = selectors.ticket_search(user=request.user, query=query)
-        if len(tickets) == 1 and normalize_reference(query) == tickets[0].reference:
-            return redirect("helpdesk:agent_ticket", reference=tickets[0].reference)
-    else:
-        tickets, cursor = selectors.ticket_queue(
-            user=request.user, queue=queue, channel=channel, after=request.GET.get("after", "")
-        )
-    counts = selectors.queue_counts(user=request.user)
-    labels = [
-        ("mine", _("Mine")),
-        ("unassigned", _("Unassigned")),
-        ("pending", _("Waiting on requester")),
-        ("open", _("All open")),
-        ("all", _("All")),
-    ]
-    context = {
-        "rows": queue_rows(tickets),
-        "cursor": cursor,
-        "queue": queue if queue in selectors.QUEUES else "mine",
-        "channel": channel,
-        "channels": Channel.choices,
-        "query": query,
-        "count_cap": selectors.COUNT_CAP,
-        "presence": selectors.presence_status_for(agent=request.user),
-        "presence_choices": PresenceStatus.choices,
-        "queues": [(key, label, counts.get(key)) for key, label in labels],
-    }
-    template = (
-        "helpdesk/agent/_queue.html" if _is_htmx(request) else "helpdesk/agent/workspace.html"
-    )
-    return render(request, template, context)
-
-
-def queue_rows(tickets) -> list[dict]:
-    """Rows for the queue table, formatted here once: a big table rendered through template
-    lookups, includes and per-row translations costs more than the query behind it."""
-    status = {k: str(v) for k, v in TicketStatus.choices}
-    channel = {k: str(v) for k, v in Channel.choices}
-    priority = {k: str(v) for k, v in Priority.choices}
-    rows = []
-    for t in tickets:
-        due = t.resolution_due_at if t.first_response_at else t.first_response_due_at
-        rows.append(
-            {
-                "reference": t.reference,
-                "subject": mask_nik(t.subject)[:70],
-                "requester": mask_nik(t.requester_name) or "—",
-                "channel": channel.get(t.channel, t.channel),
-                "status": t.status,
-                "status_label": status.get(t.status, t.status),
-                "priority": t.priority,
-                "priority_label": priority.get(t.priority, t.priority),
-                "assignee": t.assignee.get_full_name() if t.assignee_id else "",
-                "due": f"{clock.to_local(due):%d/%m %H:%M}" if due else "",
-            }
-        )
-    return rows
-
-
-def _ticket_context(request, ticket, *, reply_form=None, update_form=None, warning=None):
-    thread = list(ticket.messages.select_related("author").order_by("created_at", "id"))
-    return {
-        "ticket": ticket,
-        "thread": thread,
-        "last_seen_id": thread[-1].pk if thread else 0,
-        "attachments": list(ticket.attachments.all()),
-        "reply_form": reply_form or AgentReplyForm(initial={"client_msg_id": uuid.uuid4().hex}),
-        "update_form": update_form
-        or TicketUpdateForm(
-            initial={
-                "status": ticket.status,
-                "category": ticket.category.slug,
-                "priority": ticket.priority,
-                "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
-            }
-        ),
-        "canned": selectors.canned_responses_active(),
-        "history": selectors.requester_history(ticket),
-        "summary": selectors.requester_summary(ticket),
-        "training": selectors.requester_training(ticket),
-        "warning": warning,
-        "now": clock.now(),
-        "is_supervisor": has_role(request.user, Role.SUPERVISOR),
-    }
-
-
-@agent_required
-@require_GET
-def ticket_page(request, reference):
-    ticket = _ticket(request, reference)
-    return render(request, "helpdesk/agent/ticket.html", _ticket_context(request, ticket))
 
 
 @agent_required
 @require_POST
 def ticket_reply(request, reference):
-    ticket = _ticket(request, reference)
+    ticket = ticket_for_agent(request, reference)
     form = AgentReplyForm(request.POST)
     warning = None
     if form.is_valid():
@@ -179,24 +63,28 @@ def ticket_reply(request, reference):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                if not _is_htmx(request):
+                if not is_htmx(request):
                     messages.success(request, _("Sent."))
                     return redirect("helpdesk:agent_ticket", reference=ticket.reference)
                 ticket.refresh_from_db()
                 form = None
-    ticket = _ticket(request, reference)
-    context = _ticket_context(request, ticket, reply_form=form, warning=warning)
-    if _is_htmx(request):
-        return render(request, "helpdesk/agent/_ticket_main.html", context)
+    ticket = ticket_for_agent(request, reference)
+    if is_htmx(request):
+        return render_ticket_main(request, ticket, reply_form=form, warning=warning)
     status = 409 if warning else 422
-    return render(request, "helpdesk/agent/ticket.html", context, status=status)
+    return render_page(request, ticket, status=status, reply_form=form, warning=warning)
 
 
 @agent_required
 @require_POST
 def ticket_update(request, reference):
-    ticket = _ticket(request, reference)
-    form = TicketUpdateForm(request.POST)
+    ticket = ticket_for_agent(request, reference)
+    form = TicketUpdateForm(
+        request.POST,
+        assignees=selectors.assignable_agents()
+        if has_role(request.user, Role.SUPERVISOR)
+        else None,
+    )
     status = 422
     if form.is_valid():
         data = form.cleaned_data
@@ -207,7 +95,8 @@ def ticket_update(request, reference):
                 status=data["status"],
                 category_slug=data["category"],
                 priority=data["priority"],
-                assignee=data["assignee"],
+                # not posted: left as it is (a form without the field, an API-like client)
+                assignee=data["assignee"] if "assignee" in request.POST else None,
             )
         except ValidationFailed as exc:
             for field, errs in exc.errors.items():
@@ -217,35 +106,29 @@ def ticket_update(request, reference):
             form.add_error(None, exc.message)
             status = exc.status
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("Saved."))
                 return redirect("helpdesk:agent_ticket", reference=ticket.reference)
             form = None
-    ticket = _ticket(request, reference)
-    context = _ticket_context(request, ticket, update_form=form)
-    if _is_htmx(request):
-        return render(request, "helpdesk/agent/_ticket_main.html", context)
-    return render(request, "helpdesk/agent/ticket.html", context, status=status)
+    ticket = ticket_for_agent(request, reference)
+    if is_htmx(request):
+        return render_ticket_main(request, ticket, update_form=form)
+    return render_page(request, ticket, status=status, update_form=form)
 
 
 @agent_required
 @require_POST
 def ticket_claim(request, reference):
-    ticket = _ticket(request, reference)
+    ticket = ticket_for_agent(request, reference)
     try:
-        services.ticket_claim(ticket=ticket, agent=request.user)
+        ticket = services.ticket_claim(ticket=ticket, agent=request.user)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("helpdesk:agent_ticket", reference=ticket.reference)
-
-
-@agent_required
-@require_POST
-def claim_next(request):
-    ticket = services.ticket_claim_next(agent=request.user)
-    if ticket is None:
-        messages.info(request, _("Nothing to take: the queue is empty or you are at your limit."))
-        return redirect("helpdesk:workspace")
+        if not is_htmx(request):
+            messages.error(request, exc.message)
+            return redirect("helpdesk:agent_ticket", reference=ticket.reference)
+        return render_conversation(request, ticket_for_agent(request, reference), error=exc.message)
+    if is_htmx(request):
+        return render_conversation(request, ticket_for_agent(request, reference))
     return redirect("helpdesk:agent_ticket", reference=ticket.reference)
 
 
@@ -253,7 +136,7 @@ def claim_next(request):
 @require_GET
 def ticket_updates(request, reference):
     """htmx poll: warn when someone else wrote on the ticket since it was loaded."""
-    ticket = _ticket(request, reference)
+    ticket = ticket_for_agent(request, reference)
     try:
         since = int(request.GET.get("since", "0"))
     except ValueError:
@@ -266,7 +149,7 @@ def ticket_updates(request, reference):
 @require_GET
 def canned_fill(request, reference, pk):
     """htmx: the reply box filled with a canned response for this ticket."""
-    ticket = _ticket(request, reference)
+    ticket = ticket_for_agent(request, reference)
     try:
         canned = selectors.canned_response_get_active(pk=pk)
     except NotFound as exc:
@@ -282,10 +165,10 @@ def presence(request):
     try:
         services.presence_set(agent=request.user, status=status)
     except ValidationFailed as exc:
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponse(str(exc.message), status=422)
         messages.error(request, exc.message)
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(status=204)
     next_url = request.POST.get("next", "")
     # Back to the page the form was on, never to another site (an open redirect).

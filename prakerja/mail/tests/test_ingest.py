@@ -167,7 +167,7 @@ def test_a_bounce_marks_the_address_and_later_e_mails_are_not_sent(ingest):
     assert inbound.ticket == ticket  # the supervisor sees which ticket it was about
     assert BouncingAddress.objects.get().address == "hilang@example.test"
     note = ticket.messages.get(kind=MessageKind.INTERNAL)  # the agent is told
-    assert "could not be delivered" in note.body
+    assert "tidak dapat terkirim" in note.body
     django_mail.outbox.clear()
     agent_reply = helpdesk.ticket_reply(ticket=ticket, author=None, body="Kami cek.")
     assert agent_reply.pk
@@ -305,7 +305,7 @@ def test_a_long_message_is_cut_and_kept_whole(ingest):
     assert len(ticket.messages.get(from_requester=True).body) <= 10_000
     inbound = InboundMail.objects.get()
     assert inbound.raw
-    assert "cut" in ticket.messages.get(kind=MessageKind.INTERNAL).body
+    assert "dipotong" in ticket.messages.get(kind=MessageKind.INTERNAL).body
 
 
 @pytest.mark.django_db

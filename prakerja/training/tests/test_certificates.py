@@ -172,7 +172,7 @@ def test_api_unknown_number_is_404_in_the_error_shape(client, certificate):
     assert response.status_code == 404
     assert response.json() == {
         "code": "certificate_not_found",
-        "message": "No certificate has this number.",
+        "message": "Tidak ada sertifikat dengan nomor ini.",
         "errors": {},
     }
     # (A NUL never gets here: the edge refuses control characters with 422, core's tests.)

@@ -50,7 +50,7 @@ def test_platform_create_command_prints_the_token_last(client):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 201, response.content
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="sudah ada"):
         call_command("platform_create", "skillku", "--name", "Lagi", stdout=io.StringIO())
     with pytest.raises(CommandError):
         call_command("platform_create", "Bad Slug", "--name", "X", stdout=io.StringIO())
@@ -104,7 +104,7 @@ def test_admin_creates_and_suspends_a_platform(client):
     )
     assert response.status_code == 200
     platform = Platform.objects.get(slug="baru")
-    assert "API token" in response.content.decode()
+    assert "token API" in response.content.decode()  # the one-time notice, in Indonesian
     client.post(
         "/admin/training/platform/", {"action": "suspend", "_selected_action": [platform.pk]}
     )

@@ -71,6 +71,8 @@ def test_twenty_concurrent_purchases_never_overspend():
     assert Purchase.objects.filter(card=card).count() == 6
     assert card.balance + sum(p.price for p in Purchase.objects.filter(card=card)) == 1_000_000
     assert len({p.voucher_code for p in bought}) == 6
+    # Each buyer is told the balance its own purchase left: the card is locked, not re-read.
+    assert sorted(p.card.balance for p in bought) == [100_000 + 150_000 * n for n in range(6)]
 
 
 def test_twenty_concurrent_purchases_of_one_course_buy_it_once():

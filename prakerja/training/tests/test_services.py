@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db.models import Q
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict, NotFound, ValidationFailed
@@ -168,6 +169,64 @@ def test_course_upsert_refuses_bad_fields(change, field):
     assert not Course.objects.exists()
 
 
+def _plain_word_search(q: str) -> list[Course]:
+    """What the catalog's words mean, as plain lookups on the three fields."""
+    courses = selectors.catalog_search()
+    for word in q.split():
+        courses = courses.filter(
+            Q(title__icontains=word)
+            | Q(institution__name__icontains=word)
+            | Q(category__icontains=word)
+        )
+    return list(courses)
+
+
+def test_catalog_words_match_title_institution_or_category_as_plain_lookups():
+    platform = PlatformFactory()
+    course_upsert(
+        platform=platform,
+        external_id="A",
+        data={
+            **COURSE,
+            "title": "Barista Dasar",
+            "provider": "Kopi Nusantara",
+            "category": "Kuliner",
+        },
+        approve=True,
+    )
+    course_upsert(
+        platform=platform,
+        external_id="B",
+        data={
+            **COURSE,
+            "title": "Excel Lanjutan",
+            "provider": "Lembaga Data",
+            "category": "Kantor",
+        },
+        approve=True,
+    )
+    CourseFactory(title="Tata Boga", institution__name="Dapur Kopi", category="Kuliner")
+    queries = [
+        "barista", "BARISTA dasar", "kopi", "kuliner kopi", "lanjutan data", "excel kopi",
+        "nus", "ar", "tidakada", "kantor excel", "boga dapur", "%", "_",
+    ]  # fmt: skip
+    for q in queries:
+        assert list(selectors.catalog_search(q=q)) == _plain_word_search(q), q
+    # The matched text follows the course's changes.
+    course_upsert(
+        platform=platform,
+        external_id="A",
+        data={**COURSE, "title": "Latte Art", "provider": "Lembaga Data", "category": "Kuliner"},
+        approve=True,
+    )
+    assert [c.title for c in selectors.catalog_search(q="latte data")] == ["Latte Art"]
+    assert not selectors.catalog_search(q="barista").exists()
+    course = Course.objects.get(title="Tata Boga")
+    course.title = "Roti Manis"
+    course.save(update_fields=["title"])
+    assert [c.title for c in selectors.catalog_search(q="roti dapur")] == ["Roti Manis"]
+
+
 def test_catalog_search_filters():
     skill = PlatformFactory(slug="skill")
     web = CourseFactory(title="Membuat Website", category="TI", price=300_000, platform=skill)
@@ -244,6 +303,20 @@ def test_purchase_refusals(setup, code):
         purchase_create(participant=participant, course=course)
     assert exc.value.code == code
     assert Card.objects.get(pk=card.pk).balance == balance_before
+
+
+def test_purchase_query_budget(django_assert_num_queries):
+    """Every participant buys at a wave's opening: the card locked and read, the balance taken,
+    the purchase and its audit entry written (with the transaction's two statements). The
+    checks only a refusal needs are not on this path."""
+    card = CardFactory()
+    course = CourseFactory(price=250_000)
+    with django_assert_num_queries(6):
+        purchase = purchase_create(participant=card.participant, course=course)
+    assert purchase.card.balance == 750_000
+    assert purchase.card.first_purchase_at == purchase.purchased_at
+    card.refresh_from_db()
+    assert (card.balance, card.first_purchase_at) == (750_000, purchase.purchased_at)
 
 
 def test_spending_the_whole_balance_then_nothing_more():

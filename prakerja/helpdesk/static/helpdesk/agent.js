@@ -1,4 +1,4 @@
-// Agent workspace: presence heartbeat, keyboard shortcuts, canned responses. No inline scripts (CSP).
+// Agent pages: presence heartbeat, search and send keys, canned responses. No inline scripts (CSP).
 (function () {
   "use strict";
   var HEARTBEAT_MS = 30000;
@@ -18,8 +18,8 @@
   setInterval(beat, HEARTBEAT_MS);
   document.addEventListener("visibilitychange", beat);
 
-  // Keyboard: "/" focuses search, "r" focuses the reply box, Ctrl/Cmd+Enter sends it,
-  // j/k move through queue rows, Enter opens the focused one.
+  // Keyboard: "/" focuses search, Ctrl/Cmd+Enter sends the form of the focused text box (the
+  // inbox's own keys are in inbox.js).
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
     var typing = tag === "input" || tag === "textarea" || tag === "select";
@@ -32,16 +32,6 @@
     if (event.key === "/") {
       var search = document.querySelector("[data-shortcut='/']");
       if (search) { event.preventDefault(); search.focus(); }
-    } else if (event.key === "r") {
-      var body = document.getElementById("id_body");
-      if (body) { event.preventDefault(); body.focus(); }
-    } else if (event.key === "j" || event.key === "k") {
-      var links = Array.prototype.slice.call(document.querySelectorAll(".ticket-link"));
-      if (!links.length) { return; }
-      var i = links.indexOf(document.activeElement);
-      i = event.key === "j" ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
-      links[i].focus();
-      event.preventDefault();
     }
   });
 

@@ -184,6 +184,10 @@
       case "queue": queueEl.textContent = String(msg.length); break;
       case "pong": break;
       case "presence": presence.value = msg.status; break;
+      case "ticket.assigned": case "ticket.message":
+        // for the inbox's ticket list; this page holds chats only
+        document.dispatchEvent(new CustomEvent("prakerja:agent-event", { detail: msg }));
+        break;
       case "error": notice.hidden = false; notice.textContent = msg.message; setTimeout(function () { notice.hidden = true; }, 6000); break;
       default:
         // events for the agent from other systems (telephony's screen.pop, notify): show them

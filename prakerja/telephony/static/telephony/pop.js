@@ -73,6 +73,22 @@
     startPolling();
     return;
   }
+  // The agent inbox holds the agent socket too, and says when it opens and closes.
+  var shared = document.querySelector("[data-agent-socket]");
+  if (shared && shared.getAttribute("data-agent-socket")) {
+    document.addEventListener("prakerja:agent-socket", function (event) {
+      var open = event.detail && event.detail.open;
+      slot.setAttribute("data-socket", open ? "open" : "closed");
+      if (open) {
+        stopPolling();
+        refresh(); // anything that popped while we were connecting
+      } else {
+        startPolling();
+      }
+    });
+    startPolling();
+    return;
+  }
   startPolling();
   connect();
 })();

@@ -1,8 +1,8 @@
 """Benchmark: e-mails ingested per second by one worker, against parsing alone in the same run.
 
-    /path/to/venv/bin/python bench/email.py                   # 3,000 messages
-    /path/to/venv/bin/python bench/email.py --messages 23000  # a 2021 day's e-mail
-    /path/to/venv/bin/python bench/email.py --imap-url imap://user:pass@127.0.0.1:14143/INBOX
+    /path/to/venv/bin/python bench/email_ingest.py                   # 3,000 messages
+    /path/to/venv/bin/python bench/email_ingest.py --messages 23000  # a 2021 day's e-mail
+    /path/to/venv/bin/python bench/email_ingest.py --imap-url imap://user:pass@127.0.0.1:14143/INBOX
 
 Target: a day's 23,000 e-mails (2021) in well under an hour on one worker, i.e. well over
 6.4 messages/s.
@@ -27,23 +27,17 @@ queued in the ingest's transaction, as in production, and left for the task work
 Prints messages/s for each and the ratio, and the time one worker would take for 23,000.
 """
 
+import argparse
 import os
+import random
+import shutil
 import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
 
-# Run as `python bench/email.py`, this directory is first on sys.path and this very file would
-# shadow the standard library's `email` package: drop it before anything imports `email`.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-
-import argparse  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-ROOT = Path(_HERE).parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DAY_2021 = 23_000
 
