@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 
 from prakerja.accounts.sms import inbox
 from prakerja.core import clock
@@ -199,7 +200,8 @@ def test_agents_see_why_an_incentive_has_not_arrived(django_capture_on_commit_ca
     LinkedAccountFactory(user=participant, account_number="1234561313")
     with django_capture_on_commit_callbacks(execute=True):
         disburse()
-    rows = dict(requester_summary(Ticket(requester=participant)))
+    with translation.override("en"):
+        rows = dict(requester_summary(Ticket(requester=participant)))
     assert rows["Incentives"] == (
         "3 Scheduled from 2026-04-30, 1 Failed (AC04: The account is closed.)"
     )
