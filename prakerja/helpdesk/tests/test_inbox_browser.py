@@ -135,6 +135,9 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     row.click()
     page.locator(f'#conv[data-chat="{chat.pk}"]').wait_for()
     page.locator("#conv .thread").filter(has_text="Insentif e-wallet saya belum masuk").wait_for()
+    # The guest's widget is connected and knows its agent before the agent writes (as in
+    # livechat's browser test): a message sent before its socket joins would only come by replay.
+    guest.locator("#lc-status").filter(has_text="Rina").wait_for()
     box = page.locator("#conv .inbox-chat-compose textarea")
     box.fill("Halo Sari, saya cek dulu ya.")
     box.press("Enter")

@@ -16,16 +16,17 @@ from .base import SESSION_KEY, ChatSocket, client_id_of, database_sync_to_async,
 
 
 @database_sync_to_async
-def _participant_open(chat_id, user, session_ids, after_id):
+def _participant_open(chat_id, user, session_ids):
     chat = selectors.chat_get_for_participant(
         chat_id=chat_id, user=user, session_chat_ids=session_ids
     )
     position, eta = selectors.queue_position(chat=chat)
-    return (
-        chat,
-        selectors.chat_payload(chat, position=position, eta=eta),
-        selectors.chat_history(chat=chat, after_id=after_id),
-    )
+    return chat, selectors.chat_payload(chat, position=position, eta=eta)
+
+
+@database_sync_to_async
+def _history(chat, after_id):
+    return selectors.chat_history(chat=chat, after_id=after_id)
 
 
 # Open participant sockets per chat in this process: tabs of one visitor, capped so that one
@@ -46,9 +47,7 @@ class ParticipantChatConsumer(ChatSocket):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         after_id = int_or_none((query.get("after") or ["0"])[0]) or 0
         try:
-            chat, state, history = await _participant_open(
-                chat_id, self.scope.get("user"), session_ids, after_id
-            )
+            chat, state = await _participant_open(chat_id, self.scope.get("user"), session_ids)
         except NotFound:
             await self.close(code=4404)
             return
@@ -62,6 +61,9 @@ class ParticipantChatConsumer(ChatSocket):
         await self.channel_layer.group_add(self.group, self.channel_name)
         if chat.state == ChatState.QUEUED:
             await self.channel_layer.group_add(realtime.QUEUE_GROUP, self.channel_name)
+        # History is read after joining the group: a message stored in between then comes in
+        # both (the widget keeps one per id) instead of in neither.
+        history = await _history(chat, after_id)
         await self.accept()
         await self.send_json({"type": "state", "chat": state})
         await self.send_json({"type": "history", "chat": chat.pk, "messages": history})
