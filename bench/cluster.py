@@ -308,8 +308,15 @@ class Cluster:
             self.kill(host, name, sig=signal.SIGTERM)
 
     def start_worker(self) -> None:
+        """The task worker and the scheduler. The scheduler's leader lock is a session-level
+        advisory lock, so it talks to PostgreSQL itself, not to the transaction-mode pool; it
+        puts tasks a killed worker left RUNNING for 3 s back in the queue (production: 15 min)."""
+        stranded = {"TASKS_STRANDED_SECONDS": "3", "TASKS_REQUEUE_EVERY_SECONDS": "2"}
         self.spawn("worker", "db_worker", [PYTHON, "manage.py", "db_worker", "--interval", "0.2"],
-                   env=app_env())  # fmt: skip
+                   env={**app_env(), **stranded})  # fmt: skip
+        direct = app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja")
+        self.spawn("worker", "scheduler", [PYTHON, "manage.py", "scheduler"],
+                   env={**direct, **stranded})  # fmt: skip
 
     def balance(self, hosts: list[str]) -> None:
         """(Re)write the balancer's configuration for these app hosts; start or reload nginx."""

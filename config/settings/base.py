@@ -156,6 +156,12 @@ TASKS = {
     }
 }
 
+# A task still RUNNING this long after it started was left by a worker that died (kill -9, a lost
+# machine): the `core.tasks_requeue` scheduler job puts it back in the queue, checking every
+# TASKS_REQUEUE_EVERY_SECONDS. Keep it above the longest task's run time.
+TASKS_STRANDED_SECONDS = env.int("TASKS_STRANDED_SECONDS", default=900)
+TASKS_REQUEUE_EVERY_SECONDS = env.int("TASKS_REQUEUE_EVERY_SECONDS", default=60)
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["prakerja.accounts.backends.UsernameOrEmailBackend"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,15 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from . import scheduler
         from .consoles import NavLink, nav
         from .roles import STAFF_ROLES
+        from .services import tasks_requeue_stranded
 
         # The back office lets in the staff roles only (admin_site.BackOfficeSite).
         nav.register(NavLink(_("Back office"), "admin:index", roles=tuple(STAFF_ROLES), order=900))
+        scheduler.register(
+            "core.tasks_requeue",
+            every=settings.TASKS_REQUEUE_EVERY_SECONDS,
+            func=tasks_requeue_stranded,
+        )

@@ -1,18 +1,25 @@
+import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from . import clock
 from .errors import Forbidden
 from .logging import request_id_var
 from .models import ApiToken, AuditLog
 from .roles import AccountAction, account_action_allowed
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "pk_"  # noqa: S105 - a public marker, not a secret
 
@@ -117,3 +124,21 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="api_token.revoke", obj=token)
     return token
+
+
+def tasks_requeue_stranded(*, older_than: dt.timedelta | None = None) -> int:
+    """Put tasks a dead worker left RUNNING back in the queue; returns how many.
+
+    `manage.py db_worker` marks a task RUNNING when it takes it and finished when it ends; a
+    worker killed in between (kill -9, a lost machine) leaves the row RUNNING for ever, and no
+    other worker takes it. A task RUNNING for longer than `older_than` (TASKS_STRANDED_SECONDS)
+    is taken to be such a task: it becomes READY and runs again, so a task can run twice (at
+    least once, never lost). The `core.tasks_requeue` scheduler job calls this."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=settings.TASKS_STRANDED_SECONDS)
+    requeued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=timezone.now() - older_than
+    ).update(status=TaskResultStatus.READY, started_at=None)
+    if requeued:
+        logger.warning("tasks.requeued_stranded", extra={"tasks": requeued})
+    return requeued

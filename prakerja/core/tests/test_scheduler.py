@@ -167,6 +167,7 @@ def test_register_and_jobs_named(monkeypatch):
 def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
     jobs = {j.name: j.every for j in scheduler.jobs_named()}
     assert jobs == {
+        "core.tasks_requeue": settings.TASKS_REQUEUE_EVERY_SECONDS,
         "programs.results_notify": settings.PROGRAMS_RESULTS_NOTIFY_EVERY_SECONDS,
         "helpdesk.route": settings.HELPDESK_ROUTE_EVERY_SECONDS,
         "helpdesk.autoclose": settings.HELPDESK_AUTOCLOSE_EVERY_SECONDS,
