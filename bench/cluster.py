@@ -169,6 +169,57 @@ def cpu_snapshot() -> dict[str, float]:
     return {host: host_cpu_seconds(host) for host in HOSTS}
 
 
+def link_bytes() -> dict[str, int]:
+    """Bytes each host sent plus received so far (its veth's counters on the switch side)."""
+    links = json.loads(sh("ip", "-j", "-s", "-n", SWITCH, "link").stdout)
+    return {
+        link["ifname"][2:]: link["stats64"]["rx"]["bytes"] + link["stats64"]["tx"]["bytes"]
+        for link in links
+        if link["ifname"].startswith("v-")
+    }
+
+
+def counters() -> dict:
+    """Everything a measurement takes the difference of: CPU per host, bytes per host,
+    PostgreSQL write transactions (transaction ids handed out) and WAL bytes, Redis commands."""
+    import redis
+
+    row = db_query(
+        "SELECT txid_snapshot_xmax(txid_current_snapshot()), "
+        "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"
+    )[0]
+    info = redis.Redis(host=DB, socket_timeout=5).info("stats")
+    return {
+        "cpu": cpu_snapshot(),
+        "bytes": link_bytes(),
+        "pg_write_transactions": int(row[0]),
+        "pg_wal_bytes": int(row[1]),
+        "redis_commands": int(info["total_commands_processed"]),
+        "t": time.monotonic(),
+    }
+
+
+def per_unit(before: dict, after: dict, units: int, app_hosts: list[str]) -> dict:
+    """The difference of two `counters()`, per unit of work (sign-up, ticket, message)."""
+    n = max(units, 1)
+    elapsed = after["t"] - before["t"]
+    cpu = {h: after["cpu"][h] - before["cpu"][h] for h in HOSTS}
+    traffic = {h: after["bytes"][h] - before["bytes"][h] for h in HOSTS}
+    return {
+        "units": units,
+        "per_s": round(units / elapsed, 2),
+        "app_cpu_ms": round(sum(cpu[h] for h in app_hosts) * 1000 / n, 1),
+        "cpu_ms_by_host": {h: round(cpu[h] * 1000 / n, 1) for h in HOSTS},
+        "cores_used_by_host": {h: round(cpu[h] / elapsed, 2) for h in HOSTS},
+        "pg_write_transactions": round(
+            (after["pg_write_transactions"] - before["pg_write_transactions"]) / n, 2
+        ),
+        "pg_wal_kib": round((after["pg_wal_bytes"] - before["pg_wal_bytes"]) / 1024 / n, 1),
+        "redis_commands": round((after["redis_commands"] - before["redis_commands"]) / n, 1),
+        "kib_by_host": {h: round(traffic[h] / 1024 / n, 1) for h in HOSTS},
+    }
+
+
 def wait_port(host: str, port: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -608,7 +659,9 @@ def query_ms(seconds: float) -> list[float]:
     import psycopg
 
     times = []
-    with psycopg.connect(f"postgresql://postgres@{DB}:6432/prakerja", autocommit=True) as c:
+    # no prepared statements: PgBouncer 1.18 in transaction mode does not carry them over
+    pgbouncer = f"postgresql://postgres@{DB}:6432/prakerja"
+    with psycopg.connect(pgbouncer, autocommit=True, prepare_threshold=None) as c:
         stop_at = time.monotonic() + seconds
         while time.monotonic() < stop_at:
             t0 = time.perf_counter()
@@ -815,48 +868,46 @@ class Report:
             self.failures.append(what)
 
 
-def measure_signups(cluster: Cluster, report: Report, hosts: list[str], args) -> dict:
+def measure(cluster: Cluster, report: Report, hosts: list[str], args, kind: str) -> dict:
+    """Sign-ups (or tickets) through the balancer at `per_host_concurrency` per app host."""
     cluster.balance(hosts)
-    load = Load(run=uuid.uuid4().hex[:6])
     concurrency = args.per_host_concurrency * len(hosts)
-    asyncio.run(drive(load, kinds=["signup"], concurrency=concurrency, seconds=args.warmup))
-    load = Load(run=uuid.uuid4().hex[:6])  # the warm-up's sign-ups are not this run's
-    before, t0 = cpu_snapshot(), time.monotonic()
-    asyncio.run(drive(load, kinds=["signup"], concurrency=concurrency, seconds=args.seconds))
-    elapsed = time.monotonic() - t0
-    cpu = {h: v - before[h] for h, v in cpu_snapshot().items()}
-    created = len(load.accepted("signup"))
-    app_cpu = sum(cpu[h] for h in hosts)
+    warm = Load(run=uuid.uuid4().hex[:6])
+    asyncio.run(drive(warm, kinds=[kind], concurrency=concurrency, seconds=args.warmup))
+    load = Load(run=uuid.uuid4().hex[:6])  # the warm-up's requests are not this run's
+    before = counters()
+    asyncio.run(drive(load, kinds=[kind], concurrency=concurrency, seconds=args.seconds))
+    after = counters()
+    done = len(load.accepted(kind))
+    row = per_unit(before, after, done, hosts)
     latencies = [(o.done - o.started) * 1000 for o in load.outcomes if o.status == 201]
-    row = {
-        "hosts": len(hosts),
-        "concurrency": concurrency,
-        "signups": created,
-        "seconds": round(elapsed, 1),
-        "signups_per_s": round(created / elapsed, 1),
-        "p50_ms": pct(latencies, 0.5),
-        "p99_ms": pct(latencies, 0.99),
-        "app_cpu_s": round(app_cpu, 2),
-        "signups_per_app_cpu_s": round(created / app_cpu, 2) if app_cpu else 0,
-        "cpu_share": {h: round(cpu[h] / elapsed, 2) for h in HOSTS},
-        "by_host": {
+    row.update(
+        hosts=len(hosts),
+        concurrency=concurrency,
+        p50_ms=pct(latencies, 0.5),
+        p99_ms=pct(latencies, 0.99),
+        per_app_cpu_s=round(1000 / row["app_cpu_ms"], 2) if row["app_cpu_ms"] else 0,
+        answered_by={
             h: sum(
                 1 for o in load.outcomes if o.status == 201 and o.upstreams[-1].startswith(addr(h))
             )
             for h in hosts
         },  # fmt: skip
-        "load_avg": round(os.getloadavg()[0], 2),
-    }
+        load_avg=round(os.getloadavg()[0], 2),
+    )
     report.say(
-        f"  {len(hosts)} app host(s), c={concurrency}: {row['signups_per_s']} sign-ups/s "
-        f"({created} in {elapsed:.1f} s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms), "
-        f"app CPU {app_cpu:.1f} s = {row['signups_per_app_cpu_s']} sign-ups per app CPU-second; "
-        f"cores used per host {row['cpu_share']}; answered by {row['by_host']}; "
-        f"load average {row['load_avg']}"
+        f"  {kind}s, {len(hosts)} app host(s), c={concurrency}: {row['per_s']}/s ({done}, "
+        f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms); app CPU {row['app_cpu_ms']} ms each "
+        f"= {row['per_app_cpu_s']} per app CPU-second; cores used {row['cores_used_by_host']}; "
+        f"answered by {row['answered_by']}; load average {row['load_avg']}\n"
+        f"    per {kind}: CPU ms by host {row['cpu_ms_by_host']}, PostgreSQL "
+        f"{row['pg_write_transactions']} write transactions and {row['pg_wal_kib']} KiB WAL, "
+        f"{row['redis_commands']} Redis commands, KiB on the wire by host {row['kib_by_host']}"
     )
     check = writes_check(load)
     report.check(
-        not write_failures(check), f"{len(hosts)}-host run: no lost or duplicated write {check}"
+        not write_failures(check),
+        f"{kind}s on {len(hosts)} host(s): no lost or duplicated write {check}",
     )
     return row
 
@@ -948,6 +999,9 @@ def faults(cluster: Cluster, report: Report, args, chat_ids) -> None:
         worker_restart_to_backlog_drained_s=round(time.monotonic() - restarted, 2)
         if drained is not None else None,
         tasks_left_running=counts.get("RUNNING", 0),
+        tasks_run_again=db_query(
+            f"SELECT COUNT(*) FROM {task_table()} WHERE jsonb_array_length(worker_ids) > 1"  # noqa: S608
+        )[0][0],
         codes_missing=codes_missing(load),
     )  # fmt: skip
     report.check(
@@ -1013,10 +1067,13 @@ def faults(cluster: Cluster, report: Report, args, chat_ids) -> None:
 
     async def slow_db(t0, load):
         await asyncio.sleep(f * 0.2)
-        pids = host_pids("db", "postgres")
         began = time.monotonic()
         probe = asyncio.create_task(asyncio.to_thread(query_ms, f * 0.5))
+        stopped = set()
         while time.monotonic() - began < f * 0.5:
+            # every cycle anew: PgBouncer opens server connections (new backends) as it likes
+            pids = await asyncio.to_thread(host_pids, "db", "postgres")
+            stopped.update(pids)
             for sig, pause in ((signal.SIGSTOP, 0.15), (signal.SIGCONT, 0.05)):
                 for pid in pids:
                     with contextlib.suppress(ProcessLookupError):
@@ -1029,7 +1086,7 @@ def faults(cluster: Cluster, report: Report, args, chat_ids) -> None:
         after = [o for o in load.outcomes if o.started >= ended and o.done]
         return {
             "slow_for_s": round(ended - began, 1),
-            "postgres_processes_stopped": len(pids),
+            "postgres_processes_stopped": len(stopped),
             "query_p50_ms_during": pct(slow_query_ms, 0.5),
             "query_p50_ms_after": pct(await asyncio.to_thread(query_ms, 1.0), 0.5),
             "during_p50_ms": pct([(o.done - o.started) * 1000 for o in during], 0.5),
@@ -1085,9 +1142,13 @@ def chat_across(report: Report, chat_ids, messages: int) -> None:
         await pair.stop()
         return pair
 
+    before = counters()
     pair = asyncio.run(main())
+    # per message stored: the participant's and the agent's reply
+    cost = per_unit(before, counters(), 2 * len(pair.replies_seen), ["app1", "app2"])
     one_way, round_trip = pair.latencies()
     row = {
+        "per_message_stored": cost,
         "messages": messages,
         "reached_agent": len(one_way),
         "replies_back": len(round_trip),
@@ -1137,12 +1198,15 @@ def inner(args) -> int:
         if args.smoke:
             smoke_requests(cluster, report)
         report.say("\n== sign-ups through the balancer (waiting room off)")
-        one = measure_signups(cluster, report, ["app1"], args)
-        two = measure_signups(cluster, report, ["app1", "app2"], args)
-        scaling = two["signups_per_s"] / max(one["signups_per_s"], 0.01)
-        per_core = two["signups_per_app_cpu_s"] / max(one["signups_per_app_cpu_s"], 0.01)
+        one = measure(cluster, report, ["app1"], args, "signup")
+        two = measure(cluster, report, ["app1", "app2"], args, "signup")
+        scaling = two["per_s"] / max(one["per_s"], 0.01)
+        per_core = two["per_app_cpu_s"] / max(one["per_app_cpu_s"], 0.01)
         report.figures.update(one_host=one, two_hosts=two, scaling=round(scaling, 2),
                               per_core_ratio=round(per_core, 2))  # fmt: skip
+        if not args.smoke:
+            report.say("\n== tickets through the balancer, 2 app hosts")
+            report.figures["tickets"] = measure(cluster, report, ["app1", "app2"], args, "ticket")
         report.say(f"  scaling {scaling:.2f}x (target >= 1.6), per app CPU-second {per_core:.2f}x "
                    "of one host's (target 0.9-1.1)")  # fmt: skip
         chat_across(report, chat_ids, args.chat_messages)
@@ -1178,7 +1242,13 @@ def main() -> int:
     parser.add_argument("--fault-seconds", type=float, default=24)
     parser.add_argument("--fault-concurrency", type=int, default=8)
     parser.add_argument("--chat-messages", type=int, default=50)
-    parser.add_argument("--admission-rate", type=int, default=8)
+    parser.add_argument(
+        "--admission-rate",
+        type=int,
+        default=4,
+        help="cluster-wide waiting-room rate: well under what the hosts can do, so that a "
+        "per-host counter would show as twice the rate",
+    )
     parser.add_argument("--overload", type=int, default=40, help="visitors in the waiting-room run")
     parser.add_argument("--drain-timeout", type=float, default=120)
     parser.add_argument("--boot-timeout", type=float, default=90)

@@ -19,7 +19,11 @@ from .base import ChatSocket, client_id_of, database_sync_to_async, int_or_none
 @database_sync_to_async
 def _agent_open(user):
     presence_heartbeat(agent=user)
-    chats = selectors.chats_for_agent(agent=user)
+    return selectors.chats_for_agent(agent=user)
+
+
+@database_sync_to_async
+def _agent_chats_payload(chats):
     return [
         {**selectors.agent_chat_summary(c), "messages": selectors.chat_history(chat=c)}
         for c in chats
@@ -131,11 +135,14 @@ class AgentWorkspaceConsumer(ChatSocket):
         if self.is_supervisor:
             await self.channel_layer.group_add(realtime.SUPERVISORS_GROUP, self.channel_name)
         chats = await _agent_open(self.user)
+        # The chats' groups are joined before their history is read: a message stored in between
+        # then comes in both (the workspace keeps one per id) instead of in neither.
         for chat in chats:
-            await self.join_chat(chat["id"])
+            await self.join_chat(chat.pk)
+        payload = await _agent_chats_payload(chats)
         self.accepted = True
         await self.accept()
-        await self.send_json({"type": "chats", "chats": chats})
+        await self.send_json({"type": "chats", "chats": payload})
         await database_sync_to_async(services.chats_dispatch)()
 
     async def disconnect(self, code):
