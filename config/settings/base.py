@@ -243,6 +243,10 @@ SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or
 # Trusted reverse proxies in front of the app, each appending to X-Forwarded-For: per-address
 # rate limits take the client from the NUM_PROXIES-th address from the right (0: REMOTE_ADDR).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# `Idempotency-Key` answers (core/idempotency.py) are replayed for at least this long, then the
+# `core.idempotency_purge` job deletes them.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_PURGE_EVERY_SECONDS = env.int("IDEMPOTENCY_PURGE_EVERY_SECONDS", default=3600)
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Database sessions: log-out and a password change revoke them on the server.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,15 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from . import scheduler
         from .consoles import NavLink, nav
+        from .idempotency import idempotency_records_purge
         from .roles import STAFF_ROLES
 
         # The back office lets in the staff roles only (admin_site.BackOfficeSite).
         nav.register(NavLink(_("Back office"), "admin:index", roles=tuple(STAFF_ROLES), order=900))
+        scheduler.register(
+            "core.idempotency_purge",
+            every=settings.IDEMPOTENCY_PURGE_EVERY_SECONDS,
+            func=idempotency_records_purge,
+        )
