@@ -112,6 +112,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction mode (deploy/pgbouncer/): each transaction of a connection may
+# run on another server session, so nothing may live in a session between transactions. Django's
+# `.iterator()` would DECLARE a server-side cursor outside a transaction: off. psycopg's automatic
+# prepared statements (named, per session) stay off, as Django's default, even if OPTIONS ask.
+# Session advisory locks (the scheduler's leadership) need a session pool: the scheduler refuses
+# to start with this on and is pointed at the session pool (deploy/env/scheduler.env.example).
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_PGBOUNCER and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "prepare_threshold": None,
+    }
 
 # --- Redis: cache and channel layer (optional) ---------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
