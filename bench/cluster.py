@@ -327,7 +327,10 @@ class Cluster:
                                    "--dir", str(self.tmp / "redis")])  # fmt: skip
 
     def migrate(self) -> None:
-        env = app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja")
+        env = {
+            **app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja"),
+            "DATABASE_PGBOUNCER": "0",
+        }
         subprocess.run(
             ["ip", "netns", "exec", NS + "worker", PYTHON, "manage.py", "migrate", "--noinput",
              "-v0"], cwd=ROOT, env=env, check=True, timeout=self.boot_timeout * 4,
@@ -365,7 +368,10 @@ class Cluster:
         stranded = {"TASKS_STRANDED_SECONDS": "3", "TASKS_REQUEUE_EVERY_SECONDS": "2"}
         self.spawn("worker", "db_worker", [PYTHON, "manage.py", "db_worker", "--interval", "0.2"],
                    env={**app_env(), **stranded})  # fmt: skip
-        direct = app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja")
+        direct = {
+            **app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja"),
+            "DATABASE_PGBOUNCER": "0",
+        }
         self.spawn("worker", "scheduler", [PYTHON, "manage.py", "scheduler"],
                    env={**direct, **stranded})  # fmt: skip
 

@@ -112,6 +112,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction mode (deploy/pgbouncer/): each transaction of a connection may
+# run on another server session, so nothing may live in a session between transactions. Django's
+# `.iterator()` would DECLARE a server-side cursor outside a transaction: off. psycopg's automatic
+# prepared statements (named, per session) stay off, as Django's default, even if OPTIONS ask.
+# Session advisory locks (the scheduler's leadership) need a session pool: the scheduler refuses
+# to start with this on and is pointed at the session pool (deploy/env/scheduler.env.example).
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_PGBOUNCER and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "prepare_threshold": None,
+    }
 
 # --- Redis: cache and channel layer (optional) ---------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -249,6 +262,10 @@ SIGNUP_MAX_IN_FLIGHT = env.int("SIGNUP_MAX_IN_FLIGHT", default=os.cpu_count() or
 # Trusted reverse proxies in front of the app, each appending to X-Forwarded-For: per-address
 # rate limits take the client from the NUM_PROXIES-th address from the right (0: REMOTE_ADDR).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# `Idempotency-Key` answers (core/idempotency.py) are replayed for at least this long, then the
+# `core.idempotency_purge` job deletes them.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_PURGE_EVERY_SECONDS = env.int("IDEMPOTENCY_PURGE_EVERY_SECONDS", default=3600)
 
 # --- Sessions ---------------------------------------------------------------------------------
 # Database sessions: log-out and a password change revoke them on the server.

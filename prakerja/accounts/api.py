@@ -9,6 +9,7 @@ from ninja.utils import check_csrf
 
 from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import NotFound
+from prakerja.core.idempotency import idempotent
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip, rate_limit
 
@@ -54,8 +55,10 @@ def _account(user) -> AccountOut:
     "`already_registered`; 422 with field errors; 429 `rate_limited` with Retry-After. "
     "A confirmation link is e-mailed and a 6-digit code is sent by SMS. The browser session is "
     "logged in only when the request carries the CSRF token (`X-CSRFToken` with the "
-    "`csrftoken` cookie); otherwise the account is created and no session is.",
+    "`csrftoken` cookie); otherwise the account is created and no session is. A replayed "
+    "answer (`Idempotency-Key`) logs no session in: log in with the credentials.",
 )
+@idempotent("accounts.signup")
 def signup(request, payload: SignupIn):
     signup_rate_limits(request)
     user = services.account_register(**payload.dict())

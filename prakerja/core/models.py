@@ -66,3 +66,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a POST that carried an `Idempotency-Key` (core/idempotency.py, ADR 0039x):
+    written in the transaction of the write it answers, so it exists exactly when that write
+    committed. Purged after `IDEMPOTENCY_KEY_TTL_HOURS` by the `core.idempotency_purge` job."""
+
+    # The operation and the caller ("accounts.signup:anonymous", "training.purchase:user:42"):
+    # a key means something only to the caller that sent it, at the operation it sent it to.
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_once_per_scope")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_by_age")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -17,6 +17,7 @@ from prakerja.core.api import (
     errors,
 )
 from prakerja.core.errors import Forbidden, ValidationFailed
+from prakerja.core.idempotency import idempotent
 from prakerja.core.logging import mask_nik
 from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
@@ -103,6 +104,7 @@ class PublicTicketOut(Schema):
     auth=OPTIONAL_AUTH,
     summary="Open a ticket (web form, or other channels for integrations with a token)",
 )
+@idempotent("helpdesk.ticket_create")
 def ticket_create(request, payload: TicketIn):
     """Guests and participants send `channel: "web"`; a logged-in participant's own details fill
     name, e-mail and phone. Other channels need a contact-center token (agent/supervisor).

@@ -14,6 +14,7 @@ from pydantic import StrictInt
 from prakerja.core import clock
 from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import Forbidden
+from prakerja.core.idempotency import idempotent
 from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import Role, has_role
 
@@ -140,6 +141,7 @@ class PurchaseCreatedOut(Schema):
     description="409 `no_card`, `card_revoked`, `card_expired`, `course_unavailable`, "
     "`already_bought`, `insufficient_balance`; 404 `course_not_found`.",
 )
+@idempotent("training.purchase_create")
 def purchase_create(request, payload: PurchaseIn):
     participant = _participant(request)
     course = selectors.course_get(course_id=payload.course)

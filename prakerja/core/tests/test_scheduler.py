@@ -178,6 +178,7 @@ def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
         "training.revoke_cards": settings.TRAINING_REVOKE_EVERY_SECONDS,
         "payouts.ledger_sync": settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
         "payouts.disburse": settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
+        "core.idempotency_purge": settings.IDEMPOTENCY_PURGE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,
@@ -263,3 +264,9 @@ def test_advisory_lock_one_holder_freed_on_release_or_when_its_session_is_cut():
     finally:
         first.release()
         second.release()
+
+
+def test_the_scheduler_refuses_a_transaction_mode_pool(settings):
+    settings.DATABASE_PGBOUNCER = True
+    with pytest.raises(CommandError, match="session advisory lock"):
+        call_command("scheduler", "--once")

@@ -93,3 +93,23 @@ def test_other_modes_use_jakarta_time(module, settings):
     assert settings.TIME_ZONE == "Asia/Jakarta"
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "id"
+
+
+DATABASE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "d = settings.DATABASES['default']; "
+    "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d['OPTIONS'].get('prepare_threshold', 'unset'), "
+    "settings.DATABASE_PGBOUNCER)"
+)
+
+
+def test_production_behind_pgbouncer_keeps_nothing_in_the_session():
+    """DATABASE_PGBOUNCER=1 (transaction pooling): no server-side cursors and no prepared
+    statements, even when DATABASE_URL asks for them."""
+    url = SAFE["DATABASE_URL"] + "?prepare_threshold=5"
+    result = _load_production(**{**SAFE, "DATABASE_URL": url}, DATABASE_PGBOUNCER="1", code=DATABASE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "None", "True"]
+    result = _load_production(**{**SAFE, "DATABASE_URL": url}, code=DATABASE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "5", "False"]

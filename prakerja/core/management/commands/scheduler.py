@@ -37,6 +37,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, names: list[str], tick, retry, **options):
+        if settings.DATABASE_PGBOUNCER:
+            raise CommandError(
+                "The scheduler's lead is a session advisory lock, which a transaction-mode pool "
+                "would hand to other clients: run it with DATABASE_PGBOUNCER=0 and DATABASE_URL "
+                "pointing at PostgreSQL or at a session-mode pool (docs/OPERATIONS.md, Deploy)."
+            )
         try:
             jobs = scheduler.jobs_named(names)
         except ValueError as exc:
