@@ -12,6 +12,9 @@ if not SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random string of at least 32 characters in production."
     )
+# Rotation (docs/OPERATIONS.md, "Rotate secrets"): the previous keys, comma-separated, still verify
+# sessions, signed links and password-reset tokens made with them until they are dropped.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=0).")
 if not SITE_URL.startswith("https://"):

@@ -107,9 +107,21 @@ def test_production_behind_pgbouncer_keeps_nothing_in_the_session():
     """DATABASE_PGBOUNCER=1 (transaction pooling): no server-side cursors and no prepared
     statements, even when DATABASE_URL asks for them."""
     url = SAFE["DATABASE_URL"] + "?prepare_threshold=5"
-    result = _load_production(**{**SAFE, "DATABASE_URL": url}, DATABASE_PGBOUNCER="1", code=DATABASE)
+    result = _load_production(
+        **{**SAFE, "DATABASE_URL": url}, DATABASE_PGBOUNCER="1", code=DATABASE
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "None", "True"]
     result = _load_production(**{**SAFE, "DATABASE_URL": url}, code=DATABASE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "5", "False"]
+
+
+def test_production_reads_the_previous_secret_keys_for_rotation():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SECRET_KEY_FALLBACKS)"
+    )
+    result = _load_production(**SAFE, SECRET_KEY_FALLBACKS=f"{'a' * 50},{'b' * 50}", code=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(["a" * 50, "b" * 50])
