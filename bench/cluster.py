@@ -7,11 +7,12 @@ Hosts (one network namespace each, one veth each to a bridge in a "switch" names
 10.77.0.0/24; nothing is added to the machine's own network):
 
     client 10.77.0.10  this script's load generator and checks
-    lb     10.77.0.20  nginx: /ws/ to the uvicorn of each app host, the rest to gunicorn
+    lb     10.77.0.20  nginx with deploy/nginx/ (/ws/ to each app host's uvicorn, the rest to gunicorn)
     app1   10.77.0.31  gunicorn (1 process) + uvicorn, pinned to core 0 (taskset)
     app2   10.77.0.32  the same, pinned to core 1
     worker 10.77.0.40  manage.py db_worker
-    db     10.77.0.50  its own PostgreSQL 15, PgBouncer (transaction pooling) and Redis
+    db     10.77.0.50  its own PostgreSQL 15, PgBouncer with deploy/pgbouncer/ (transaction pool;
+                       session pool for the scheduler) and Redis
 
 Everything lives in a temporary folder and is removed at the end (also after Ctrl-C); leftovers of
 a crashed run (namespaces, processes, folders) are removed at the start. App hosts run
@@ -36,6 +37,7 @@ import fcntl
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -304,7 +306,7 @@ class Cluster:
             str(PGBIN / "postgres"), "-D", str(data), "-c", f"listen_addresses={DB}",
             "-c", f"unix_socket_directories={run}", "-c", "max_connections=200",
         ], user="postgres")  # fmt: skip
-        (self.tmp / "pgbouncer.ini").write_text(PGBOUNCER_INI.format(db=DB, tmp=self.tmp))
+        (self.tmp / "pgbouncer.ini").write_text(render_pgbouncer(self.tmp))
         (self.tmp / "userlist.txt").write_text('"postgres" ""\n')
         (self.tmp / "redis").mkdir()
         self.start_redis()
@@ -315,6 +317,9 @@ class Cluster:
 
         with psycopg.connect(f"postgresql://postgres@{DB}:5432/postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE prakerja")
+            # as deploy/pgbouncer/pgbouncer.ini asks: Django then sends no SET TIME ZONE, which
+            # a transaction pool would leave on the server connection for the next client
+            c.execute("ALTER ROLE postgres SET timezone = 'UTC'")
 
     def start_pgbouncer(self) -> None:
         self.spawn("db", "pgbouncer", ["pgbouncer", str(self.tmp / "pgbouncer.ini")],
@@ -362,104 +367,100 @@ class Cluster:
             self.kill(host, name, sig=signal.SIGTERM)
 
     def start_worker(self) -> None:
-        """The task worker and the scheduler. The scheduler's leader lock is a session-level
-        advisory lock, so it talks to PostgreSQL itself, not to the transaction-mode pool; it
-        puts tasks a killed worker left RUNNING for 3 s back in the queue (production: 15 min)."""
+        """The task worker, and the scheduler on PgBouncer's session pool (its leader lock is a
+        session advisory lock; deploy/pgbouncer). The scheduler puts tasks a killed worker left
+        RUNNING for 3 s back in the queue (production: 15 min)."""
         stranded = {"TASKS_STRANDED_SECONDS": "3", "TASKS_REQUEUE_EVERY_SECONDS": "2"}
         self.spawn("worker", "db_worker", [PYTHON, "manage.py", "db_worker", "--interval", "0.2"],
                    env={**app_env(), **stranded})  # fmt: skip
-        direct = {
-            **app_env(database_url=f"postgres://postgres@{DB}:5432/prakerja"),
+        session_pool = {
+            **app_env(database_url=f"postgres://postgres@{DB}:6432/prakerja_session"),
             "DATABASE_PGBOUNCER": "0",
         }
         self.spawn("worker", "scheduler", [PYTHON, "manage.py", "scheduler"],
-                   env={**direct, **stranded})  # fmt: skip
+                   env={**session_pool, **stranded})  # fmt: skip
 
     def balance(self, hosts: list[str]) -> None:
         """(Re)write the balancer's configuration for these app hosts; start or reload nginx."""
-        (self.tmp / "nginx").mkdir(exist_ok=True)
-        servers = "".join(
-            f"    server {addr(h)}:{{port}} max_fails=1 fail_timeout=3s;\n" for h in hosts
-        )
-        conf = NGINX_CONF.format(
-            tmp=self.tmp,
-            lb=addr("lb"),
-            wsgi=servers.format(port=8001),
-            asgi=servers.format(port=8002),
-        )
-        (self.tmp / "nginx.conf").write_text(conf)
+        main, site = render_nginx(self.tmp, hosts)
+        (self.tmp / "nginx.conf").write_text(main)
+        (self.tmp / "prakerja.conf").write_text(site)
         if ("lb", "nginx") in self.procs:
             os.kill(self.procs[("lb", "nginx")].pid, signal.SIGHUP)
             time.sleep(1.5)  # new workers up, old ones finishing
         else:
-            self.spawn("lb", "nginx", ["nginx", "-c", str(self.tmp / "nginx.conf")])
+            self.spawn("lb", "nginx", ["nginx", "-c", str(self.tmp / "nginx.conf"),
+                                       "-e", str(self.logs / "lb-error.log"),
+                                       "-g", "daemon off;"])  # fmt: skip
             wait_port("lb", 80, self.boot_timeout)
         self.lb_hosts = hosts
 
 
-PGBOUNCER_INI = """\
-[databases]
-prakerja = host={db} port=5432 dbname=prakerja
+DEPLOY = ROOT / "deploy"
 
-[pgbouncer]
-listen_addr = {db}
-listen_port = 6432
-unix_socket_dir =
-auth_type = trust
-auth_file = {tmp}/userlist.txt
-pool_mode = transaction
-default_pool_size = 20
-max_client_conn = 1000
-ignore_startup_parameters = extra_float_digits,options
-"""
 
-# The layout of docs/OPERATIONS.md's nginx (websockets to uvicorn, the rest to gunicorn, the
-# same proxy headers), without TLS; X-Upstream tells the load generator which host answered.
-NGINX_CONF = """\
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx/nginx.pid;
-error_log {tmp}/logs/lb-nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/nginx/body;
-  proxy_temp_path {tmp}/nginx/proxy;
-  fastcgi_temp_path {tmp}/nginx/fastcgi;
-  uwsgi_temp_path {tmp}/nginx/uwsgi;
-  scgi_temp_path {tmp}/nginx/scgi;
-  upstream prakerja_wsgi {{
-{wsgi}    keepalive 32;
-  }}
-  upstream prakerja_asgi {{
-{asgi}  }}
-  server {{
-    listen {lb}:80;
-    client_max_body_size 6m;
-    add_header X-Upstream $upstream_addr always;
-    location /ws/ {{
-      proxy_pass http://prakerja_asgi;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Request-ID $request_id;
-      proxy_read_timeout 3600s;
-    }}
-    location / {{
-      proxy_pass http://prakerja_wsgi;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Request-ID $request_id;
-    }}
-  }}
-}}
-"""
+def rewrite(text: str, replacements: dict[str, str]) -> str:
+    for old, new in replacements.items():
+        if old not in text:
+            raise RuntimeError(
+                f"deploy/ changed: {old!r} is no longer there; update bench/cluster.py"
+            )
+        text = text.replace(old, new)
+    return text
+
+
+def render_pgbouncer(tmp: Path) -> str:
+    """deploy/pgbouncer/pgbouncer.ini for the db host: PostgreSQL at its address, files in the
+    temporary folder, no passwords (PostgreSQL trusts the cluster's network)."""
+    return rewrite(
+        (DEPLOY / "pgbouncer/pgbouncer.ini").read_text(),
+        {
+            "host=127.0.0.1": f"host={DB}",
+            "listen_addr = 0.0.0.0": f"listen_addr = {DB}",
+            "unix_socket_dir = /var/run/postgresql": "unix_socket_dir =",
+            "pidfile = /var/run/postgresql/pgbouncer.pid": f"pidfile = {tmp}/run/pgbouncer.pid",
+            "logfile = /var/log/postgresql/pgbouncer.log": f"logfile = {tmp}/logs/pgbouncer.log",
+            "auth_type = scram-sha-256": "auth_type = trust",
+            "auth_file = /etc/pgbouncer/userlist.txt": f"auth_file = {tmp}/userlist.txt",
+        },
+    )
+
+
+def render_nginx(tmp: Path, hosts: list[str]) -> tuple[str, str]:
+    """deploy/nginx/{nginx,prakerja}.conf for the lb host: these app hosts in the upstreams, plain
+    HTTP on the lb's address (no TLS between namespaces), files in the temporary folder, and an
+    X-Upstream header that tells the load generator which host answered."""
+    main = rewrite(
+        (DEPLOY / "nginx/nginx.conf").read_text(),
+        {
+            "user www-data;\n": "",
+            "/run/nginx.pid": f"{tmp}/nginx.pid",
+            "/var/log/nginx/": f"{tmp}/logs/lb-",
+            "/etc/nginx/conf.d/prakerja.conf": f"{tmp}/prakerja.conf",
+        },
+    )
+    # the port-80 server only redirects to https
+    site = re.sub(r"\nserver \{\n    listen 80 .*?\n\}\n", "\n",
+                  (DEPLOY / "nginx/prakerja.conf").read_text(), count=1, flags=re.S)  # fmt: skip
+    lines, in_upstream = [], False
+    for line in site.splitlines():
+        upstream = re.match(r"(\s*)server \d+\.\d+\.\d+\.\d+:(\d+)(.*)$", line)
+        if upstream:
+            if not in_upstream:  # one line per cluster app host instead of the example's
+                indent, port, rest = upstream.groups()
+                lines += [f"{indent}server {addr(h)}:{port}{rest}" for h in hosts]
+            in_upstream = True
+            continue
+        in_upstream = False
+        if re.match(r"\s*(listen|ssl_)", line):
+            continue
+        lines.append(line)
+        if line.startswith("server {"):
+            lines += [
+                f"    listen {addr('lb')}:80;",
+                "    add_header X-Upstream $upstream_addr always;",
+            ]
+    return main, "\n".join(lines) + "\n"
 
 
 def base_env() -> dict:
