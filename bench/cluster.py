@@ -1,7 +1,8 @@
 """A cluster on one machine: network namespaces as hosts, with faults during load.
 
-    .venv/bin/python bench/cluster.py            # the measurement run (~10 minutes), as root
-    .venv/bin/python bench/cluster.py --smoke    # everything once, briefly; exits 1 on a failure
+    .venv/bin/python bench/cluster.py            # the measurement run (~7-9 minutes), as root
+    .venv/bin/python bench/cluster.py --smoke    # everything once, briefly (~3 minutes); exit 1
+                                                 # on a failure, 2 when it cannot run here
 
 Hosts (one network namespace each, one veth each to a bridge in a "switch" namespace, addresses
 10.77.0.0/24; nothing is added to the machine's own network):
@@ -10,7 +11,7 @@ Hosts (one network namespace each, one veth each to a bridge in a "switch" names
     lb     10.77.0.20  nginx with deploy/nginx/ (/ws/ to each app host's uvicorn, the rest to gunicorn)
     app1   10.77.0.31  gunicorn (1 process) + uvicorn, pinned to core 0 (taskset)
     app2   10.77.0.32  the same, pinned to core 1
-    worker 10.77.0.40  manage.py db_worker
+    worker 10.77.0.40  manage.py db_worker and manage.py scheduler
     db     10.77.0.50  its own PostgreSQL 15, PgBouncer with deploy/pgbouncer/ (transaction pool;
                        session pool for the scheduler) and Redis
 
@@ -23,7 +24,7 @@ took (utime+stime of every process in its namespace, from /proc); the waiting ro
 the cluster-wide rate; chat messages from a participant on app1 to the agent on app2 and back.
 Faults, each during load, each checked for lost and duplicated writes (every logical request has
 its own e-mail address and Idempotency-Key; clients retry with the same key after a transport
-error, 502, 503 or 504): kill -9 of app2, kill -9 of the task worker, a Redis restart (chat sockets
+error, 502, 503 or 504): kill -9 of app2, kill -9 of the worker host, a Redis restart (chat sockets
 reconnect with ?after= and replay), a PgBouncer restart, a slow database (PostgreSQL stopped for
 150 ms of every 200 ms: this machine's kernel has no sch_netem for `tc netem`).
 """
@@ -248,7 +249,6 @@ class Cluster:
         self.logs.mkdir(exist_ok=True)
         self.boot_timeout = boot_timeout
         self.procs: dict[tuple[str, str], subprocess.Popen] = {}
-        self.lb_hosts: list[str] = []
 
     # processes
     def spawn(self, host, name, cmd, *, env=None, user=None, core=None) -> subprocess.Popen:
@@ -393,7 +393,6 @@ class Cluster:
                                        "-e", str(self.logs / "lb-error.log"),
                                        "-g", "daemon off;"])  # fmt: skip
             wait_port("lb", 80, self.boot_timeout)
-        self.lb_hosts = hosts
 
 
 DEPLOY = ROOT / "deploy"
@@ -727,7 +726,6 @@ class ChatPair:
         self.replies_seen: dict[str, float] = {}  # "re:<id>" seen by the participant
         self.last_id = 0
         self.reconnects = {"participant": 0, "agent": 0}
-        self.connected_at: dict[str, float] = {}
         self.ws: dict[str, object] = {}
         self.ready = {"participant": asyncio.Event(), "agent": asyncio.Event()}
         self.tasks: list[asyncio.Task] = []
@@ -746,7 +744,6 @@ class ChatPair:
                     open_timeout=20, ping_interval=None,
                 )  # fmt: skip
                 self.ws[who] = ws
-                self.connected_at[who] = time.monotonic()
                 self.ready[who].set()
                 return ws
             except Exception:  # noqa: BLE001 - refused or closed during a fault: try again
