@@ -257,11 +257,11 @@ class Cluster:
             prefix += ["runuser", "-u", user, "--"]
         if core is not None:
             prefix += ["taskset", "-c", str(core)]
-        log = (self.logs / f"{host}-{name}.log").open("ab")
-        proc = subprocess.Popen(
-            prefix + cmd, cwd=ROOT, env=env or base_env(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        with (self.logs / f"{host}-{name}.log").open("ab") as log:
+            proc = subprocess.Popen(
+                prefix + cmd, cwd=ROOT, env=env or base_env(), stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
         self.procs[(host, name)] = proc
         return proc
 
@@ -418,7 +418,7 @@ def render_pgbouncer(tmp: Path) -> str:
             "listen_addr = 0.0.0.0": f"listen_addr = {DB}",
             "unix_socket_dir = /var/run/postgresql": "unix_socket_dir =",
             "pidfile = /var/run/postgresql/pgbouncer.pid": f"pidfile = {tmp}/run/pgbouncer.pid",
-            "logfile = /var/log/postgresql/pgbouncer.log": f"logfile = {tmp}/logs/pgbouncer.log",
+            "logfile = /var/log/postgresql/pgbouncer.log": "logfile =",  # stderr, in logs/
             "auth_type = scram-sha-256": "auth_type = trust",
             "auth_file = /etc/pgbouncer/userlist.txt": f"auth_file = {tmp}/userlist.txt",
         },
