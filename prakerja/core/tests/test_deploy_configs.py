@@ -107,6 +107,12 @@ def test_nginx_headers_match_num_proxies_and_posts_are_never_resent():
     assert site.count("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;") == 1
     assert "non_idempotent" not in site.replace("`non_idempotent`", "")
     assert "proxy_next_upstream error timeout http_502 http_504;" in site
+    # A location with a proxy_set_header of its own inherits none of the server's: Host would
+    # become the upstream's name (400 from ALLOWED_HOSTS) and X-Forwarded-For would be lost.
+    tls_server = site[site.index("listen 443") :]
+    assert not [
+        line for line in tls_server.splitlines() if line.startswith("        proxy_set_header")
+    ]
 
 
 # --- PgBouncer ------------------------------------------------------------------------------------
