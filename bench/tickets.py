@@ -706,6 +706,8 @@ def run_database(kind, args, workdir):
         first, last = (int(x) for x in out.split("AGENT_IDS ", 1)[1].split()[:2])
         report = {"database": kind, "load_average_before": os.getloadavg()}
         if not args.skip_intake:
+            startup = worker_startup_cpu(env)  # while the queue is empty
+            report["worker_startup_cpu_s"] = startup
             helpdesk = None
             if not args.no_helpdesk:
                 drops.append(_database(base, hd_dbname))
@@ -750,8 +752,6 @@ def run_database(kind, args, workdir):
                     "answered"
                 ]
             print(kind, "rows", report["rows"], flush=True)
-            startup = worker_startup_cpu(env)
-            report["worker_startup_cpu_s"] = startup
             for workers in sorted({1, args.workers}):
                 report[f"drain {workers}"] = drain(
                     env, dbname, workers, args.drain_seconds, startup
