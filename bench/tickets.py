@@ -29,6 +29,7 @@ Everything it made (server, databases) is removed at the end.
 
 import argparse
 import contextlib
+import datetime as dt
 import http.client
 import json
 import multiprocessing as mp
@@ -498,6 +499,27 @@ with connection.cursor() as cursor:
 """
 
 
+DRAINED = r"""
+from django.db.models import Max, Min
+from django.utils.dateparse import parse_datetime
+from django_tasks_db.models import DBTaskResult
+done = DBTaskResult.objects.filter(
+    task_path="prakerja.helpdesk.tasks.ticket_intake", finished_at__gte=parse_datetime("__SINCE__")
+)
+span = done.aggregate(first=Min("started_at"), last=Max("finished_at"))
+seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0
+print("DRAINED", done.count(), done.filter(status="FAILED").count(), seconds)
+"""
+
+
+def drained(env, since) -> tuple[int, int, float]:
+    """(intake tasks finished since `since`, of which failed, seconds from the first task's
+    start to the last one's end: the workers' start-up left out)."""
+    out = manage(env, "shell", stdin=DRAINED.replace("__SINCE__", since.isoformat()))
+    done, failed, seconds = out.split("DRAINED", 1)[1].split()[:3]
+    return int(done), int(failed), float(seconds)
+
+
 def backlog(env) -> tuple[int, int, int]:
     """(intake tasks waiting, tickets assigned, tickets)."""
     out = manage(env, "shell", stdin=BACKLOG)
@@ -530,16 +552,18 @@ def worker_startup_cpu(env) -> float:
 
 def drain(env, dbname: str, workers: int, seconds: int, startup_cpu: float) -> dict:
     """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
-    the backlog that intake left, for at most `seconds`, and time them: audit, routing, report
-    sync and e-mail per ticket, and the CPU they cost (the workers' own, less their start-up,
-    and their PostgreSQL backends').
+    the backlog that intake left, for at most `seconds`: tickets done per second from the first
+    task's start to the last one's end (the workers' start-up is left out: on a crowded machine
+    it took longer than the drain), and the CPU they cost per ticket (the workers' own, less
+    their start-up, and their PostgreSQL backends').
 
     The tables' statistics are brought up to date first (ANALYZE), as autovacuum does within a
     minute in production: this machine's PostgreSQL runs with autovacuum off, and statistics
     from before the intake had the worker's task query sort the whole backlog for every task."""
     manage(env, "shell", stdin=ANALYZE)
-    ready, assigned_before, _total = backlog(env)
+    _ready, assigned_before, _total = backlog(env)
     meter = CpuMeter(databases=[dbname]).start()
+    since = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     procs = [_worker(env) for _ in range(workers)]
     deadline = t0 + seconds
@@ -558,15 +582,16 @@ def drain(env, dbname: str, workers: int, seconds: int, startup_cpu: float) -> d
     stopper.join()
     database_cpu = meter.stop()
     left, assigned_after, _total = backlog(env)
-    done = ready - left
+    done, failed, busy = drained(env, since)
     return {
         "workers": workers,
         "tasks": done,
+        "failed": failed,
         "left": left,
         "routed": assigned_after - assigned_before,
         "seconds": round(elapsed, 1),
-        "tasks_per_s": done / elapsed if elapsed else None,
-        "routed_per_s": (assigned_after - assigned_before) / elapsed if elapsed else None,
+        "busy_seconds": round(busy, 1),
+        "tasks_per_s": done / busy if busy else None,
         "worker_cpu_ms": 1000 * worker_cpu / done if done else None,
         "database_cpu_ms": 1000 * database_cpu / done if done else None,
         "cpu_ms": 1000 * (worker_cpu + database_cpu) / done if done else None,
@@ -806,9 +831,13 @@ def summary(r: dict) -> str:
         )
     for key in sorted(k for k in r if k.startswith("drain ")):
         d = r[key]
+        if not d["tasks"]:
+            lines.append(f"drain, {d['workers']} worker(s): nothing left to drain")
+            continue
         lines.append(
             f"drain, {d['workers']} worker(s): {d['tasks_per_s']:.0f} tickets/s "
-            f"({d['tasks']} done, {d['left']} left, {d['routed']} routed), "
+            f"({d['tasks']} done in {d['busy_seconds']} s, {d['failed']} failed, {d['left']} "
+            f"left, {d['routed']} routed), CPU {d['cpu_ms']:.2f} ms per ticket, "
             f"{d['tasks_per_s'] / r['intake api']['rps']:.2f}x the API's intake rate"
         )
     return "\n".join(lines)

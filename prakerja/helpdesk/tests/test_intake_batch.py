@@ -140,7 +140,7 @@ def test_a_batch_gives_what_one_ticket_after_another_gives(
 
 @pytest.mark.django_db
 def test_a_vanished_ticket_is_skipped(open_hours, django_capture_on_commit_callbacks):
-    kept, gone = _new_ticket(), _new_ticket()
+    kept, gone = _new_ticket(email="a@example.test"), _new_ticket(email="b@example.test")
     Ticket.objects.filter(pk=gone.ticket_id).delete()
     with django_capture_on_commit_callbacks(execute=True):
         result = tickets_intake_finish(intakes=[gone, kept])
@@ -205,8 +205,8 @@ def test_when_a_batch_fails_the_task_does_its_own_ticket_alone(open_hours, setti
     from django_tasks_db.models import DBTaskResult
 
     _database_backend(settings)
-    first = services.ticket_create(channel=Channel.WEB, subject="S", description="x", name="W")
-    services.ticket_create(channel=Channel.WEB, subject="S", description="x", name="W")
+    first = services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
+    services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
     real = tickets_intake_finish
 
     def fails_in_a_batch(*, intakes):
