@@ -11,7 +11,7 @@ ticket and an agent never goes over their limit through automatic assignment.
   its tickets count only against its limit, the others only against the agent's ticket limit.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db import transaction
 from django.db.models import Count
@@ -142,8 +142,11 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
     """Route new tickets in their order, as `ticket_route` would one after another, with one
     read of the agents' loads: each ticket goes to the least-loaded available agent under
     their limit in its capacity lane (ties: least recently routed, then agent id), and counts
-    towards that agent's load for the tickets after it. Returns the assignments' audit entries
-    (unsaved, the caller writes them with its own), in the tickets' order.
+    towards that agent's load for the tickets after it. The tickets carry the batch's time as
+    their assignment time, written with one UPDATE per agent given tickets; each agent's
+    last-routed time is that of their last assignment here, so the next routing orders them as
+    it would after one ticket at a time. Returns the assignments' audit entries (unsaved, the
+    caller writes them with its own), in the tickets' order.
 
     Caller holds the tickets' row locks (`tickets_intake_finish`) and the transaction. The
     available agents' presence rows are locked `SKIP LOCKED` (agents another router is
@@ -163,7 +166,8 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
         return []
     loads = _lane_loads([p.agent_id for p in presences])
     epoch = clock.now().replace(year=2000)
-    entries, routed = [], {}
+    now = clock.now()
+    entries, given = [], defaultdict(list)
     for ticket in wanted:
         lane = capacity_lane(ticket.channel)
         candidates = [p for p in presences if loads[p.agent_id, lane] < lane_limit(p, lane)]
@@ -177,18 +181,20 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
                 p.agent_id,
             ),
         )
-        now = clock.now()
         ticket.assignee = presence.agent
-        ticket.assigned_at = ticket.updated_at = presence.last_routed_at = now
+        ticket.assigned_at = ticket.updated_at = now
+        # The time of each assignment, as one by one would record it: it orders the agents
+        # given tickets in this batch for the next ones, in this batch and after it.
+        presence.last_routed_at = clock.now()
         loads[presence.agent_id, lane] += 1
-        routed[ticket.pk] = ticket
+        given[presence].append(ticket.pk)
         entries.append(_assignment_audit(ticket, actor=None, via="routing"))
         realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
-    Ticket.objects.bulk_update(routed.values(), ["assignee", "assigned_at", "updated_at"])
-    given = {t.assignee_id for t in routed.values()}
-    AgentPresence.objects.bulk_update(
-        [p for p in presences if p.agent_id in given], ["last_routed_at"]
-    )
+    for presence, ticket_ids in given.items():
+        Ticket.objects.filter(pk__in=ticket_ids).update(
+            assignee=presence.agent_id, assigned_at=now, updated_at=now
+        )
+    AgentPresence.objects.bulk_update(list(given), ["last_routed_at"])
     return entries
 
 
