@@ -53,6 +53,7 @@ from bench import tickets_helpdesk  # noqa: E402 - after the path is set
 
 PY = sys.executable
 HOST = "127.0.0.1"
+INTAKE_BATCH = 50  # prakerja.helpdesk.tasks.INTAKE_BATCH
 
 
 # --- Server ---------------------------------------------------------------------------------------
@@ -527,9 +528,10 @@ def backlog(env) -> tuple[int, int, int]:
     return ready, assigned, total
 
 
-def _worker(env) -> subprocess.Popen:
+def _worker(env, max_tasks: int | None = None) -> subprocess.Popen:
+    limit = ["--max-tasks", str(max_tasks)] if max_tasks else []
     return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-        [PY, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay"],
+        [PY, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay", *limit],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -550,9 +552,12 @@ def worker_startup_cpu(env) -> float:
     return _reap(_worker(env))
 
 
-def drain(env, dbname: str, workers: int, seconds: int, startup_cpu: float) -> dict:
+def drain(
+    env, dbname: str, workers: int, seconds: int, startup_cpu: float, max_tasks: int | None = None
+) -> dict:
     """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
-    the backlog that intake left, for at most `seconds`: tickets done per second from the first
+    the backlog that intake left, for at most `seconds` (and at most `max_tasks` tasks run
+    by each worker, each doing a batch of up to 50 tickets): tickets done per second from the first
     task's start to the last one's end (the workers' start-up is left out: on a crowded machine
     it took longer than the drain), and the CPU they cost per ticket (the workers' own, less
     their start-up, and their PostgreSQL backends').
@@ -565,7 +570,7 @@ def drain(env, dbname: str, workers: int, seconds: int, startup_cpu: float) -> d
     meter = CpuMeter(databases=[dbname]).start()
     since = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    procs = [_worker(env) for _ in range(workers)]
+    procs = [_worker(env, max_tasks) for _ in range(workers)]
     deadline = t0 + seconds
 
     def stop_at_deadline():
@@ -777,9 +782,11 @@ def run_database(kind, args, workdir):
                     "answered"
                 ]
             print(kind, "rows", report["rows"], flush=True)
-            for workers in sorted({1, args.workers}):
+            # One worker drains about half of the backlog, the second drain the rest.
+            half = max(1, total // (2 * INTAKE_BATCH))
+            for workers, max_tasks in ((1, half), (args.workers, None)):
                 report[f"drain {workers}"] = drain(
-                    env, dbname, workers, args.drain_seconds, startup
+                    env, dbname, workers, args.drain_seconds, startup, max_tasks
                 )
                 print(kind, "drain", report[f"drain {workers}"], flush=True)
             report["load_average_drain"] = os.getloadavg()
@@ -878,7 +885,10 @@ def main():
         "virtualenv for the run)",
     )
     parser.add_argument(
-        "--drain-seconds", type=int, default=45, help="at most this long draining the backlog"
+        "--drain-seconds",
+        type=int,
+        default=600,
+        help="a drain's time-out (its workers' start-up included: a minute on a crowded machine)",
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
