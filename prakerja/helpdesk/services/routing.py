@@ -5,6 +5,8 @@ ticket and an agent never goes over their limit through automatic assignment.
   their limit. The chosen agent's `AgentPresence` row is locked with
   `select_for_update(skip_locked=True)` while their load is re-counted: a concurrent router skips
   that agent and tries the next, so a limit cannot be overrun by a race.
+- `tickets_route_new` does the same for the intake's batch of new tickets, with the available
+  agents locked and their loads counted once for the batch.
 - `ticket_claim_next` / `routing_drain` take tickets from the unassigned queue with
   `select_for_update(skip_locked=True)`: each row goes to exactly one claimant.
 - A channel with a capacity of its own (e-mail, `HELPDESK_CHANNEL_TICKET_LIMITS`) is a lane:
@@ -128,7 +130,7 @@ def _assignment_audit(ticket: Ticket, *, actor, via: str) -> AuditLog:
     )
 
 
-def routing_wanted(ticket: Ticket) -> bool:
+def _routing_wanted(ticket: Ticket) -> bool:
     """Whether routing would give this ticket to an agent: unassigned, active and not a chat
     (live chat routes its own, `livechat.services`)."""
     return (
@@ -154,7 +156,7 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
     loads counted after the lock, so no limit is overrun by a concurrent router; when every
     one is held by another router, waits for them in agent-id order, as `ticket_route` does.
     """
-    wanted = [t for t in tickets if routing_wanted(t)]
+    wanted = [t for t in tickets if _routing_wanted(t)]
     if not wanted:
         return []
     available = AgentPresence.objects.filter(agent__in=agents_available()).order_by("agent_id")
