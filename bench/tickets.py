@@ -28,6 +28,8 @@ Everything it made (server, databases) is removed at the end.
 """
 
 import argparse
+import contextlib
+import datetime as dt
 import http.client
 import json
 import multiprocessing as mp
@@ -45,8 +47,13 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import tickets_helpdesk  # noqa: E402 - after the path is set
+
 PY = sys.executable
 HOST = "127.0.0.1"
+INTAKE_BATCH = 50  # prakerja.helpdesk.tasks.INTAKE_BATCH
 
 
 # --- Server ---------------------------------------------------------------------------------------
@@ -89,14 +96,18 @@ def manage(env: dict, *args: str, stdin: str | None = None) -> str:
 
 
 class Server:
-    def __init__(self, env: dict, port: int):
-        self.env, self.port = env, port
+    """gunicorn, 2 sync workers, on loopback: ours by default, or another project's
+    (`python`: its interpreter, `app`: its WSGI module, `health`: a page that answers 200)."""
+
+    def __init__(self, env: dict, port: int, *, python=PY, app="config.wsgi", health="/healthz"):
+        self.env, self.port, self.python, self.app, self.health = env, port, python, app, health
 
     def __enter__(self):
         self.proc = subprocess.Popen(  # noqa: S603
             [
-                str(Path(PY).parent / "gunicorn"),
-                "config.wsgi",
+                str(self.python),
+                str(Path(self.python).parent / "gunicorn"),
+                self.app,
                 "-w",
                 "2",
                 "-b",
@@ -113,13 +124,16 @@ class Server:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                status, _h, _b = request(self.port, "GET", "/healthz")
+                status, _h, _b = request(self.port, "GET", self.health)
                 if status == 200:
                     return self
             except OSError:
                 time.sleep(0.3)
         self.__exit__()
-        raise SystemExit("gunicorn did not start")
+        raise SystemExit(f"gunicorn ({self.app}) did not start")
+
+    def worker_pids(self) -> list[int]:
+        return children(self.proc.pid)
 
     def __exit__(self, *exc):
         if self.proc.poll() is None:
@@ -128,6 +142,83 @@ class Server:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+# --- CPU ------------------------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a live process (/proc/PID/stat), None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, ValueError):
+                continue
+    return out
+
+
+def backends(dbname: str) -> list[int]:
+    """PostgreSQL backends connected to `dbname` (this machine's server: their process title
+    is `postgres: <cluster>: <user> <database> <client> <state>`)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if title.startswith("postgres:") and f" {dbname} " in title:
+                out.append(int(entry.name))
+    return out
+
+
+class CpuMeter:
+    """CPU used by some processes between `start()` and `stop()`: the given ones (a server's
+    workers) and every PostgreSQL backend of the databases, including backends that start and
+    end in between (sampled every 50 ms; a backend's last 50 ms before it exits are missed)."""
+
+    def __init__(self, *, pids=(), databases=()):
+        self.pids, self.databases = list(pids), list(databases)
+
+    def _sample(self):
+        for pid in [*self.pids, *(b for db in self.databases for b in backends(db))]:
+            value = cpu_seconds(pid)
+            if value is not None:
+                self.first.setdefault(pid, value if pid in self.at_start else 0.0)
+                self.last[pid] = value
+
+    def start(self):
+        self.at_start = set(self.pids) | {b for db in self.databases for b in backends(db)}
+        self.first, self.last, self.running = {}, {}, True
+        self._sample()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def _loop(self):
+        while self.running:
+            time.sleep(0.05)
+            self._sample()
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        self._sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def request(port, method, path, body=None, headers=None):
@@ -144,8 +235,11 @@ def request(port, method, path, body=None, headers=None):
 # --- Intake load ----------------------------------------------------------------------------------
 
 
-def _csrf_session(port):
-    status, headers, body = request(port, "GET", "/pengaduan/")
+FORM_PATHS = {"form": "/pengaduan/", "helpdesk": tickets_helpdesk.PUBLIC_FORM}
+
+
+def _csrf_session(port, path):
+    status, headers, body = request(port, "GET", path)
     cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
     if status != 200 or not cookie or not token:
@@ -153,9 +247,57 @@ def _csrf_session(port):
     return cookie.group(1), token.group(1).decode()
 
 
-def _client_loop(port, kind, seconds, threads, worker_id, queue):
+def _post(kind, port, email, cookie, token, queue_id):
+    """(path, body, headers, expected status) of one ticket (or, baseline, one INSERT)."""
+    form_headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": f"csrftoken={cookie}",
+        "Referer": f"http://{HOST}:{port}{FORM_PATHS.get(kind, '/')}",
+    }
+    if kind == "form":
+        fields = {
+            "csrfmiddlewaretoken": token,
+            "name": "Bench",
+            "email": email,
+            "phone": "",
+            "category": "certificate",
+            "subject": "Sertifikat belum muncul",
+            "description": "Pelatihan selesai, sertifikat belum ada.",
+            "website": "",
+        }
+        return FORM_PATHS[kind], urllib.parse.urlencode(fields), form_headers, 302
+    if kind == "helpdesk":  # django-helpdesk's public form, the same words
+        fields = {
+            "csrfmiddlewaretoken": token,
+            "queue": str(queue_id),
+            "title": "Sertifikat belum muncul",
+            "body": "Pelatihan selesai, sertifikat belum ada.",
+            "priority": "3",
+            "submitter_email": email,
+            "due_date": "",
+        }
+        return FORM_PATHS[kind], urllib.parse.urlencode(fields), form_headers, 302
+    if kind == "api":
+        body = json.dumps(
+            {
+                "channel": "web",
+                "category": "certificate",
+                "subject": "Sertifikat belum muncul",
+                "description": "Pelatihan selesai, sertifikat belum ada.",
+                "name": "Bench",
+                "email": email,
+            }
+        )
+        return "/api/v1/tickets", body, {"Content-Type": "application/json"}, 201
+    body = urllib.parse.urlencode({"subject": "x", "email": email})
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return "/bench/insert/", body, headers, 201
+
+
+def _client_loop(target, kind, seconds, threads, worker_id, queue):
     """One process: `threads` threads posting for `seconds`; reports (ok, errors, latencies)."""
-    cookie, token = _csrf_session(port) if kind == "form" else (None, None)
+    port = target["port"]
+    cookie, token = _csrf_session(port, FORM_PATHS[kind]) if kind in FORM_PATHS else (None, None)
     stop = time.time() + seconds
     ok, errors, lat = [0], [0], []
     lock = threading.Lock()
@@ -164,43 +306,10 @@ def _client_loop(port, kind, seconds, threads, worker_id, queue):
         n = 0
         while time.time() < stop:
             n += 1
-            email = f"b{worker_id}-{i}-{n}@bench.test"
-            if kind == "form":
-                body = urllib.parse.urlencode(
-                    {
-                        "csrfmiddlewaretoken": token,
-                        "name": "Bench",
-                        "email": email,
-                        "phone": "",
-                        "category": "certificate",
-                        "subject": "Sertifikat belum muncul",
-                        "description": "Pelatihan selesai, sertifikat belum ada.",
-                        "website": "",
-                    }
-                )
-                headers = {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"csrftoken={cookie}",
-                    "Referer": f"http://{HOST}:{port}/pengaduan/",
-                }
-                path, expect = "/pengaduan/", 302
-            elif kind == "api":
-                body = json.dumps(
-                    {
-                        "channel": "web",
-                        "category": "certificate",
-                        "subject": "Sertifikat belum muncul",
-                        "description": "Pelatihan selesai, sertifikat belum ada.",
-                        "name": "Bench",
-                        "email": email,
-                    }
-                )
-                headers = {"Content-Type": "application/json"}
-                path, expect = "/api/v1/tickets", 201
-            else:
-                body = urllib.parse.urlencode({"subject": "x", "email": email})
-                headers = {"Content-Type": "application/x-www-form-urlencoded"}
-                path, expect = "/bench/insert/", 201
+            email = f"b{worker_id}-{i}-{n}-{time.time_ns()}@bench.test"
+            path, body, headers, expect = _post(
+                kind, port, email, cookie, token, target.get("queue_id")
+            )
             t0 = time.perf_counter()
             try:
                 status, _h, _b = request(port, "POST", path, body, headers)
@@ -222,51 +331,62 @@ def _client_loop(port, kind, seconds, threads, worker_id, queue):
     queue.put((ok[0], errors[0], lat))
 
 
-def intake(port, kind, seconds, clients):
-    """`clients` concurrent posters split over 2 processes (the client side needs CPU too)."""
+def intake(target, kind, seconds, clients):
+    """`clients` concurrent posters split over 2 processes (the client side needs CPU too),
+    and the CPU the server's workers and their PostgreSQL backends spent meanwhile."""
     procs, queue = [], mp.Queue()
     per = [clients // 2 + clients % 2, clients // 2]
+    meter = CpuMeter(pids=target["server"].worker_pids(), databases=[target["db"]]).start()
     for pid, threads in enumerate(per):
         if threads:
-            p = mp.Process(target=_client_loop, args=(port, kind, seconds, threads, pid, queue))
+            p = mp.Process(target=_client_loop, args=(target, kind, seconds, threads, pid, queue))
             p.start()
             procs.append(p)
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
+    cpu = meter.stop()
     ok = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     lat = sorted(x for r in results for x in r[2])
     return {
         "rps": ok / seconds,
+        "ok": ok,
         "errors": errors,
+        "cpu_ms": 1000 * cpu / ok if ok else None,
         "p50_ms": 1000 * statistics.median(lat) if lat else None,
         "p95_ms": 1000 * lat[int(len(lat) * 0.95) - 1] if lat else None,
     }
 
 
-KINDS = ("baseline", "form", "api")
-
-
-def intake_rounds(args, kind):
+def intake_rounds(args, targets):
     """Each kind warmed up (`--warmup` s, not counted: the workers' first requests import and
     connect, and with 2 s the first measured round of tickets still ran 10-25% below the later
-    ones), then `--rounds` rounds, each measuring baseline, form and API back to back (the
-    order rotating from round to round, so no kind always runs first or last).
+    ones), then `--rounds` rounds, each measuring every kind (the one-INSERT baseline, our form
+    and API, django-helpdesk's public form) back to back (the order rotating from round to
+    round, so no kind always runs first or last).
 
     A kind's ratio is the median over rounds of its rate divided by the baseline's in the same
     round: a pair measured seconds apart shares the machine's state (a neighbour's load, a WAL
     checkpoint, autovacuum), which on a shared machine moved whole rounds by up to 30%, more
     than the medians of separately sorted rates could hide. The median round's rate is
-    reported alongside."""
-    for name in KINDS:
-        intake(args.port, name, args.warmup, args.clients)
+    reported alongside, and the median of the CPU per request (server workers and PostgreSQL
+    backends: CPU time, which a busy neighbour moves far less than a rate)."""
+    kinds = list(targets)
+    stored = dict.fromkeys(kinds, 0)  # every answered POST, warm-up included, to count rows
+    for name in kinds:
+        stored[name] += intake(targets[name], name, args.warmup, args.clients)["ok"]
     rounds = []
     for n in range(args.rounds):
-        order = KINDS[n % len(KINDS) :] + KINDS[: n % len(KINDS)]
-        rounds.append({name: intake(args.port, name, args.seconds, args.clients) for name in order})
+        order = kinds[n % len(kinds) :] + kinds[: n % len(kinds)]
+        rounds.append(
+            {name: intake(targets[name], name, args.seconds, args.clients) for name in order}
+        )
+        for name in kinds:
+            stored[name] += rounds[-1][name]["ok"]
+        print("round", n + 1, {k: round(v["rps"]) for k, v in rounds[-1].items()}, flush=True)
     report = {}
-    for name in KINDS:
+    for name in kinds:
         ordered = sorted((r[name] for r in rounds), key=lambda r: r["rps"])
         ratios = [r[name]["rps"] / r["baseline"]["rps"] for r in rounds]
         report[f"intake {name}"] = {
@@ -274,8 +394,11 @@ def intake_rounds(args, kind):
             "rounds_rps": [round(r[name]["rps"], 1) for r in rounds],
             "ratio": statistics.median(ratios),
             "rounds_ratio": [round(x, 3) for x in ratios],
+            "cpu_ms": statistics.median(r[name]["cpu_ms"] for r in rounds),
+            "rounds_cpu_ms": [round(r[name]["cpu_ms"], 2) for r in rounds],
+            "answered": stored[name],
         }
-        print(kind, name, report[f"intake {name}"], flush=True)
+        print("intake", name, report[f"intake {name}"], flush=True)
     return report
 
 
@@ -377,6 +500,27 @@ with connection.cursor() as cursor:
 """
 
 
+DRAINED = r"""
+from django.db.models import Max, Min
+from django.utils.dateparse import parse_datetime
+from django_tasks_db.models import DBTaskResult
+done = DBTaskResult.objects.filter(
+    task_path="prakerja.helpdesk.tasks.ticket_intake", finished_at__gte=parse_datetime("__SINCE__")
+)
+span = done.aggregate(first=Min("started_at"), last=Max("finished_at"))
+seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0
+print("DRAINED", done.count(), done.filter(status="FAILED").count(), seconds)
+"""
+
+
+def drained(env, since) -> tuple[int, int, float]:
+    """(intake tasks finished since `since`, of which failed, seconds from the first task's
+    start to the last one's end: the workers' start-up left out)."""
+    out = manage(env, "shell", stdin=DRAINED.replace("__SINCE__", since.isoformat()))
+    done, failed, seconds = out.split("DRAINED", 1)[1].split()[:3]
+    return int(done), int(failed), float(seconds)
+
+
 def backlog(env) -> tuple[int, int, int]:
     """(intake tasks waiting, tickets assigned, tickets)."""
     out = manage(env, "shell", stdin=BACKLOG)
@@ -384,45 +528,78 @@ def backlog(env) -> tuple[int, int, int]:
     return ready, assigned, total
 
 
-def drain(env, workers: int, seconds: int) -> dict:
+def _worker(env, max_tasks: int | None = None) -> subprocess.Popen:
+    limit = ["--max-tasks", str(max_tasks)] if max_tasks else []
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        [PY, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay", *limit],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _reap(proc: subprocess.Popen) -> float:
+    """Wait for a child; the CPU it used, whole (user + system, from wait4)."""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def worker_startup_cpu(env) -> float:
+    """CPU of a task worker that finds nothing to do: Django's start-up and one empty poll,
+    subtracted from each draining worker's CPU."""
+    return _reap(_worker(env))
+
+
+def drain(
+    env, dbname: str, workers: int, seconds: int, startup_cpu: float, max_tasks: int | None = None
+) -> dict:
     """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
-    the backlog that intake left, for at most `seconds`, and time them: routing, report sync and
-    e-mail per ticket.
+    the backlog that intake left, for at most `seconds` (and at most `max_tasks` tasks run
+    by each worker, each doing a batch of up to 50 tickets): tickets done per second from the first
+    task's start to the last one's end (the workers' start-up is left out: on a crowded machine
+    it took longer than the drain), and the CPU they cost per ticket (the workers' own, less
+    their start-up, and their PostgreSQL backends').
 
     The tables' statistics are brought up to date first (ANALYZE), as autovacuum does within a
     minute in production: this machine's PostgreSQL runs with autovacuum off, and statistics
     from before the intake had the worker's task query sort the whole backlog for every task."""
     manage(env, "shell", stdin=ANALYZE)
-    ready, assigned_before, _total = backlog(env)
+    _ready, assigned_before, _total = backlog(env)
+    meter = CpuMeter(databases=[dbname]).start()
+    since = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    procs = [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            [PY, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
+    procs = [_worker(env, max_tasks) for _ in range(workers)]
     deadline = t0 + seconds
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.perf_counter()))
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGTERM)  # graceful: the running task finishes first
-    for p in procs:
-        p.wait()
+
+    def stop_at_deadline():
+        while time.perf_counter() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.05)
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)  # graceful: the running batch finishes first
+
+    stopper = threading.Thread(target=stop_at_deadline)
+    stopper.start()
+    worker_cpu = sum(_reap(p) for p in procs) - workers * startup_cpu
     elapsed = time.perf_counter() - t0
+    stopper.join()
+    database_cpu = meter.stop()
     left, assigned_after, _total = backlog(env)
-    done = ready - left
+    done, failed, busy = drained(env, since)
     return {
+        "workers": workers,
         "tasks": done,
+        "failed": failed,
         "left": left,
         "routed": assigned_after - assigned_before,
         "seconds": round(elapsed, 1),
-        "tasks_per_s": done / elapsed if elapsed else None,
-        "routed_per_s": (assigned_after - assigned_before) / elapsed if elapsed else None,
+        "busy_seconds": round(busy, 1),
+        "tasks_per_s": done / busy if busy else None,
+        "worker_cpu_ms": 1000 * worker_cpu / done if done else None,
+        "database_cpu_ms": 1000 * database_cpu / done if done else None,
+        "cpu_ms": 1000 * (worker_cpu + database_cpu) / done if done else None,
     }
 
 
@@ -511,11 +688,9 @@ def latencies(port, cookie, token, repeat, n):
 # --- Main -----------------------------------------------------------------------------------------
 
 
-def run_database(kind, args, workdir):
-    dbname = f"bench_helpdesk_{os.getpid()}"
-    base = args.pg_url.rstrip("/")
+def _database(base: str, dbname: str):
+    """Create `dbname`; a function that drops it."""
     subprocess.run(["psql", base + "/postgres", "-qc", f"CREATE DATABASE {dbname}"], check=True)  # noqa: S603,S607
-    url = f"{base}/{dbname}"
 
     def drop():
         subprocess.run(  # noqa: S603,S607
@@ -523,33 +698,156 @@ def run_database(kind, args, workdir):
             check=False,
         )
 
-    env = server_env(url, args.redis_url, workdir)
+    return drop
+
+
+def helpdesk_setup(args, workdir: Path, dbname: str) -> dict:
+    """django-helpdesk installed (or `--helpdesk-python`), migrated, with a public queue."""
+    import django
+
+    python = (
+        Path(args.helpdesk_python)
+        if args.helpdesk_python
+        else tickets_helpdesk.install(workdir, django.get_version())
+    )
+    url = urllib.parse.urlsplit(args.pg_url)
+    environ = tickets_helpdesk.env(
+        dbname=dbname,
+        host=url.hostname or "127.0.0.1",
+        port=str(url.port or 5432),
+        user=url.username or "postgres",
+        workdir=workdir,
+        base=dict(os.environ),
+    )
+    queue_id = tickets_helpdesk.prepare(python, environ)
+    return {"python": python, "env": environ, "queue_id": queue_id}
+
+
+def run_database(kind, args, workdir):
+    base = args.pg_url.rstrip("/")
+    dbname = f"bench_helpdesk_{os.getpid()}"
+    hd_dbname = f"bench_djhelpdesk_{os.getpid()}"
+    drops = [_database(base, dbname)]
+    env = server_env(f"{base}/{dbname}", args.redis_url, workdir)
     try:
         manage(env, "migrate", "--noinput")
         out = manage(env, "shell", stdin=SETUP)
         token = out.split("TOKEN ", 1)[1].split()[0]
         first, last = (int(x) for x in out.split("AGENT_IDS ", 1)[1].split()[:2])
-        report = {"database": kind}
-        with Server(env, args.port) as _server:
-            # Intake is the request rate with no task worker running: what the requester waits
-            # for. The work the requests left behind is timed separately below.
-            if not args.skip_intake:
-                report.update(intake_rounds(args, kind))
+        report = {"database": kind, "load_average_before": os.getloadavg()}
         if not args.skip_intake:
-            report["drain"] = drain(env, args.workers, args.drain_seconds)
-            print(kind, "drain", report["drain"], flush=True)
-        report["bulk_load_s"] = bulk_load(env, args.tickets, first, last)
-        print(kind, "loaded", args.tickets, "in", report["bulk_load_s"], "s", flush=True)
-        with Server(env, args.port) as _server:
-            cookie = login(args.port, "agen01")
-            report["latency"] = latencies(args.port, cookie, token, args.repeat, args.tickets)
-        for name, figures in report["latency"].items():
-            print(
-                f"{kind:8} {name:36} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms"
-            )
+            startup = worker_startup_cpu(env)  # while the queue is empty
+            report["worker_startup_cpu_s"] = startup
+            helpdesk = None
+            if not args.no_helpdesk:
+                drops.append(_database(base, hd_dbname))
+                helpdesk = helpdesk_setup(args, workdir, hd_dbname)
+            with contextlib.ExitStack() as stack:
+                # Intake is the request rate with no task worker running: what the requester
+                # waits for. The work the requests left behind is timed separately below.
+                ours = stack.enter_context(Server(env, args.port))
+                targets = {
+                    name: {"port": args.port, "server": ours, "db": dbname}
+                    for name in ("baseline", "form", "api")
+                }
+                if helpdesk is not None:
+                    theirs = stack.enter_context(
+                        Server(
+                            helpdesk["env"],
+                            args.port + 1,
+                            python=helpdesk["python"],
+                            app="hdbench.wsgi",
+                            health=tickets_helpdesk.PUBLIC_FORM,
+                        )
+                    )
+                    targets["helpdesk"] = {
+                        "port": args.port + 1,
+                        "server": theirs,
+                        "db": hd_dbname,
+                        "queue_id": helpdesk["queue_id"],
+                    }
+                report.update(intake_rounds(args, targets))
+            report["load_average_intake"] = os.getloadavg()
+            _ready, _assigned, total = backlog(env)
+            report["rows"] = {
+                "ours: tickets stored": total,
+                "ours: tickets answered": report["intake form"]["answered"]
+                + report["intake api"]["answered"],
+            }
+            if helpdesk is not None:
+                stored, followups = tickets_helpdesk.rows(helpdesk["python"], helpdesk["env"])
+                report["rows"]["django-helpdesk: tickets stored"] = stored
+                report["rows"]["django-helpdesk: follow-ups stored"] = followups
+                report["rows"]["django-helpdesk: tickets answered"] = report["intake helpdesk"][
+                    "answered"
+                ]
+            print(kind, "rows", report["rows"], flush=True)
+            # One worker drains about half of the backlog, the second drain the rest.
+            half = max(1, total // (2 * INTAKE_BATCH))
+            for workers, max_tasks in ((1, half), (args.workers, None)):
+                report[f"drain {workers}"] = drain(
+                    env, dbname, workers, args.drain_seconds, startup, max_tasks
+                )
+                print(kind, "drain", report[f"drain {workers}"], flush=True)
+            report["load_average_drain"] = os.getloadavg()
+        if args.tickets:
+            report["bulk_load_s"] = bulk_load(env, args.tickets, first, last)
+            print(kind, "loaded", args.tickets, "in", report["bulk_load_s"], "s", flush=True)
+            with Server(env, args.port) as _server:
+                cookie = login(args.port, "agen01")
+                report["latency"] = latencies(args.port, cookie, token, args.repeat, args.tickets)
+            for name, figures in report["latency"].items():
+                print(
+                    f"{kind:8} {name:36} p50 {figures['p50_ms']:7.1f} ms  "
+                    f"p95 {figures['p95_ms']:7.1f} ms"
+                )
         return report
     finally:
-        drop()
+        for drop in drops:
+            drop()
+
+
+def summary(r: dict) -> str:
+    """The whole cost of a ticket (request + task, CPU of the web server, the worker and
+    PostgreSQL) next to the request's, against django-helpdesk's and the one-INSERT view's."""
+    lines = [f"load average: {r['load_average_before']} -> {r['load_average_drain']}"]
+    base = r["intake baseline"]
+    lines.append(
+        f"one-INSERT baseline: {base['rps']:.0f} req/s, {base['cpu_ms']:.2f} ms CPU per request"
+    )
+    drain1 = r["drain 1"]
+    for name in ("form", "api"):
+        ours = r[f"intake {name}"]
+        whole = ours["cpu_ms"] + drain1["cpu_ms"]
+        line = (
+            f"ours, {name}: {ours['rps']:.0f} tickets/s ({ours['ratio']:.2f}x baseline); CPU per "
+            f"ticket: request {ours['cpu_ms']:.2f} ms + task {drain1['cpu_ms']:.2f} ms "
+            f"(worker {drain1['worker_cpu_ms']:.2f}, PostgreSQL {drain1['database_cpu_ms']:.2f})"
+            f" = {whole:.2f} ms"
+        )
+        if "intake helpdesk" in r:
+            line += f" = {whole / r['intake helpdesk']['cpu_ms']:.2f}x django-helpdesk's"
+        lines.append(line)
+    if "intake helpdesk" in r:
+        hd = r["intake helpdesk"]
+        lines.append(
+            f"django-helpdesk 2.6.1, public form: {hd['rps']:.0f} tickets/s "
+            f"({hd['ratio']:.2f}x baseline); CPU per ticket {hd['cpu_ms']:.2f} ms (all in the "
+            f"request); ours answer {r['intake api']['rps'] / hd['rps']:.1f}x (API) / "
+            f"{r['intake form']['rps'] / hd['rps']:.1f}x (form) its rate"
+        )
+    for key in sorted(k for k in r if k.startswith("drain ")):
+        d = r[key]
+        if not d["tasks"]:
+            lines.append(f"drain, {d['workers']} worker(s): nothing left to drain")
+            continue
+        lines.append(
+            f"drain, {d['workers']} worker(s): {d['tasks_per_s']:.0f} tickets/s "
+            f"({d['tasks']} done in {d['busy_seconds']} s, {d['failed']} failed, {d['left']} "
+            f"left, {d['routed']} routed), CPU {d['cpu_ms']:.2f} ms per ticket, "
+            f"{d['tasks_per_s'] / r['intake api']['rps']:.2f}x the API's intake rate"
+        )
+    return "\n".join(lines)
 
 
 def main():
@@ -573,10 +871,24 @@ def main():
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--skip-intake", action="store_true", help="only the agent pages")
     parser.add_argument(
-        "--workers", type=int, default=1, help="task workers draining the intake backlog"
+        "--workers",
+        type=int,
+        default=2,
+        help="the second drain's task workers (the first has one)",
     )
     parser.add_argument(
-        "--drain-seconds", type=int, default=45, help="at most this long draining the backlog"
+        "--no-helpdesk", action="store_true", help="leave django-helpdesk out of the intake"
+    )
+    parser.add_argument(
+        "--helpdesk-python",
+        help="a python with django-helpdesk 2.6.1 installed (default: install it in a temporary "
+        "virtualenv for the run)",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=int,
+        default=600,
+        help="a drain's time-out (its workers' start-up included: a minute on a crowded machine)",
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
@@ -587,17 +899,11 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for r in reports:
-        if args.skip_intake:
-            continue
-        base = r["intake baseline"]["rps"]
-        print(
-            f"{r['database']}: one-INSERT baseline {base:.0f} req/s; form "
-            f"{r['intake form']['rps']:.0f}/s ({r['intake form']['ratio']:.2f}x); API "
-            f"{r['intake api']['rps']:.0f}/s ({r['intake api']['ratio']:.2f}x); worker "
-            f"drained {r['drain']['tasks']} tickets at {r['drain']['tasks_per_s']:.0f}/s "
-            f"({r['drain']['routed']} routed, {r['drain']['left']} left); worst agent "
-            f"page p95 {max(v['p95_ms'] for k, v in r['latency'].items() if not k.startswith('baseline')):.1f} ms"
-        )
+        if not args.skip_intake:
+            print(summary(r))
+        if "latency" in r:
+            worst = max(v["p95_ms"] for k, v in r["latency"].items() if not k.startswith("base"))
+            print(f"{r['database']}: worst agent page p95 {worst:.1f} ms")
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=2))
 

@@ -44,12 +44,41 @@ def audit_record(
     Supervisors read the log: `before`/`after` hold ids and states, never a participant's phone,
     e-mail or name. Labels come from the model's `audit_label()` where it has one (a model whose
     `str()` shows personal data defines it), else from `str()`."""
+    entry = audit_entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        at=at,
+        request_id=request_id,
+    )
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at=None,
+    request_id: str | None = None,
+) -> AuditLog:
+    """The entry `audit_record` appends, unsaved: a batch writes its entries with one
+    `AuditLog.objects.bulk_create(...)` in its transaction."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     label = audit_label(user) if user else (str(actor) if actor else "system")
-    return AuditLog.objects.create(
+    return AuditLog(
         at=at or timezone.now(),
         actor=user,
         actor_label=label[:150],

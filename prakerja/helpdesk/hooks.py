@@ -9,6 +9,12 @@ ticket_facts_changed = Hook(
     "reported about it (status, first response, resolution, category, assignee, its surveys).",
 )
 
+tickets_facts_changed = Hook(
+    "helpdesk.tickets_facts_changed",
+    "As ticket_facts_changed, called with tickets=[...] for many at once (the intake batch): "
+    "the result must be that of calling ticket_facts_changed for each in turn.",
+)
+
 ticket_resolved = Hook(
     "helpdesk.ticket_resolved",
     "Called with ticket=... after the transaction that resolved it has committed.",

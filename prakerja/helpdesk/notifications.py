@@ -8,7 +8,7 @@ renders the same words with `ticket_email_content`.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -43,6 +43,13 @@ def ticket_email_content(
         return subjects[kind] % {"ref": ticket.reference}, body
 
 
+def _ticket_email(*, ticket, kind: str, message=None, language: str) -> EmailMessage:
+    subject, body = ticket_email_content(
+        ticket=ticket, kind=kind, message=message, language=language
+    )
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [ticket.requester_email])
+
+
 @task()
 def send_ticket_email(
     ticket_id: int, kind: str, message_id: int | None = None, language: str = "id"
@@ -51,10 +58,19 @@ def send_ticket_email(
     if ticket is None or not ticket.requester_email or kind not in KINDS:
         return 0
     message = Message.objects.filter(pk=message_id, ticket=ticket).first() if message_id else None
-    subject, body = ticket_email_content(
-        ticket=ticket, kind=kind, message=message, language=language
-    )
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [ticket.requester_email])
+    return _ticket_email(ticket=ticket, kind=kind, message=message, language=language).send()
+
+
+def acknowledgements_send(*, tickets_languages: list[tuple[Ticket, str]]) -> int:
+    """The acknowledgement e-mails of an intake batch (tickets loaded with their category, each
+    with the language of its request), the same as `send_ticket_email` would send one by one,
+    over one connection to the mail server. Returns how many were sent."""
+    emails = [
+        _ticket_email(ticket=ticket, kind="acknowledgement", language=language)
+        for ticket, language in tickets_languages
+        if ticket.requester_email
+    ]
+    return get_connection().send_messages(emails) if emails else 0
 
 
 def ticket_email_taken_over(*, ticket, kind: str, message=None, language: str) -> bool:

@@ -11,16 +11,18 @@ class ReportsConfig(AppConfig):
 
         from prakerja.core import consoles, scheduler
         from prakerja.core.roles import STAFF_ROLES, Role
-        from prakerja.helpdesk.hooks import ticket_facts_changed
+        from prakerja.helpdesk.hooks import ticket_facts_changed, tickets_facts_changed
         from prakerja.livechat.hooks import chat_deflected
 
         from .services import (
             chat_deflection_record,
             contact_rollup_refresh_recent,
             ticket_fact_sync,
+            ticket_facts_sync,
         )
 
         ticket_facts_changed.register(ticket_fact_sync)
+        tickets_facts_changed.register(ticket_facts_sync)
         chat_deflected.register(chat_deflection_record)
         scheduler.register(
             "reports.contact_rollup",

@@ -161,8 +161,13 @@ def contributions(fact: dict | None, sign: int = 1) -> Deltas:
 
 
 def diff(old: dict | None, new: dict | None) -> Deltas:
+    return combine([contributions(old, -1), contributions(new, 1)])
+
+
+def combine(parts: Iterable[Deltas]) -> Deltas:
+    """The deltas summed per rollup row; rows that sum to nothing are left out."""
     merged: Deltas = defaultdict(dict)
-    for part in (contributions(old, -1), contributions(new, 1)):
+    for part in parts:
         for target, values in part.items():
             row = merged[target]
             for name, amount in values.items():

@@ -1,9 +1,11 @@
 """A new ticket on any channel: validation, the readable reference, SLA due times, and the
-intake task that does the rest after commit."""
+intake task that does the rest after commit (`tickets_intake_finish`, for a batch of tickets)."""
 
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -14,9 +16,10 @@ from django_tasks_db.backend import DatabaseBackend
 from prakerja.accounts.phones import normalize_phone
 from prakerja.core import clock
 from prakerja.core.errors import ValidationFailed
-from prakerja.core.services import current_request_id
+from prakerja.core.models import AuditLog
+from prakerja.core.services import audit_entry, current_request_id
 
-from .. import tasks
+from .. import hooks, tasks
 from ..models import (
     Channel,
     Message,
@@ -25,10 +28,12 @@ from ..models import (
     Ticket,
     TicketStatus,
 )
+from ..notifications import acknowledgements_send, ticket_email_taken_over
 from ..references import generate_reference
 from ..selectors import active_category, sla_due_times
 from .attachments import attachment_add, validate_upload
 from .messages import BODY_MAX
+from .routing import tickets_route_new
 
 REFERENCE_ATTEMPTS = 6
 SUBJECT_MAX = 200
@@ -112,7 +117,7 @@ def ticket_create(
     task (`tasks.ticket_intake`, run by the task worker; at commit under the ImmediateBackend of
     development and tests): the audit entry of the creation (with the creation's time, actor
     and request id), routing to an available agent when `route` is true
-    (`routing.ticket_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
+    (`tickets_intake_finish`), the report fact and rollups, and the acknowledgement e-mail
     when the requester has an e-mail address. With the database task backend (production) the
     task row is written in the ticket's transaction: no worker sees it before the ticket
     commits, and a rolled-back ticket leaves none. Any other backend is called on commit. A
@@ -191,3 +196,84 @@ def ticket_create(
             if attempt == REFERENCE_ATTEMPTS - 1 or "reference" not in str(exc):
                 raise
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the intake task is to do for one new ticket: the arguments `ticket_create` enqueues
+    `tasks.ticket_intake` with."""
+
+    ticket_id: int
+    route: bool
+    acknowledge: bool
+    language: str
+    created_by_id: int | None
+    request_id: str
+
+
+@transaction.atomic
+def tickets_intake_finish(*, intakes: list[Intake]) -> list[Ticket | None]:
+    """What follows new tickets' commit, run by the task worker for a batch of them
+    (`tasks.ticket_intake`), with the same result as one ticket after another in `intakes`'
+    order:
+
+    - the creation of each in the audit log (at its creation time, by `created_by_id`, with the
+      creating request's id; new and unassigned, as every ticket starts);
+    - routing (`routing.tickets_route_new`) of those asked to be routed and still waiting (an
+      agent may have claimed one, or a drain taken it, in the meantime), with the assignments'
+      audit entries;
+    - their report facts and rollups (`hooks.tickets_facts_changed`);
+    - after commit, the acknowledgement e-mails of those asked for one, unless a channel app
+      takes the e-mail over (`hooks.ticket_email`, inside this transaction).
+
+    Each kind of work is done once for the batch: one read of the tickets and one of their
+    creators, one read of the agents' loads, one UPDATE per agent given tickets, one INSERT of
+    all audit entries, one per rollup table, and the e-mails over one connection.
+
+    Locks the tickets' rows (waiting, in id order: the report must follow every ticket); every
+    other writer of a ticket holds its row lock too, so each fact row is created exactly once.
+    Returns the tickets in `intakes`' order, None for a ticket that no longer exists.
+    """
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("category", "assignee")
+        .filter(pk__in=[i.ticket_id for i in intakes])
+        .order_by("pk")
+    )
+    by_id = {ticket.pk: ticket for ticket in locked}
+    found = [(i, by_id[i.ticket_id]) for i in intakes if i.ticket_id in by_id]
+    creators = get_user_model().objects.in_bulk(
+        {i.created_by_id for i, _t in found if i.created_by_id}
+    )
+    entries = {
+        ticket.pk: [
+            audit_entry(
+                actor=creators.get(i.created_by_id),
+                action="ticket.create",
+                obj=ticket,
+                after={
+                    "channel": ticket.channel,
+                    "status": TicketStatus.NEW,
+                    "assignee": None,
+                    "category": ticket.category.slug,
+                    "priority": ticket.priority,
+                },
+                at=ticket.created_at,
+                request_id=i.request_id,
+            )
+        ]
+        for i, ticket in found
+    }
+    for assignment in tickets_route_new(tickets=[ticket for i, ticket in found if i.route]):
+        entries[int(assignment.object_id)].append(assignment)
+    AuditLog.objects.bulk_create([entry for i, t in found for entry in entries[t.pk]])
+    hooks.tickets_facts_changed(tickets=[ticket for _i, ticket in found])
+    acknowledgements = [
+        (ticket, i.language)
+        for i, ticket in found
+        if i.acknowledge
+        and not ticket_email_taken_over(ticket=ticket, kind="acknowledgement", language=i.language)
+    ]
+    if acknowledgements:
+        transaction.on_commit(lambda: acknowledgements_send(tickets_languages=acknowledgements))
+    return [by_id.get(i.ticket_id) for i in intakes]

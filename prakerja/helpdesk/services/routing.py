@@ -5,19 +5,24 @@ ticket and an agent never goes over their limit through automatic assignment.
   their limit. The chosen agent's `AgentPresence` row is locked with
   `select_for_update(skip_locked=True)` while their load is re-counted: a concurrent router skips
   that agent and tries the next, so a limit cannot be overrun by a race.
+- `tickets_route_new` does the same for the intake's batch of new tickets, with the available
+  agents locked and their loads counted once for the batch.
 - `ticket_claim_next` / `routing_drain` take tickets from the unassigned queue with
   `select_for_update(skip_locked=True)`: each row goes to exactly one claimant.
 - A channel with a capacity of its own (e-mail, `HELPDESK_CHANNEL_TICKET_LIMITS`) is a lane:
   its tickets count only against its limit, the others only against the agent's ticket limit.
 """
 
-from django.contrib.auth import get_user_model
+from collections import Counter, defaultdict
+
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
 from prakerja.core.errors import Conflict
-from prakerja.core.services import audit_record
+from prakerja.core.models import AuditLog
+from prakerja.core.services import audit_entry
 
 from .. import realtime
 from ..models import (
@@ -25,7 +30,6 @@ from ..models import (
     AgentPresence,
     Channel,
     Ticket,
-    TicketStatus,
     claimable,
 )
 from ..selectors import (
@@ -37,6 +41,20 @@ from ..selectors import (
     lane_tickets,
 )
 from ._common import _report
+
+
+def _lane_loads(agent_ids) -> Counter:
+    """Active tickets per (agent id, capacity lane), in one read."""
+    rows = (
+        Ticket.objects.filter(assignee_id__in=list(agent_ids), status__in=ACTIVE_STATUSES)
+        .values("assignee_id", "channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    loads: Counter = Counter()
+    for row in rows:
+        loads[row["assignee_id"], capacity_lane(row["channel"])] += row["n"]
+    return loads
 
 
 def _lock_agent_with_capacity(*, at=None, lane: str = ""):
@@ -86,82 +104,100 @@ def _has_capacity(presence: AgentPresence, lane: str) -> bool:
     return lane_tickets(active, lane).count() < lane_limit(presence, lane)
 
 
-def _give(
-    ticket: Ticket, presence: AgentPresence, *, actor=None, via: str, report: bool = True
-) -> Ticket:
+def _give(ticket: Ticket, presence: AgentPresence, *, actor=None, via: str) -> Ticket:
     now = clock.now()
     ticket.assignee_id = presence.agent_id
     ticket.assigned_at = now
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "assigned_at", "updated_at"])
-    if report:  # ticket_create reports once, after routing
-        _report(ticket)
+    _report(ticket)
     presence.last_routed_at = now
     presence.save(update_fields=["last_routed_at"])
-    audit_record(
-        actor=actor,
-        action="ticket.assign",
-        obj=ticket,
-        before={"assignee": None},
-        after={"assignee_id": presence.agent_id, "via": via},
-    )
+    _assignment_audit(ticket, actor=actor, via=via).save()
     if actor is None or actor.pk != presence.agent_id:  # not news to an agent who took it
         realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
     return ticket
 
 
-@transaction.atomic
-def ticket_intake_finish(
-    *,
-    ticket_id: int,
-    route: bool = True,
-    created_by_id: int | None = None,
-    request_id: str = "",
-) -> Ticket | None:
-    """What follows a new ticket's commit, run by the task worker (`tasks.ticket_intake`):
-    record the creation in the audit log (at the ticket's creation time, by `created_by_id`,
-    with the creating request's id; new and unassigned, as every ticket starts), route it to
-    the least-loaded available agent when `route` is true and it is still waiting (an agent may
-    have claimed it, or a drain taken it, in the meantime), then bring its report fact and
-    rollups in line. Returns the ticket, or None when it no longer exists.
-
-    Locks the ticket row (waiting, not skipping: the report must follow every ticket), then the
-    chosen agent's presence row as `ticket_route` does; every other writer of a ticket holds its
-    row lock too, so the fact row is created exactly once.
-    """
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("category", "assignee")
-        .filter(pk=ticket_id)
-        .first()
-    )
-    if ticket is None:
-        return None
-    audit_record(
-        actor=get_user_model().objects.filter(pk=created_by_id).first() if created_by_id else None,
-        action="ticket.create",
+def _assignment_audit(ticket: Ticket, *, actor, via: str) -> AuditLog:
+    return audit_entry(
+        actor=actor,
+        action="ticket.assign",
         obj=ticket,
-        after={
-            "channel": ticket.channel,
-            "status": TicketStatus.NEW,
-            "assignee": None,
-            "category": ticket.category.slug,
-            "priority": ticket.priority,
-        },
-        at=ticket.created_at,
-        request_id=request_id,
+        before={"assignee": None},
+        after={"assignee_id": ticket.assignee_id, "via": via},
+        at=ticket.assigned_at,
     )
-    if (
-        route
-        and ticket.assignee_id is None
+
+
+def _routing_wanted(ticket: Ticket) -> bool:
+    """Whether routing would give this ticket to an agent: unassigned, active and not a chat
+    (live chat routes its own, `livechat.services`)."""
+    return (
+        ticket.assignee_id is None
         and ticket.status in ACTIVE_STATUSES
-        and ticket.channel != Channel.CHAT  # live chat routes its own (livechat.services)
-    ):
-        presence = _lock_agent_with_capacity(lane=capacity_lane(ticket.channel))
-        if presence is not None:
-            _give(ticket, presence, via="routing", report=False)
-    _report(ticket)
-    return ticket
+        and ticket.channel != Channel.CHAT
+    )
+
+
+def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
+    """Route new tickets in their order, as `ticket_route` would one after another, with one
+    read of the agents' loads: each ticket goes to the least-loaded available agent under
+    their limit in its capacity lane (ties: least recently routed, then agent id), and counts
+    towards that agent's load for the tickets after it. The tickets carry the batch's time as
+    their assignment time, written with one UPDATE per agent given tickets; each agent's
+    last-routed time is that of their last assignment here, so the next routing orders them as
+    it would after one ticket at a time. Returns the assignments' audit entries (unsaved, the
+    caller writes them with its own), in the tickets' order.
+
+    Caller holds the tickets' row locks (`tickets_intake_finish`) and the transaction. The
+    available agents' presence rows are locked `SKIP LOCKED` (agents another router is
+    assigning to right now are left out of this batch, as `ticket_route` skips them) and their
+    loads counted after the lock, so no limit is overrun by a concurrent router; when every
+    one is held by another router, waits for them in agent-id order, as `ticket_route` does.
+    """
+    wanted = [t for t in tickets if _routing_wanted(t)]
+    if not wanted:
+        return []
+    available = AgentPresence.objects.filter(agent__in=agents_available()).order_by("agent_id")
+    locked_rows = available.select_for_update(of=("self",), skip_locked=True)
+    presences = list(locked_rows.select_related("agent"))
+    if not presences:
+        presences = list(available.select_for_update(of=("self",)).select_related("agent"))
+    if not presences:
+        return []
+    loads = _lane_loads([p.agent_id for p in presences])
+    epoch = clock.now().replace(year=2000)
+    now = clock.now()
+    entries, given = [], defaultdict(list)
+    for ticket in wanted:
+        lane = capacity_lane(ticket.channel)
+        candidates = [p for p in presences if loads[p.agent_id, lane] < lane_limit(p, lane)]
+        if not candidates:
+            continue
+        presence = min(
+            candidates,
+            key=lambda p, lane=lane: (
+                loads[p.agent_id, lane],
+                p.last_routed_at or epoch,
+                p.agent_id,
+            ),
+        )
+        ticket.assignee = presence.agent
+        ticket.assigned_at = ticket.updated_at = now
+        # The time of each assignment, as one by one would record it: it orders the agents
+        # given tickets in this batch for the next ones, in this batch and after it.
+        presence.last_routed_at = clock.now()
+        loads[presence.agent_id, lane] += 1
+        given[presence].append(ticket.pk)
+        entries.append(_assignment_audit(ticket, actor=None, via="routing"))
+        realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
+    for presence, ticket_ids in given.items():
+        Ticket.objects.filter(pk__in=ticket_ids).update(
+            assignee=presence.agent_id, assigned_at=now, updated_at=now
+        )
+    AgentPresence.objects.bulk_update(list(given), ["last_routed_at"])
+    return entries
 
 
 @transaction.atomic
