@@ -170,7 +170,11 @@ def public_statistics(request):
         title=_("Satisfaction (CSAT, %)"),
         unit="%",
     )
-    return render(request, "reports/public.html", {"stats": stats, "chart": chart})
+    return render(
+        request,
+        "reports/public.html",
+        {"stats": stats, "chart": chart, "program": selectors.public_program_figures()},
+    )
 
 
 @role_required(*STAFF_ROLES)
