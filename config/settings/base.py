@@ -307,6 +307,10 @@ PRAKERJA_AUTO_APPROVE_COURSES = env.bool("PRAKERJA_AUTO_APPROVE_COURSES", defaul
 TRAINING_REVOKE_EVERY_SECONDS = env.int("TRAINING_REVOKE_EVERY_SECONDS", default=60)
 PAYOUTS_LEDGER_SYNC_EVERY_SECONDS = env.int("PAYOUTS_LEDGER_SYNC_EVERY_SECONDS", default=60)
 PAYOUTS_DISBURSE_EVERY_SECONDS = env.int("PAYOUTS_DISBURSE_EVERY_SECONDS", default=600)
+# Closing last month's platform statements is idempotent; hourly closes them early on the 1st.
+PAYOUTS_STATEMENTS_CLOSE_EVERY_SECONDS = env.int(
+    "PAYOUTS_STATEMENTS_CLOSE_EVERY_SECONDS", default=3600
+)
 
 # --- Contact center (prakerja.helpdesk) ---------------------------------------------------------
 # Contact center (helpdesk): intake limits per IP / e-mail per period, routing cap, presence TTL.

@@ -1,5 +1,6 @@
-"""Account linking (penautan rekening), the incentive schedule, evaluation surveys and the
-e-wallets' signed transfer callbacks under /api/v1."""
+"""Account linking (penautan rekening), the incentive schedule, evaluation surveys, the
+e-wallets' signed transfer callbacks, the PMO's budget and the platforms' statements under
+/api/v1."""
 
 from datetime import date, datetime
 from typing import Literal
@@ -12,8 +13,9 @@ from prakerja.core.api import SESSION_OR_TOKEN, errors
 from prakerja.core.errors import DomainError, Forbidden
 from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, has_role
+from prakerja.training.selectors import platform_for_user
 
-from . import incentives, ledger, partners, selectors, services
+from . import incentives, ledger, partners, selectors, services, settlement
 
 router = Router(tags=["payouts"])
 
@@ -211,6 +213,26 @@ def ewallet_callback(request, payload: CallbackIn):
 # --- The program's budget (PMO) ------------------------------------------------------------------
 
 
+class BudgetMonthOut(Schema):
+    month: date = Field(description="the month's first day")
+    allocated: int
+    committed: int
+    training_spent: int
+    incentives_paid: int
+    outstanding: int = Field(description="at the month's end")
+    returned: int
+
+
+class BudgetWaveOut(Schema):
+    wave: int | None = Field(description="the wave's number; null: the program as a whole")
+    allocated: int
+    committed: int
+    training_spent: int
+    incentives_paid: int
+    outstanding: int = Field(description="at the period's end")
+    returned: int
+
+
 class BudgetOut(Schema):
     allocated: int = Field(description="rupiah given to the program in the period")
     committed: int = Field(description="training balances issued and incentives scheduled")
@@ -218,24 +240,102 @@ class BudgetOut(Schema):
     incentives_paid: int
     outstanding: int = Field(description="incentives scheduled and not yet paid at the end")
     returned: int = Field(description="from revoked cards and unspent balances")
+    months: list[BudgetMonthOut] | None = Field(None, description="with `breakdown=true`")
+    waves: list[BudgetWaveOut] | None = Field(None, description="with `breakdown=true`")
 
 
 class PeriodIn(Schema):
     start: date | None = Field(None, alias="from")
     end: date | None = Field(None, alias="to")
+    breakdown: bool = False
 
 
 @router.get(
     "/reports/budget",
     response={200: BudgetOut, **errors(401, 403, 422)},
     auth=SESSION_OR_TOKEN,
+    exclude_none=True,
     summary="The program's money in a period (PMO admin)",
     description="`from` and `to` are days (YYYY-MM-DD, inclusive, program time zone); by "
-    "default the year to date. 422 when `from` is after `to`. Figures come from the ledger as "
-    "of its last posting (every minute).",
+    "default the year to date. 422 when `from` is after `to`. With `breakdown=true` the same "
+    "figures per month and per wave too. Figures come from the ledger as of its last posting "
+    "(every minute).",
 )
 def budget_report(request, period: Query[PeriodIn]):
     if not has_role(request.auth, Role.PMO_ADMIN):
         raise Forbidden()
     start, end = ledger.budget_period(start=period.start, end=period.end)
-    return BudgetOut(**ledger.budget_report(start=start, end=end))
+    figures = ledger.budget_report(start=start, end=end)
+    if period.breakdown:
+        figures.update(ledger.budget_breakdown(start=start, end=end))
+    return BudgetOut(**figures)
+
+
+# --- Settlement with platforms (a partner platform's own statements) ----------------------------
+
+
+class StatementLineOut(Schema):
+    voucher_code: str
+    course_external_id: str = Field(description="the platform's own course id")
+    redeemed_at: datetime
+    amount: int
+
+
+class StatementOut(Schema):
+    platform: str = Field(description="the platform's code")
+    month: str = Field(description="YYYY-MM")
+    status: Literal["open", "closed"] = Field(
+        description="closed once the month is over and the statement frozen"
+    )
+    closed_at: datetime | None
+    redeemed_count: int
+    amount: int = Field(description="rupiah owed for the month's vouchers")
+    settled_to_date: int = Field(description="rupiah settled by the statements up to this month")
+    lines: list[StatementLineOut] = Field(description="`limit` lines from `offset`")
+
+
+class LinesIn(Schema):
+    offset: int = Field(0, ge=0)
+    limit: int = Field(1000, ge=1, le=1000)
+
+
+@router.get(
+    "/partner/statements/{month}",
+    response={200: StatementOut, **errors(401, 403, 422)},
+    auth=SESSION_OR_TOKEN,
+    summary="My platform's statement for a month",
+    description="`month` is YYYY-MM (422 `bad_month`). A month's statement is open (computed "
+    "from the vouchers redeemed so far) until it is closed after the month; then its figures "
+    "never change. Lines are paged with `offset` and `limit` (at most 1000); `redeemed_count` "
+    "is their total. 403 `not_a_platform`.",
+)
+def partner_statement(request, month: str, lines: Query[LinesIn]):
+    platform = platform_for_user(user=request.auth)
+    if platform is None:
+        raise Forbidden(
+            _("Only a partner platform's integration user can call this."), code="not_a_platform"
+        )
+    statement = settlement.statements_for_month(
+        month=settlement.month_parse(month), platform=platform
+    )[0]
+    page = settlement.statement_lines(statement=statement)[
+        lines.offset : lines.offset + lines.limit
+    ]
+    return StatementOut(
+        platform=platform.slug,
+        month=statement.month.strftime("%Y-%m"),
+        status="closed" if statement.closed else "open",
+        closed_at=statement.closed_at,
+        redeemed_count=statement.redeemed_count,
+        amount=statement.amount,
+        settled_to_date=statement.settled_to_date,
+        lines=[
+            StatementLineOut(
+                voucher_code=p.voucher_code,
+                course_external_id=p.course.external_id,
+                redeemed_at=p.redeemed_at,
+                amount=p.line_amount,
+            )
+            for p in page
+        ],
+    )

@@ -12,11 +12,12 @@ class PayoutsConfig(AppConfig):
         from prakerja.core import consoles, scheduler
         from prakerja.core.roles import Role
         from prakerja.programs.dashboard import panels
-        from prakerja.training.hooks import training_reviewed
+        from prakerja.training.hooks import partner_panels, training_reviewed
 
-        from .blocks import dashboard_panel, incentives_panel
+        from .blocks import dashboard_panel, incentives_panel, statements_panel
         from .incentives import incentives_disburse, incentives_schedule_after_review
         from .ledger import ledger_sync
+        from .settlement import platform_statements_close
 
         panels.register(dashboard_panel)
         panels.register(incentives_panel)
@@ -26,6 +27,16 @@ class PayoutsConfig(AppConfig):
                 _("Budget"), "payouts:pmo_budget", roles=(Role.PMO_ADMIN,), section="pmo", order=55
             )
         )
+        consoles.nav.register(
+            consoles.NavLink(
+                _("Platform settlement"),
+                "payouts:pmo_statements",
+                roles=(Role.PMO_ADMIN,),
+                section="pmo",
+                order=56,
+            )
+        )
+        partner_panels.register(statements_panel)
         scheduler.register(
             "payouts.ledger_sync",
             every=settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
@@ -35,4 +46,9 @@ class PayoutsConfig(AppConfig):
             "payouts.disburse",
             every=settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
             func=incentives_disburse,
+        )
+        scheduler.register(
+            "payouts.platform_statements_close",
+            every=settings.PAYOUTS_STATEMENTS_CLOSE_EVERY_SECONDS,
+            func=platform_statements_close,
         )

@@ -1,11 +1,14 @@
-"""What account linking adds to the participant dashboard."""
+"""What payouts adds to pages of the apps below: the participant dashboard (linked account,
+incentives) and the partner platform's page (its statements)."""
 
+from prakerja.core import clock
 from prakerja.programs.dashboard import Panel
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
-from .models import PaymentStatus
+from .models import PaymentStatus, PlatformStatement
 from .selectors import active_linked_account_for, incentive_payments_for
+from .settlement import statements_for_month
 
 
 def dashboard_panel(*, user) -> Panel:
@@ -31,4 +34,21 @@ def incentives_panel(*, user) -> Panel | None:
             "failed": any(p.status == PaymentStatus.FAILED for p in payments),
         },
         order=41,
+    )
+
+
+PARTNER_STATEMENTS_SHOWN = 12
+
+
+def statements_panel(*, platform) -> Panel:
+    """The platform's statements: this month's (open) and its last closed ones."""
+    month = clock.local_now().date().replace(day=1)
+    current = statements_for_month(month=month, platform=platform)[0]
+    closed = PlatformStatement.objects.filter(platform=platform).order_by("-month")[
+        :PARTNER_STATEMENTS_SHOWN
+    ]
+    return Panel(
+        template="payouts/_partner_statements_panel.html",
+        context={"current": current, "closed": list(closed)},
+        order=10,
     )

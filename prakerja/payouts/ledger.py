@@ -8,18 +8,20 @@ training app's transactions) keeps the apps below payouts unaware of the books; 
 runs it every minute, and the reports say "as of" the last run.
 
 Accounts (`LedgerAccount`): treasury -> budget (allocation) -> card balances (card issued) ->
-owed to platforms (purchase; back on cancellation) | returned (revoked card, unspent balance at
-expiry); budget -> incentives payable (scheduled) -> incentives paid.
+owed to platforms (purchase; back on cancellation) -> settled with platforms (a closed monthly
+statement, see settlement.py) | returned (revoked card, unspent balance at expiry); budget ->
+incentives payable (scheduled) -> incentives paid.
 """
 
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -31,7 +33,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
-from prakerja.core.errors import ValidationFailed
+from prakerja.core.errors import Conflict, ValidationFailed
+from prakerja.core.services import audit_record
 from prakerja.training.models import Card, Purchase, PurchaseStatus
 
 from .models import (
@@ -40,6 +43,7 @@ from .models import (
     LedgerAccount,
     LedgerEntry,
     PaymentStatus,
+    PlatformStatement,
 )
 
 A = LedgerAccount
@@ -128,6 +132,16 @@ MOVEMENTS = (
         ),
     ),
     Movement(
+        "statement",
+        "settle",
+        A.PLATFORMS_PAYABLE,
+        A.PLATFORMS_SETTLED,
+        # A statement spans waves; its purchases' waves are on their "buy" entries.
+        lambda now: PlatformStatement.objects.annotate(
+            wave_ref=Value(None, output_field=IntegerField()), paid=F("amount"), at=F("closed_at")
+        ),
+    ),
+    Movement(
         "payment",
         "schedule",
         A.BUDGET,
@@ -188,12 +202,57 @@ def ledger_sync(*, now: dt.datetime | None = None) -> int:
     return posted
 
 
-@transaction.atomic
-def budget_allocate(*, amount: int, wave=None, note: str = "") -> BudgetAllocation:
-    """Record money the state budget gives the program; posted by the next `ledger_sync`."""
-    return BudgetAllocation.objects.create(
-        amount=amount, wave=wave, note=note, allocated_at=clock.now()
-    )
+ALLOCATION_MAX = 10**15  # a thousand trillion rupiah: more is a typo
+
+
+def budget_allocate(
+    *, amount: int, wave=None, note: str = "", reference: str = "", actor=None
+) -> tuple[BudgetAllocation, bool]:
+    """Record money the state budget gives the program (posted by the next `ledger_sync`);
+    returns it and whether this call recorded it. With a `reference` (the budget document), a
+    repeat of the same allocation returns the first (a double submit allocates once); 409
+    `reference_used` when the reference is on a different one. 422 `bad_amount` unless
+    0 < amount <= ALLOCATION_MAX. One transaction; audits `budget.allocate`."""
+    if not isinstance(amount, int) or not 0 < amount <= ALLOCATION_MAX:
+        raise ValidationFailed(
+            _("Enter a whole number of rupiah above zero."),
+            code="bad_amount",
+            errors={"amount": [_("Enter a whole number of rupiah above zero.")]},
+        )
+    reference = reference.strip()
+
+    def earlier_or_conflict(earlier: BudgetAllocation) -> tuple[BudgetAllocation, bool]:
+        if (earlier.amount, earlier.wave_id) != (amount, getattr(wave, "pk", None)):
+            raise Conflict(
+                _("This reference is already on another allocation."),
+                code="reference_used",
+                errors={"reference": [_("Already used.")]},
+            )
+        return earlier, False
+
+    with transaction.atomic():
+        earlier = reference and BudgetAllocation.objects.filter(reference=reference).first()
+        if earlier:
+            return earlier_or_conflict(earlier)
+        try:
+            with transaction.atomic():
+                allocation = BudgetAllocation.objects.create(
+                    amount=amount,
+                    wave=wave,
+                    note=note,
+                    reference=reference,
+                    allocated_at=clock.now(),
+                )
+        except IntegrityError:
+            # A concurrent allocation of the same reference committed first.
+            return earlier_or_conflict(BudgetAllocation.objects.get(reference=reference))
+        audit_record(
+            actor=actor,
+            action="budget.allocate",
+            obj=allocation,
+            after={"amount": amount, "wave": getattr(wave, "number", None), "ref": reference},
+        )
+    return allocation, True
 
 
 # --- Reads ---------------------------------------------------------------------------------------
@@ -227,7 +286,7 @@ FIGURES = {
     "allocated": Q(account=A.BUDGET, event="allocate"),
     "committed": Q(account__in=[A.CARD_BALANCES, A.INCENTIVES_PAYABLE])
     & Q(event__in=["issue", "schedule"]),
-    "training_spent": Q(account=A.PLATFORMS_PAYABLE),
+    "training_spent": Q(account=A.PLATFORMS_PAYABLE, event__in=["buy", "cancel"]),
     "incentives_paid": Q(account=A.INCENTIVES_PAID),
     "returned": Q(account=A.RETURNED),
 }
@@ -263,16 +322,58 @@ def budget_report(*, start: dt.date, end: dt.date) -> dict[str, int]:
     return figures
 
 
-def budget_rows(*, start: dt.date, end: dt.date) -> list[dict]:
-    """The same figures per wave and month (without outstanding), for the page and its CSV."""
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def budget_breakdown(*, start: dt.date, end: dt.date) -> dict[str, list[dict]]:
+    """The period's six figures per month (every month of the period, in order; outstanding at
+    each month's end) and per wave (`wave` is its number, None for the program as a whole;
+    outstanding at the period's end), for the page, its charts and exports. Four queries."""
     since, until = _bounds(start, end)
-    return list(
-        LedgerEntry.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
-        .annotate(month=TruncMonth("occurred_at"))
-        .values("wave__number", "month")
-        .annotate(**_sums())
-        .order_by("month", "wave__number")
+    entries = LedgerEntry.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+    payable = Q(account=A.INCENTIVES_PAYABLE)
+    by_month = {
+        timezone.localdate(row.pop("month")): row
+        for row in entries.annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(**_sums(), payable=Coalesce(Sum("amount", filter=payable), Value(0)))
+    }
+    outstanding = LedgerEntry.objects.filter(payable, occurred_at__lt=since).aggregate(
+        total=Coalesce(Sum("amount"), Value(0))
+    )["total"]
+    empty = dict.fromkeys(FIGURES, 0)
+    months = []
+    for month in _months(start, end):
+        row = by_month.get(month, {**empty, "payable": 0})
+        outstanding += row.pop("payable")
+        months.append({"month": month, **row, "outstanding": outstanding})
+    by_wave = {
+        row.pop("wave__number"): row
+        for row in entries.values("wave__number").annotate(**_sums()).order_by()
+    }
+    outstanding_by_wave = dict(
+        LedgerEntry.objects.filter(payable, occurred_at__lt=until)
+        .values_list("wave__number")
+        .annotate(total=Sum("amount"))
+        .order_by()
     )
+    waves = [
+        {
+            "wave": number,
+            **by_wave.get(number, empty),
+            "outstanding": outstanding_by_wave.get(number, 0),
+        }
+        for number in sorted(
+            set(by_wave) | {n for n, total in outstanding_by_wave.items() if total},
+            key=lambda n: (n is None, n or 0),
+        )
+    ]
+    return {"months": months, "waves": waves}
 
 
 PERIOD_MAX_DAYS = 3660

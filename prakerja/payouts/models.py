@@ -254,6 +254,7 @@ class LedgerAccount(models.TextChoices):
     INCENTIVES_PAYABLE = "incentives_payable", _("Incentives scheduled, not yet paid")
     INCENTIVES_PAID = "incentives_paid", _("Incentives paid to participants")
     RETURNED = "returned", _("Returned from revoked cards and unspent balances")
+    PLATFORMS_SETTLED = "platforms_settled", _("Settled with platforms by monthly statement")
 
 
 class BudgetAllocation(models.Model):
@@ -269,6 +270,8 @@ class BudgetAllocation(models.Model):
     )
     amount = models.BigIntegerField(_("amount (Rp)"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The budget document (e.g. the DIPA number): allocating it again changes nothing.
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
     allocated_at = models.DateTimeField(_("allocated at"))
 
     class Meta:
@@ -276,7 +279,10 @@ class BudgetAllocation(models.Model):
         verbose_name_plural = _("budget allocations")
         ordering = ["-allocated_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_allocation_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_allocation_positive"),
+            models.UniqueConstraint(
+                fields=["reference"], condition=~Q(reference=""), name="budget_reference_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,3 +324,63 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id}:{self.event} {self.account} {self.amount}"
+
+
+class PlatformStatement(models.Model):
+    """What the program owes a platform for a month: every voucher of its courses redeemed before
+    the month's end and in no earlier statement (its lines). Closed once per platform and month
+    (the constraint), after the month has ended; its figures never change afterwards, and
+    `ledger_sync` posts its amount from "owed to platforms" to "settled with platforms"."""
+
+    platform = models.ForeignKey(
+        "training.Platform",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("platform"),
+    )
+    month = models.DateField(_("month"), help_text=_("Its first day."))
+    redeemed_count = models.PositiveIntegerField(_("vouchers redeemed"))
+    amount = models.BigIntegerField(_("amount owed (Rp)"))
+    closed_at = models.DateTimeField(_("closed at"))
+
+    class Meta:
+        verbose_name = _("platform statement")
+        verbose_name_plural = _("platform statements")
+        ordering = ["-month", "platform_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "month"], name="platform_statement_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="statement_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="statement_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.month:%Y-%m}: Rp {self.amount}"
+
+
+class PlatformStatementLine(models.Model):
+    """A redeemed voucher on a statement. One line per purchase ever (one-to-one), so a voucher
+    is settled exactly once, whichever month's statement picks it up."""
+
+    statement = models.ForeignKey(
+        PlatformStatement,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        verbose_name=_("statement"),
+    )
+    purchase = models.OneToOneField(
+        "training.Purchase",
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+        verbose_name=_("purchase"),
+    )
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.purchase_id} Rp {self.amount}"

@@ -1,5 +1,8 @@
 from django.utils.translation import gettext as _
 
+from prakerja.core.errors import ValidationFailed
+from prakerja.programs.models import Wave
+
 from .models import IncentivePayment, LinkedAccount, LinkStatus, PaymentStatus, Provider
 
 
@@ -61,3 +64,17 @@ def incentive_status_for_agent(*, user) -> str | None:
             part += " " + _("from %(day)s") % {"day": group[0].due_on.isoformat()}
         parts.append(part)
     return ", ".join(parts)
+
+
+def waves_for_allocation() -> list[Wave]:
+    return list(Wave.objects.order_by("-number").only("pk", "number"))
+
+
+def wave_for_allocation(*, number: str) -> Wave:
+    """The wave a budget allocation names; 422 `wave_not_found`."""
+    wave = Wave.objects.filter(number=int(number)).first() if number.isdigit() else None
+    if wave is None:
+        raise ValidationFailed(
+            _("There is no such wave."), code="wave_not_found", errors={"wave": [_("Unknown.")]}
+        )
+    return wave

@@ -1,23 +1,27 @@
-import csv
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from prakerja.core import clock
 from prakerja.core.errors import DomainError, RateLimited, ValidationFailed
-from prakerja.core.exports import export_row
+from prakerja.core.exports import Table, export_response
 from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, role_required
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
+from prakerja.training.models import Platform
+from prakerja.training.selectors import platform_for_user
 
-from . import ledger, selectors, services
+from . import ledger, selectors, services, settlement
 
 
 @login_required
@@ -61,7 +65,23 @@ def link(request):
     )
 
 
-BUDGET_COLUMNS = ("allocated", "committed", "training_spent", "incentives_paid", "returned")
+BUDGET_COLUMNS = (
+    "allocated",
+    "committed",
+    "training_spent",
+    "incentives_paid",
+    "outstanding",
+    "returned",
+)
+BUDGET_LABELS = (
+    ("allocated", _lazy("Allocated")),
+    ("committed", _lazy("Committed")),
+    ("training_spent", _lazy("Spent on training")),
+    ("incentives_paid", _lazy("Incentives paid")),
+    ("outstanding", _lazy("Outstanding")),
+    ("returned", _lazy("Returned")),
+)
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _budget_period(request) -> tuple[dt.date, dt.date, dict]:
@@ -81,33 +101,38 @@ def _budget_period(request) -> tuple[dt.date, dt.date, dict]:
     return start, end, errors
 
 
-@role_required(Role.PMO_ADMIN)
-@require_GET
-def pmo_budget(request):
-    """The PMO's budget page: the period's figures, then per wave and month (CSV alongside)."""
+def _budget_tables(figures: dict, breakdown: dict) -> list[Table]:
+    return [
+        Table(_("Figures"), ["figure", "rupiah"], [[key, figures[key]] for key in BUDGET_COLUMNS]),
+        Table(
+            _("Per month"),
+            ["month", *BUDGET_COLUMNS],
+            [
+                [row["month"].strftime("%Y-%m"), *(row[c] for c in BUDGET_COLUMNS)]
+                for row in breakdown["months"]
+            ],
+        ),
+        Table(
+            _("Per wave"),
+            ["wave", *BUDGET_COLUMNS],
+            [[row["wave"] or "", *(row[c] for c in BUDGET_COLUMNS)] for row in breakdown["waves"]],
+        ),
+    ]
+
+
+def _budget_page(request, *, allocation_form: dict | None = None, status: int = 200):
     start, end, errors = _budget_period(request)
     figures = ledger.budget_report(start=start, end=end)
-    rows = ledger.budget_rows(start=start, end=end)
-    if request.GET.get("format") == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["wave", "month", *BUDGET_COLUMNS])
-        for row in rows:
-            writer.writerow(
-                export_row(
-                    [
-                        row["wave__number"] or "",
-                        row["month"].date().isoformat()[:7],
-                        *(row[c] for c in BUDGET_COLUMNS),
-                    ]
-                )
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="budget-{start.isoformat()}-{end.isoformat()}.csv"'
+    breakdown = ledger.budget_breakdown(start=start, end=end)
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return export_response(
+            fmt=fmt,
+            tables=_budget_tables(figures, breakdown),
+            filename=f"budget-{start.isoformat()}-{end.isoformat()}",
+            period=f"{start.isoformat()} – {end.isoformat()}",
         )
-        return response
-    biggest = max([figures[c] for c in BUDGET_COLUMNS] + [figures["outstanding"], 1])
+    biggest = max([figures[c] for c in BUDGET_COLUMNS] + [1])
     return render(
         request,
         "payouts/pmo_budget.html",
@@ -119,16 +144,125 @@ def pmo_budget(request):
                 (label, figures[key], round(100 * max(figures[key], 0) / biggest))
                 for key, label in BUDGET_LABELS
             ],
-            "rows": rows,
+            # Rows for the tables and charts: `month` (first day) or `wave` (number, None for
+            # the program as a whole), then every key of BUDGET_COLUMNS in rupiah.
+            "months": breakdown["months"],
+            "waves": breakdown["waves"],
+            "columns": BUDGET_LABELS,
+            "wave_choices": selectors.waves_for_allocation(),
+            "allocation": allocation_form or {},
+        },
+        status=status,
+    )
+
+
+@role_required(Role.PMO_ADMIN)
+@require_GET
+def pmo_budget(request):
+    """The PMO's budget page: the period's figures, per month and per wave (CSV/XLSX), and the
+    form to record an allocation."""
+    return _budget_page(request)
+
+
+@role_required(Role.PMO_ADMIN)
+@require_POST
+def pmo_budget_allocate(request):
+    """Record a budget allocation. The reference (the budget document) is required, so a double
+    submit allocates once; a bad amount or wave is 422, a reference on another allocation 409."""
+    data = {k: request.POST.get(k, "").strip() for k in ("amount", "wave", "reference", "note")}
+    try:
+        wave = selectors.wave_for_allocation(number=data["wave"]) if data["wave"] else None
+        if not data["reference"]:
+            raise ValidationFailed(
+                _("Enter the budget document's reference."),
+                code="reference_required",
+                errors={"reference": [_("Required.")]},
+            )
+        amount = int(data["amount"]) if data["amount"].isdigit() else 0
+        _allocation, created = ledger.budget_allocate(
+            amount=amount,
+            wave=wave,
+            note=data["note"][:200],
+            reference=data["reference"][:64],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _budget_page(
+            request,
+            allocation_form={**data, "error": exc.message, "errors": exc.errors, "code": exc.code},
+            status=exc.status,
+        )
+    if created:
+        messages.success(
+            request, _("The allocation is recorded; the figures include it within a minute.")
+        )
+    else:
+        messages.info(request, _("This allocation was already recorded."))
+    return redirect("payouts:pmo_budget")
+
+
+# --- Settlement with platforms -------------------------------------------------------------------
+
+
+def _statement_download(statement, fmt: str):
+    return export_response(
+        fmt=fmt,
+        tables=settlement.statement_tables(statement=statement),
+        filename=f"statement-{statement.platform.slug}-{statement.month:%Y-%m}",
+    )
+
+
+@role_required(Role.PMO_ADMIN)
+@require_GET
+def pmo_statements(request):
+    """Every platform's statement for a month (?month=YYYY-MM, by default the previous one),
+    and each one's download (?platform=<code>&format=csv|xlsx)."""
+    error = ""
+    try:
+        month = settlement.month_parse(request.GET["month"]) if request.GET.get("month") else None
+    except ValidationFailed as exc:
+        month, error = None, exc.message
+    month = month or settlement.previous_month(clock.now())
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        platform = get_object_or_404(Platform, slug=request.GET.get("platform", ""))
+        return _statement_download(
+            settlement.statements_for_month(month=month, platform=platform)[0], fmt
+        )
+    return render(
+        request,
+        "payouts/pmo_statements.html",
+        {
+            "month": month,
+            "error": error,
+            "statements": settlement.statements_for_month(month=month),
+            "month_over": settlement.month_bounds(month)[1] <= clock.now(),
         },
     )
 
 
-BUDGET_LABELS = (
-    ("allocated", _lazy("Allocated")),
-    ("committed", _lazy("Committed")),
-    ("training_spent", _lazy("Spent on training")),
-    ("incentives_paid", _lazy("Incentives paid")),
-    ("outstanding", _lazy("Outstanding")),
-    ("returned", _lazy("Returned")),
-)
+PARTNER_LINES_PAGE = 100
+
+
+@require_GET
+def partner_statement(request, month: str):
+    """A partner platform's own statement for a month, its vouchers and downloads. Only a
+    platform's integration user, for its own platform (403 otherwise); 404 for a bad month."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    platform = platform_for_user(user=request.user)
+    if platform is None:
+        raise PermissionDenied
+    try:
+        statement = settlement.statements_for_month(
+            month=settlement.month_parse(month), platform=platform
+        )[0]
+    except ValidationFailed as exc:
+        raise Http404(exc.message) from exc
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return _statement_download(statement, fmt)
+    page = Paginator(settlement.statement_lines(statement=statement), PARTNER_LINES_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payouts/partner_statement.html", {"statement": statement, "page": page})

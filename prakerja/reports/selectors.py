@@ -4,9 +4,14 @@ year costs the same whatever the volume: a few thousand rows per table per year.
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 
 from prakerja.core import clock
+from prakerja.payouts.models import IncentivePayment, PaymentStatus
+from prakerja.programs.models import Application, ApplicationStatus
+from prakerja.training.models import Purchase, PurchaseStatus
 
 from . import contacts
 from . import definitions as d
@@ -285,3 +290,26 @@ def public_statistics() -> dict:
             responses=sum(r["responses"] for r in per_channel.values()),
         ),
     }
+
+
+# The public page is anonymous and busy; the program's figures change slowly and their counts
+# scan large tables, so every process shares one answer for this long.
+PUBLIC_PROGRAM_CACHE_SECONDS = 300
+
+
+def public_program_figures() -> dict:
+    """The program's figures for the public page: participants selected, trainings completed,
+    incentives paid (how many payments and rupiah). Cached in the shared cache."""
+
+    def compute() -> dict:
+        paid = IncentivePayment.objects.filter(status=PaymentStatus.PAID).aggregate(
+            count=Count("pk"), amount=Coalesce(Sum("amount"), 0)
+        )
+        return {
+            "participants": Application.objects.filter(status=ApplicationStatus.SELECTED).count(),
+            "trainings_completed": Purchase.objects.filter(status=PurchaseStatus.COMPLETED).count(),
+            "incentives_paid": paid["count"],
+            "incentives_paid_amount": paid["amount"],
+        }
+
+    return cache.get_or_set("reports:public_program", compute, PUBLIC_PROGRAM_CACHE_SECONDS)

@@ -1,23 +1,18 @@
 """Report pages (supervisors, PMO), exports, and the public service statistics page."""
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from prakerja.core import clock
 from prakerja.core.errors import ValidationFailed
-from prakerja.core.exports import export_row
+from prakerja.core.exports import export_response
 from prakerja.core.roles import STAFF_ROLES, role_required
 from prakerja.helpdesk.models import Category
 
@@ -142,51 +137,26 @@ def index(request):
     )
 
 
-def _filename(start, end, ext) -> str:
-    return f"prakerja-report-{start.isoformat()}-{end.isoformat()}.{ext}"
-
-
 @role_required(*STAFF_ROLES)
 @require_GET
 def export_csv(request):
-    _form, start, end, _error = _range(request)
-    tables = report_tables(_report(start, end))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Report"), f"{start.isoformat()} – {end.isoformat()}"])
-    for table in tables:
-        writer.writerow([])
-        writer.writerow(export_row([table.title]))
-        writer.writerow(export_row(table.headers))
-        writer.writerows(export_row("" if v is None else v for v in row) for row in table.rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "csv")}"'
-    return response
+    return _export(request, "csv")
 
 
 @role_required(*STAFF_ROLES)
 @require_GET
 def export_xlsx(request):
+    return _export(request, "xlsx")
+
+
+def _export(request, fmt: str):
     _form, start, end, _error = _range(request)
-    tables = report_tables(_report(start, end))
-    book = Workbook()
-    book.remove(book.active)
-    for table in tables:
-        sheet = book.create_sheet(title=table.title[:31])
-        sheet.append(export_row([f"{table.title}: {start.isoformat()} – {end.isoformat()}"]))
-        sheet.append(export_row(table.headers))
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append(export_row(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return export_response(
+        fmt=fmt,
+        tables=report_tables(_report(start, end)),
+        filename=f"prakerja-report-{start.isoformat()}-{end.isoformat()}",
+        period=f"{start.isoformat()} – {end.isoformat()}",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "xlsx")}"'
-    return response
 
 
 @require_GET
@@ -200,7 +170,11 @@ def public_statistics(request):
         title=_("Satisfaction (CSAT, %)"),
         unit="%",
     )
-    return render(request, "reports/public.html", {"stats": stats, "chart": chart})
+    return render(
+        request,
+        "reports/public.html",
+        {"stats": stats, "chart": chart, "program": selectors.public_program_figures()},
+    )
 
 
 @role_required(*STAFF_ROLES)

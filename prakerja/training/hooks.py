@@ -8,3 +8,9 @@ training_reviewed = Hook(
     "Called with purchase=... (completed, now reviewed) and first=True when it is the card's "
     "first reviewed training, inside the review's transaction.",
 )
+
+partner_panels = Hook(
+    "training.partner_panels",
+    "Called with platform=...; each function returns a programs.dashboard.Panel for the "
+    "platform's own page (/mitra/), or None.",
+)

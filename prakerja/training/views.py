@@ -21,6 +21,7 @@ from prakerja.core.roles import Role, has_role, role_required
 
 from . import selectors, services
 from .certificates import certificate_pdf, holder_name, mask_name
+from .hooks import partner_panels
 from .models import CardStatus, CourseMode, CourseStatus, PurchaseStatus
 from .templatetags.training import rupiah
 
@@ -200,6 +201,10 @@ def partner(request):
             "statuses": PurchaseStatus.choices,
             "status": status,
             "page": page,
+            "panels": sorted(
+                (p for p in partner_panels(platform=platform) if p is not None),
+                key=lambda p: p.order,
+            ),
         },
     )
 

@@ -264,6 +264,14 @@ TABLE: list[Row] = [
         params=_redeemed_voucher,
         body=lambda world, caller: {"completed_at": clock.now().isoformat(), "score": 90},
     ),
+    # A platform's statement is its own: the owner's redeemed voucher (of another platform's
+    # course, redeemed this month) is on no line the caller sees.
+    Row(
+        "GET",
+        "/api/v1/partner/statements/{month}",
+        signed_in(403, platform=200),
+        params=lambda world: {"month": clock.local_now().strftime("%Y-%m")},
+    ),
     # payouts
     Row("GET", "/api/v1/linking/providers", every(200)),
     Row("GET", "/api/v1/linking", signed_in(200)),

@@ -218,6 +218,14 @@ PAGES: list[PageRow] = [
     ),
     PageRow("GET", "sertifikat/<str:number>/", every(200), _certificate),
     PageRow("GET", "sertifikat/<str:number>/unduh/", every(404, anonymous=LOGIN), _certificate),
+    # A platform's statement: its own only (the owner's voucher, of another platform's course
+    # and redeemed this month, is not on the caller platform's page).
+    PageRow(
+        "GET",
+        "mitra/penyelesaian/<str:month>/",
+        every(403, anonymous=LOGIN, platform=200),
+        lambda world: {"month": clock.local_now().strftime("%Y-%m")},
+    ),
     # The mailbox's kept messages: supervisors read them.
     PageRow(
         "GET",

@@ -9,7 +9,10 @@ from prakerja.core import clock
 from prakerja.core.clock import local_datetime
 from prakerja.core.roles import Role
 from prakerja.core.tests.factories import user_with_role
+from prakerja.payouts.models import IncentivePayment, PaymentStatus
+from prakerja.payouts.tests.factories import LinkedAccountFactory
 from prakerja.reports.services import chat_deflection_record
+from prakerja.training.tests.factories import CardFactory, PurchaseFactory
 
 from .factories import agent, reply_at, resolve_at, ticket_at
 
@@ -123,3 +126,38 @@ def test_exports_write_formula_like_names_as_text(supervisor_client):
     assert "'" + evil in values
     assert not [v for v in values if isinstance(v, str) and v[:1] in ("=", "+", "@")]
     assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
+
+
+def test_public_statistics_show_the_program_figures(client):
+    card = CardFactory()
+    PurchaseFactory(card=card, completed=True)
+    PurchaseFactory(card=card)  # bought, not completed
+    account = LinkedAccountFactory(user=card.participant)
+    for number, status in [(1, PaymentStatus.PAID), (2, PaymentStatus.PAID), (3, "scheduled")]:
+        IncentivePayment.objects.create(
+            participant=card.participant,
+            card=card,
+            kind="incentive",
+            number=number,
+            amount=600_000,
+            due_on=clock.local_now().date(),
+            status=status,
+            linked_account=account,
+            scheduled_at=clock.now(),
+        )
+
+    def figures(html):
+        return {
+            key: html.split(f'data-figure="{key}">', 1)[1].split("<", 1)[0]
+            for key in ("participants", "trainings_completed", "incentives_paid")
+        }
+
+    html = client.get("/statistik/").content.decode()
+    assert figures(html) == {
+        "participants": "1",
+        "trainings_completed": "1",
+        "incentives_paid": "2",
+    }
+    assert "Rp\u00a01.200.000" in html
+    CardFactory()  # the page is cached: a new participant shows later, not now
+    assert figures(client.get("/statistik/").content.decode())["participants"] == "1"
