@@ -177,6 +177,7 @@ def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
         "training.revoke_cards": settings.TRAINING_REVOKE_EVERY_SECONDS,
         "payouts.ledger_sync": settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
         "payouts.disburse": settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
+        "payouts.platform_statements_close": settings.PAYOUTS_STATEMENTS_CLOSE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,
