@@ -179,6 +179,7 @@ def test_the_apps_register_their_jobs_with_intervals_from_settings(settings):
         "payouts.ledger_sync": settings.PAYOUTS_LEDGER_SYNC_EVERY_SECONDS,
         "payouts.disburse": settings.PAYOUTS_DISBURSE_EVERY_SECONDS,
         "core.idempotency_purge": settings.IDEMPOTENCY_PURGE_EVERY_SECONDS,
+        "payouts.platform_statements_close": settings.PAYOUTS_STATEMENTS_CLOSE_EVERY_SECONDS,
     }
     assert (jobs["helpdesk.route"], jobs["livechat.sweep"], jobs["helpdesk.autoclose"]) == (
         15,
