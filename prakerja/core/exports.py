@@ -8,11 +8,16 @@ leading apostrophe (OWASP's advice), which spreadsheets show as plain text. Numb
 
 from collections.abc import Iterable
 
+from prakerja.core.formatting import Month
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_cell(value):
-    """The value as an export writes it: None stays None, formula-like text is neutralised."""
+    """The value as an export writes it: None stays None, formula-like text is neutralised, a
+    month is `2025-01` (text a program reads, where a page writes "Jan 2025")."""
+    if isinstance(value, Month):
+        return str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -1,17 +1,21 @@
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from prakerja.core import charts
 from prakerja.core.errors import DomainError, RateLimited, ValidationFailed
 from prakerja.core.exports import export_row
+from prakerja.core.formatting import rupiah_short
 from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, role_required
 from prakerja.switches.models import SwitchName
@@ -120,8 +124,50 @@ def pmo_budget(request):
                 for key, label in BUDGET_LABELS
             ],
             "rows": rows,
+            "charts": _budget_charts(rows),
         },
     )
+
+
+def _budget_charts(rows: list[dict]) -> dict:
+    """Per month, training spent and incentives paid (lines); per wave, committed and spent (bars).
+    The rows come per wave and month, so both are sums over the other key."""
+    if not rows:
+        return {}
+    months: dict = defaultdict(lambda: [0, 0])
+    waves: dict = defaultdict(lambda: [0, 0])
+    for row in rows:
+        month = months[timezone.localtime(row["month"]).date()]
+        month[0] += row["training_spent"]
+        month[1] += row["incentives_paid"]
+        wave = waves[row["wave__number"]]
+        wave[0] += row["committed"]
+        wave[1] += row["training_spent"] + row["incentives_paid"]
+    by_month = sorted(months.items())
+    by_wave = sorted(waves.items(), key=lambda item: (item[0] is None, item[0] or 0))
+    wave_names = [
+        _("Wave %(number)s") % {"number": n} if n is not None else _("Program") for n, _v in by_wave
+    ]
+    return {
+        "months": charts.line_chart(
+            charts.month_axis([m for m, _v in by_month]),
+            [
+                charts.Series(_("Spent on training"), [v[0] for _m, v in by_month]),
+                charts.Series(_("Incentives paid"), [v[1] for _m, v in by_month]),
+            ],
+            title=_("Spent on training and incentives paid, per month"),
+            fmt=rupiah_short,
+        ),
+        "waves": charts.bar_chart(
+            wave_names,
+            [
+                charts.Series(_("Committed"), [v[0] for _n, v in by_wave]),
+                charts.Series(_("Spent"), [v[1] for _n, v in by_wave]),
+            ],
+            title=_("Committed and spent, per wave"),
+            fmt=rupiah_short,
+        ),
+    }
 
 
 BUDGET_LABELS = (
