@@ -88,7 +88,7 @@ def wrap(text: str, width: float, max_lines: int = 2) -> list[str]:
     return [_shorten(line, width) for line in lines] or [""]
 
 
-def nice_ticks(peak: float, count: int) -> list[float]:
+def nice_ticks(peak: float, count: int) -> list:
     """0 and up to `count` round steps (1, 2, 2.5 or 5 times a power of ten) reaching `peak`."""
     if peak <= 0:
         return [0, 1]
@@ -97,10 +97,11 @@ def nice_ticks(peak: float, count: int) -> list[float]:
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     if step < 1 and float(peak).is_integer() and peak >= 1:
         step = 1
-    ticks = [0.0]
+    ticks: list[float] = [0]
     while ticks[-1] < peak - 1e-9:
         ticks.append(round(ticks[-1] + step, 10))
-    return ticks
+    # Whole steps as integers, so they are written "250", not "250,0".
+    return [int(t) for t in ticks] if float(step).is_integer() else ticks
 
 
 @dataclass(frozen=True)
@@ -273,9 +274,10 @@ def line_chart(
         if i % every:
             continue
         cx = x0 + slot * (i + 0.5)
-        svg.text(cx, bottom + 14, first, anchor="middle", fill=MUTED)
+        # Low enough to clear the "0" of the y axis when the first label reaches under it.
+        svg.text(cx, bottom + 18, first, anchor="middle", fill=MUTED)
         if second != last_second:
-            svg.text(cx, bottom + 14 + LINE, second, anchor="middle", fill=MUTED)
+            svg.text(cx, bottom + 18 + LINE, second, anchor="middle", fill=MUTED)
             last_second = second
     for n, s in enumerate(series):
         colour, dash = PALETTE[n], DASHES[n]
@@ -303,7 +305,7 @@ def line_chart(
                 f'r="{3.5 if points <= 13 else 2.5}" fill="{colour}">'
                 f"<title>{escape(name)}: {escape(fmt(value))}</title></circle>"
             )
-    return svg.render(width, bottom + 2 * LINE + 8)
+    return svg.render(width, bottom + 2 * LINE + 12)
 
 
 def heatmap(

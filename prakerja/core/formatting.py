@@ -19,11 +19,15 @@ def number(value, decimals: int | None = None) -> str:
         return NO_VALUE if value is None else str(value)
     if decimals is None:
         decimals = 0 if isinstance(value, int) else 1
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # Rounded first: Django's number_format cuts the digits past `decimals` off.
+    return formats.number_format(
+        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
+    )
 
 
-def percent(value, decimals: int = 1) -> str:
-    """A percentage to one decimal (as the reports round them), without a space: "81,7%"."""
+def percent(value, decimals: int | None = None) -> str:
+    """A percentage as `number` writes it, without a space: "81,7%" (rates are rounded to one
+    decimal), "50%" (a whole tick on a chart's axis)."""
     return NO_VALUE if value is None else f"{number(value, decimals)}%"
 
 
@@ -49,7 +53,7 @@ def rupiah_short(value) -> str:
     """Rupiah rounded to a unit for chart labels, "Rp 1,5 bn" (the table beside has them whole)."""
     for size, pattern in SHORT_AMOUNTS:
         if abs(value) >= size:
-            return (pattern % {"amount": number(round(value / size, 1))}).replace(" ", "\u00a0", 1)
+            return (pattern % {"amount": number(round(value / size, 1))}).replace(" ", "\u00a0")
     return rupiah(value)
 
 

@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -127,6 +128,7 @@ def _charts(data: dict) -> dict[str, SafeString]:
                 (_("Resolution p90"), minutes(data["totals"]["resolution"]["p90"])),
             ],
             title=_("Business minutes"),
+            fmt=partial(number, decimals=0),
         ),
     }
 
