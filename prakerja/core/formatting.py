@@ -57,6 +57,15 @@ def rupiah_short(value) -> str:
     return rupiah(value)
 
 
+def timestamp(value: dt.datetime) -> str:
+    """A moment to the second, for logs and schedules: "3 Des 2026 14.05.09" (the site's
+    `DATETIME_FORMAT` with the seconds added in its own time spelling)."""
+    if not value:
+        return ""
+    pattern = formats.get_format("DATETIME_FORMAT")
+    return formats.date_format(value, pattern.replace("H.i", "H.i.s").replace("H:i", "H:i:s"))
+
+
 def month(value: dt.date) -> str:
     """A calendar month, "Jan 2025"."""
     return formats.date_format(value, "YEAR_MONTH_FORMAT")

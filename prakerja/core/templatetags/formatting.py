@@ -1,5 +1,5 @@
 """Filters for figures on every page (a template builtin, see settings): `number`, `percent`,
-`rupiah` and `cell`, all from `core.formatting`."""
+`rupiah`, `cell` and `timestamp`, all from `core.formatting`."""
 
 from django import template
 
@@ -11,3 +11,4 @@ register.filter("number", formatting.number)
 register.filter("percent", formatting.percent)
 register.filter("rupiah", formatting.rupiah)
 register.filter("cell", formatting.cell)
+register.filter("timestamp", formatting.timestamp, expects_localtime=True)
