@@ -53,7 +53,9 @@ def rupiah_short(value) -> str:
     """Rupiah rounded to a unit for chart labels, "Rp 1,5 bn" (the table beside has them whole)."""
     for size, pattern in SHORT_AMOUNTS:
         if abs(value) >= size:
-            return (pattern % {"amount": number(round(value / size, 1))}).replace(" ", "\u00a0")
+            amount = round(value / size, 1)
+            amount = int(amount) if amount.is_integer() else amount  # "Rp 10 bn", not "10,0"
+            return (pattern % {"amount": number(amount)}).replace(" ", "\u00a0")
     return rupiah(value)
 
 

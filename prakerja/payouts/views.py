@@ -124,45 +124,56 @@ def pmo_budget(request):
                 for key, label in BUDGET_LABELS
             ],
             "rows": rows,
-            "charts": _budget_charts(rows),
+            "charts": _budget_charts(**_rows_by_month_and_wave(rows)),
         },
     )
 
 
-def _budget_charts(rows: list[dict]) -> dict:
-    """Per month, training spent and incentives paid (lines); per wave, committed and spent (bars).
-    The rows come per wave and month, so both are sums over the other key."""
-    if not rows:
-        return {}
-    months: dict = defaultdict(lambda: [0, 0])
-    waves: dict = defaultdict(lambda: [0, 0])
+def _rows_by_month_and_wave(rows: list[dict]) -> dict[str, list[dict]]:
+    """The per wave and month rows summed per month and per wave, in order:
+    `{"months": [{"month": date, <figure>: rupiah}], "waves": [{"wave": number or None, ...}]}`."""
+    months: dict = defaultdict(lambda: dict.fromkeys(BUDGET_COLUMNS, 0))
+    waves: dict = defaultdict(lambda: dict.fromkeys(BUDGET_COLUMNS, 0))
     for row in rows:
-        month = months[timezone.localtime(row["month"]).date()]
-        month[0] += row["training_spent"]
-        month[1] += row["incentives_paid"]
-        wave = waves[row["wave__number"]]
-        wave[0] += row["committed"]
-        wave[1] += row["training_spent"] + row["incentives_paid"]
-    by_month = sorted(months.items())
-    by_wave = sorted(waves.items(), key=lambda item: (item[0] is None, item[0] or 0))
-    wave_names = [
-        _("Wave %(number)s") % {"number": n} if n is not None else _("Program") for n, _v in by_wave
-    ]
+        for key in BUDGET_COLUMNS:
+            months[timezone.localdate(row["month"])][key] += row[key]
+            waves[row["wave__number"]][key] += row[key]
+    return {
+        "months": [{"month": m, **v} for m, v in sorted(months.items())],
+        "waves": [
+            {"wave": n, **v}
+            for n, v in sorted(waves.items(), key=lambda i: (i[0] is None, i[0] or 0))
+        ],
+    }
+
+
+def _budget_charts(*, months: list[dict], waves: list[dict]) -> dict:
+    """Per month, training spent and incentives paid (lines); per wave, committed and spent
+    (bars), spent being training and incentives paid together."""
+    if not months and not waves:
+        return {}
     return {
         "months": charts.line_chart(
-            charts.month_axis([m for m, _v in by_month]),
+            charts.month_axis([row["month"] for row in months]),
             [
-                charts.Series(_("Spent on training"), [v[0] for _m, v in by_month]),
-                charts.Series(_("Incentives paid"), [v[1] for _m, v in by_month]),
+                charts.Series(_("Spent on training"), [row["training_spent"] for row in months]),
+                charts.Series(_("Incentives paid"), [row["incentives_paid"] for row in months]),
             ],
             title=_("Spent on training and incentives paid, per month"),
             fmt=rupiah_short,
         ),
         "waves": charts.bar_chart(
-            wave_names,
             [
-                charts.Series(_("Committed"), [v[0] for _n, v in by_wave]),
-                charts.Series(_("Spent"), [v[1] for _n, v in by_wave]),
+                _("Wave %(number)s") % {"number": row["wave"]}
+                if row["wave"] is not None
+                else _("Whole program")
+                for row in waves
+            ],
+            [
+                charts.Series(_("Committed"), [row["committed"] for row in waves]),
+                charts.Series(
+                    _("Spent"), [row["training_spent"] + row["incentives_paid"] for row in waves]
+                ),
             ],
             title=_("Committed and spent, per wave"),
             fmt=rupiah_short,

@@ -42,22 +42,24 @@ def test_rupiah_is_written_alike_in_both_languages():
     with translation.override("en"):
         assert rupiah_short(1_500_000_000) == "Rp\u00a01.5\u00a0bn"
         assert rupiah_short(999) == "Rp\u00a0999"
+        assert rupiah_short(10_000_000_000) == "Rp\u00a010\u00a0bn"
 
 
 @pytest.mark.parametrize(
-    ("language", "date", "datetime", "year_month"),
+    ("language", "expected"),
     [
-        ("id", "3 Des 2026", "3 Des 2026 14.05", "Des 2026"),
-        ("en", "3 Dec 2026", "3 Dec 2026 14:05", "Dec 2026"),
+        ("id", "3 Des 2026|3 Des 2026 14.05|Des 2026|14.05|3 Des 14.05|3 Des 2026 14.05.09"),
+        ("en", "3 Dec 2026|3 Dec 2026 14:05|Dec 2026|14:05|3 Dec 14:05|3 Dec 2026 14:05:09"),
     ],
 )
-def test_one_date_format_per_language(language, date, datetime, year_month):
-    at = dt.datetime(2026, 12, 3, 14, 5)
+def test_one_date_format_per_language(language, expected):
+    at = dt.datetime(2026, 12, 3, 14, 5, 9, tzinfo=dt.UTC) - dt.timedelta(hours=7)  # WIB
     template = Template(
-        '{{ at|date }}|{{ at|date:"DATETIME_FORMAT" }}|{{ at|date:"YEAR_MONTH_FORMAT" }}'
+        '{{ at|date }}|{{ at|date:"DATETIME_FORMAT" }}|{{ at|date:"YEAR_MONTH_FORMAT" }}|'
+        '{{ at|time }}|{{ at|date:"SHORT_DATETIME_FORMAT" }}|{{ at|timestamp }}'
     )
     with translation.override(language):
-        assert template.render(Context({"at": at})) == f"{date}|{datetime}|{year_month}"
+        assert template.render(Context({"at": at})) == expected
 
 
 def test_figures_on_pages_through_the_builtin_filters():
