@@ -79,6 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prakerja.core.context_processors.site",
             ],
+            # Numbers and money in the active language on every page, without a `{% load %}`.
+            "builtins": ["prakerja.core.templatetags.formatting"],
         },
     },
 ]
@@ -205,6 +207,11 @@ USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / app.replace(".", "/") / "locale" for app in DOMAIN_APPS]
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
+# One date and number format per language (config/formats; ADR 0039x-charts). Thousands are
+# grouped where a page shows a figure (the `number`, `percent` and `rupiah` filters), not in every
+# `{{ int }}`: ids and counts also land in URLs, attributes and scripts, where "1.234" breaks them.
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static and uploaded files -----------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core.widgets import DateInput
+
 from .models import Education, Gender, WorkStatus
 from .nik import PROVINCES
 
@@ -18,9 +20,7 @@ class IdentityForm(forms.Form):
     nik = forms.CharField(label=_("NIK (16 digits)"), max_length=16, min_length=16)
     kk_number = forms.CharField(label=_("Family card (KK) number"), max_length=16, min_length=16)
     full_name = forms.CharField(label=_("Full name as on the ID card"), max_length=150)
-    birth_date = forms.DateField(
-        label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     province = forms.ChoiceField(
         label=_("Province"), choices=sorted(PROVINCES.items(), key=lambda p: p[1])

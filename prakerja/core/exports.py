@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from prakerja.core.formatting import Month
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -44,7 +46,10 @@ class Table:
 
 
 def export_cell(value):
-    """The value as an export writes it: None stays None, formula-like text is neutralised."""
+    """The value as an export writes it: None stays None, formula-like text is neutralised, a
+    month is `2025-01` (text a program reads, where a page writes "Jan 2025")."""
+    if isinstance(value, Month):
+        return str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

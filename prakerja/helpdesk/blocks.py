@@ -15,8 +15,8 @@ def schedule_summary(schedule: hours.Schedule) -> str:
     if len(windows) == 1 and None not in windows:
         opens, closes = windows.pop()
         return _("Every day, %(opens)s-%(closes)s WIB") % {
-            "opens": f"{opens:%H:%M}",
-            "closes": f"{closes:%H:%M}",
+            "opens": formats.time_format(opens),
+            "closes": formats.time_format(closes),
         }
     return _("See the opening hours")
 
@@ -28,11 +28,11 @@ def hours_block(request) -> dict:
     if not status["open_now"] and status["next_open_at"] is not None:
         opens = clock.to_local(status["next_open_at"])
         if opens.date() == clock.local_now().date():
-            extra = _("opens today at %(time)s") % {"time": f"{opens:%H:%M}"}
+            extra = _("opens today at %(time)s") % {"time": formats.time_format(opens)}
         else:
             extra = _("opens %(day)s at %(time)s") % {
-                "time": f"{opens:%H:%M}",
-                "day": formats.date_format(opens, "l, j F"),
+                "time": formats.time_format(opens),
+                "day": formats.date_format(opens, "l, j M"),
             }
         text = f"{text} · {extra}"
     return {

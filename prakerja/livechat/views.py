@@ -11,6 +11,7 @@ import json
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -85,7 +86,7 @@ def status(request):
     chat = _open_chat(request)
     user = request.user
     next_open = (
-        clock.to_local(availability.next_open_at).strftime("%H:%M")
+        formats.time_format(clock.to_local(availability.next_open_at))
         if availability.next_open_at
         else ""
     )

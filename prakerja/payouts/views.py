@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prakerja.core import clock
+from prakerja.core import charts, clock
 from prakerja.core.errors import DomainError, RateLimited, ValidationFailed
 from prakerja.core.exports import Table, export_response
+from prakerja.core.formatting import rupiah_short
 from prakerja.core.ratelimit import rate_limit
 from prakerja.core.roles import Role, role_required
 from prakerja.switches.models import SwitchName
@@ -149,6 +150,7 @@ def _budget_page(request, *, allocation_form: dict | None = None, status: int = 
             "months": breakdown["months"],
             "waves": breakdown["waves"],
             "columns": BUDGET_LABELS,
+            "charts": _budget_charts(months=breakdown["months"], waves=breakdown["waves"]),
             "wave_choices": selectors.waves_for_allocation(),
             "allocation": allocation_form or {},
         },
@@ -266,3 +268,37 @@ def partner_statement(request, month: str):
         request.GET.get("page")
     )
     return render(request, "payouts/partner_statement.html", {"statement": statement, "page": page})
+
+
+def _budget_charts(*, months: list[dict], waves: list[dict]) -> dict:
+    """Per month, training spent and incentives paid (lines); per wave, committed and spent
+    (bars), spent being training and incentives paid together."""
+    if not months and not waves:
+        return {}
+    return {
+        "months": charts.line_chart(
+            charts.month_axis([row["month"] for row in months]),
+            [
+                charts.Series(_("Spent on training"), [row["training_spent"] for row in months]),
+                charts.Series(_("Incentives paid"), [row["incentives_paid"] for row in months]),
+            ],
+            title=_("Spent on training and incentives paid, per month"),
+            fmt=rupiah_short,
+        ),
+        "waves": charts.bar_chart(
+            [
+                _("Wave %(number)s") % {"number": row["wave"]}
+                if row["wave"] is not None
+                else _("Whole program")
+                for row in waves
+            ],
+            [
+                charts.Series(_("Committed"), [row["committed"] for row in waves]),
+                charts.Series(
+                    _("Spent"), [row["training_spent"] + row["incentives_paid"] for row in waves]
+                ),
+            ],
+            title=_("Committed and spent, per wave"),
+            fmt=rupiah_short,
+        ),
+    }

@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.formatting import timestamp
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
@@ -27,7 +28,7 @@ def layout_blocks(request) -> dict:
             {
                 "title": _("Preview"),
                 "summary": _("You are viewing the site as it will look at %(at)s WIB.")
-                % {"at": clock.local_now().strftime("%Y-%m-%d %H:%M:%S")},
+                % {"at": timestamp(clock.local_now())},
                 "url": reverse("programs:preview"),
                 "link_label": _("Change or stop the preview"),
             }

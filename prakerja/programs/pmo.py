@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from prakerja.core import clock, consoles
 from prakerja.core.errors import DomainError, NotFound, ValidationFailed
+from prakerja.core.formatting import timestamp
 from prakerja.core.roles import Role, role_required
 from prakerja.core.selectors import audit_changed_fields, audit_feed
 from prakerja.switches import services as switch_services
@@ -325,7 +326,7 @@ def _announcement_page(request, *, instance: Announcement | None):
                 messages.success(
                     request,
                     _("The announcement is saved; it is published at %(at)s WIB.")
-                    % {"at": f"{clock.to_local(saved.publish_at):%Y-%m-%d %H:%M:%S}"},
+                    % {"at": timestamp(clock.to_local(saved.publish_at))},
                 )
                 return redirect("programs:pmo_announcements")
         status = 422

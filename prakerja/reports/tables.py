@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from prakerja.core.formatting import Month
 from prakerja.helpdesk.models import Channel
 
 from .definitions import CHANNELS
@@ -100,7 +101,7 @@ def report_tables(data: dict) -> list[Table]:
             _("By month"),
             [_("Month"), _("Reports"), *(channel_label(c) for c in CHANNELS)],
             [
-                [m["month"], m["total"], *(m["by_channel"][c] for c in CHANNELS)]
+                [Month.parse(m["month"]), m["total"], *(m["by_channel"][c] for c in CHANNELS)]
                 for m in data["by_month"]
             ],
         ),

@@ -2,21 +2,26 @@
 
 import dataclasses
 import datetime as dt
+from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from prakerja.core import clock
+from prakerja.core import charts, clock
 from prakerja.core.errors import ValidationFailed
 from prakerja.core.exports import export_response
+from prakerja.core.formatting import Month, number, percent
 from prakerja.core.roles import STAFF_ROLES, role_required
+from prakerja.core.widgets import DateInput
 from prakerja.helpdesk.models import Category
 
-from . import charts, selectors, staffing
+from . import selectors, staffing
 from .api import resolve_range
 from .definitions import CHANNELS
 from .tables import WEEKDAYS, channel_label, minutes, report_tables
@@ -24,18 +29,12 @@ from .wallboard import wallboard as wallboard_data
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
 
 
 class StaffingForm(forms.Form):
-    date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"),
         choices=[("phone", gettext_lazy("Phone")), ("chat", gettext_lazy("Live chat"))],
@@ -84,32 +83,39 @@ def _report(start, end) -> dict:
     return data
 
 
-@role_required(*STAFF_ROLES)
-@require_GET
-def index(request):
-    form, start, end, error = _range(request)
-    data = _report(start, end)
-    tables = {t.key: t for t in report_tables(data)}
+def _bars(items: list[tuple[str, float | None]], *, title: str, fmt=number) -> SafeString:
+    return charts.bar_chart(
+        [label for label, _v in items],
+        [charts.Series(title, [v for _l, v in items])],
+        title=title,
+        fmt=fmt,
+    )
+
+
+def _charts(data: dict) -> dict[str, SafeString]:
     c = data["csat"]
     csat_items = [(channel_label(ch), c[ch]) for ch in CHANNELS]
     csat_items += [(_("Channel average"), c["channel_average"]), (_("Overall"), c["overall"])]
-    chart_svgs = {
-        "channels": charts.bar_chart(
+    months = [Month.parse(m["month"]) for m in data["by_month"]]
+    return {
+        "channels": _bars(
             [(channel_label(ch), data["by_channel"][ch]) for ch in CHANNELS],
             title=_("Reports by channel"),
         ),
-        "months": charts.bar_chart(
-            [(m["month"][2:], m["total"]) for m in data["by_month"]], title=_("Reports by month")
+        "months": charts.line_chart(
+            charts.month_axis(months),
+            [charts.Series(_("Reports"), [m["total"] for m in data["by_month"]])],
+            title=_("Reports by month"),
         ),
-        "categories": charts.bar_chart(
-            [(r["name"][:14], r["tickets"]) for r in data["categories"]],
+        "categories": _bars(
+            [(r["name"], r["tickets"]) for r in data["categories"]],
             title=_("Reports by category"),
         ),
-        "csat": charts.bar_chart(csat_items, title=_("CSAT (%)"), unit="%"),
+        "csat": _bars(csat_items, title=_("CSAT (%)"), fmt=percent),
         "heatmap": charts.heatmap(
             data["heatmap"], row_labels=WEEKDAYS(), title=_("Reports by day of week and hour")
         ),
-        "times": charts.bar_chart(
+        "times": _bars(
             [
                 (_("First response median"), minutes(data["totals"]["first_response"]["median"])),
                 (_("First response p90"), minutes(data["totals"]["first_response"]["p90"])),
@@ -117,8 +123,18 @@ def index(request):
                 (_("Resolution p90"), minutes(data["totals"]["resolution"]["p90"])),
             ],
             title=_("Business minutes"),
+            fmt=partial(number, decimals=0),
         ),
     }
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def index(request):
+    form, start, end, error = _range(request)
+    data = _report(start, end)
+    tables = {t.key: t for t in report_tables(data)}
+    chart_svgs = _charts(data)
     query = f"start={start.isoformat()}&end={end.isoformat()}"
     return render(
         request,
@@ -164,11 +180,11 @@ def public_statistics(request):
     stats = selectors.public_statistics()
     for row in stats["channels"]:
         row["label"] = channel_label(row["channel"])
-    chart = charts.bar_chart(
+    chart = _bars(
         [(row["label"], row["csat"]) for row in stats["channels"]]
         + [(_("Average"), stats["channel_average"])],
         title=_("Satisfaction (CSAT, %)"),
-        unit="%",
+        fmt=percent,
     )
     return render(
         request,
@@ -192,6 +208,18 @@ def wallboard(request):
 def wallboard_live(request):
     """The board's figures alone, fetched again by the page every few seconds."""
     return render(request, "reports/_wallboard_live.html", wallboard_data())
+
+
+def _staffing_chart(plan) -> SafeString:
+    times = [timezone.localtime(i.start) for i in plan.intervals]
+    return charts.line_chart(
+        charts.time_axis(times),
+        [
+            charts.Series(_("Agents required"), [i.required_agents for i in plan.intervals]),
+            charts.Series(_("Agents on the roster"), [i.rostered_agents for i in plan.intervals]),
+        ],
+        title=_("Agents required and on the roster, per interval"),
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -241,6 +269,7 @@ def staffing_page(request):
             "plan": plan,
             "rows": rows,
             "short": sum(1 for r in rows if r["gap"] < 0),
+            "chart": _staffing_chart(plan) if plan else "",
         },
         status=200 if plan is not None else 422,
     )

@@ -5,9 +5,11 @@ conversation. Registered in TelephonyConfig.ready()."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from prakerja.core import clock
 from prakerja.helpdesk import inbox
 from prakerja.helpdesk.models import Channel
 
@@ -50,7 +52,12 @@ def callbacks(*, user) -> list[inbox.Item]:
             key=str(cb.pk),
             title=cb.number,
             subtitle=_("%(n)d missed, last %(at)s")
-            % {"n": cb.missed_count, "at": cb.last_missed_at.strftime("%d-%m %H:%M")},
+            % {
+                "n": cb.missed_count,
+                "at": formats.date_format(
+                    clock.to_local(cb.last_missed_at), "SHORT_DATETIME_FORMAT"
+                ),
+            },
             channel=Channel.PHONE,
             state=cb.status,
             state_label=_("Mine to call") if cb.status == Callback.Status.CLAIMED else _("Waiting"),

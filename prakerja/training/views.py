@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound
+from prakerja.core.formatting import rupiah
 from prakerja.core.ratelimit import client_ip
 from prakerja.core.roles import Role, has_role, role_required
 
@@ -23,7 +24,6 @@ from . import selectors, services
 from .certificates import certificate_pdf, holder_name, mask_name
 from .hooks import partner_panels
 from .models import CardStatus, CourseMode, CourseStatus, PurchaseStatus
-from .templatetags.training import rupiah
 
 CATALOG_PAGE_SIZE = 20
 PARTNER_PAGE_SIZE = 50

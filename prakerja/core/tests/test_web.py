@@ -45,7 +45,7 @@ def test_well_formed_request_id_is_kept(client):
 def test_footer_shows_hotline_and_hours(client):
     html = client.get("/").content.decode()
     assert "0800-150-3001" in html
-    assert "08:00-20:00" in html
+    assert "08.00-20.00" in html  # the Indonesian time format
 
 
 def test_rate_limit_counts_per_key_and_says_when_to_retry():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,7 +59,9 @@ def ticket_rows(tickets: list[Ticket]) -> list[dict]:
                 "priority": t.priority,
                 "priority_label": priority.get(t.priority, t.priority),
                 "assignee": t.assignee.get_full_name() if t.assignee_id else "",
-                "due": f"{clock.to_local(due):%d/%m %H:%M}" if due else "",
+                "due": formats.date_format(clock.to_local(due), "SHORT_DATETIME_FORMAT")
+                if due
+                else "",
                 "overdue": bool(due and due < clock.now() and t.status in ("new", "open")),
                 "updated_at": t.updated_at,
             }

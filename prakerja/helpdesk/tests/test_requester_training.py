@@ -117,7 +117,7 @@ def test_ticket_page_shows_the_panel_masked(client, card):
     assert "Menjahit Dasar" in html
     assert "Barista" in html
     assert f"/sertifikat/{certificate.number}/" in html
-    assert "Rp 1.000.000" in html  # the initial balance, Indonesian thousands
+    assert "Rp\u00a01.000.000" in html  # the initial balance, Indonesian thousands
 
 
 def test_ticket_page_for_a_participant_without_a_card_and_for_a_guest(client):

@@ -262,4 +262,4 @@ def test_suggestions_find_the_registration_and_incentive_articles(client):
 
 def test_footer_shows_open_or_closed(client):
     html = client.get("/").content.decode()
-    assert "08:00-20:00" in html
+    assert "08.00-20.00" in html  # the Indonesian time format

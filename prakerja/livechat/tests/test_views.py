@@ -32,7 +32,7 @@ def test_widget_status_and_start_at_19_59_59_then_closed_at_20_00_00(client):
         status = other.get("/livechat/status").json()
         assert status["open"] is False
         assert status["reason"] == "closed"
-        assert status["next_open"] == "08:00"
+        assert status["next_open"] == "08.00"  # shown as text, in the Indonesian format
         assert status["hotline"] == "0800-150-3001"
         response = post(other, "/livechat/start", {**GUEST, "question": "Halo?"})
         assert response.status_code == 409

@@ -97,6 +97,12 @@ def test_budget_page_and_csv(client, journey, django_assert_max_num_queries):
     html = page.content.decode()
     assert 'id="budget-figures"' in html
     assert "Rp\u00a0100.000.000" in html
+    # the charts: per month spent and paid (one point each), per wave committed and spent
+    charts = html[html.index('id="budget-charts"') :]
+    assert charts.count('<svg class="chart') == 2
+    assert charts.count("<polyline") == 0  # a single month has points, no line
+    assert charts.count("<circle") == 2
+    assert "<title>Mar 2026 · " in charts
     assert 'href="/pmo/anggaran/"' in client.get("/pmo/anggaran/").content.decode()
     csv = client.get("/pmo/anggaran/?from=2026-02-01&to=2026-03-31&format=csv")
     assert csv["Content-Type"].startswith("text/csv")

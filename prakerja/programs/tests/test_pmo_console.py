@@ -147,7 +147,7 @@ def test_console_names_the_change_in_indonesian_to_the_second(client, registrati
         actor=None,
     )
     client.force_login(user_with_role(Role.PMO_ADMIN))
-    assert "15 Des 2021 23:59:00 WIB" in client.get("/pmo/").content.decode()
+    assert "15 Des 2021 23.59.00 WIB" in client.get("/pmo/").content.decode()
 
 
 def test_timeline_range_is_chosen_in_the_query_and_bad_values_fall_back(pmo, registration_on):

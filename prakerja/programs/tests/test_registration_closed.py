@@ -36,7 +36,7 @@ def test_before_the_opening_the_pages_say_when_registration_reopens(client, sche
     for html in (home, signup):
         assert "Pendaftaran ditutup sementara." in html
         assert 'id="registration-reopens"' in html
-        assert "4 Mei 2026, 09:00 WIB" in html
+        assert "4 Mei 2026 09.00 WIB" in html
     assert 'id="register-button"' not in home
     # the banner never contradicts the switch; other news stays
     assert "Pendaftaran akun dibuka" not in home

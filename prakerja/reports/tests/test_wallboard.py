@@ -87,7 +87,7 @@ def test_page_shows_the_figures(client, busy_morning):
     client.force_login(user_with_role(Role.SUPERVISOR, username="spv"))
     html = client.get("/laporan/papan/live/").content.decode()
     assert 'data-waiting="chat"' in html
-    assert "1800 s" in html
+    assert "1.800 s" in html  # Indonesian thousands
     assert busy_morning.get_full_name() in html
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from prakerja.accounts.phones import normalize_phone
@@ -333,7 +334,7 @@ def _ticket_for_call(call: Call, *, actor) -> None:
         subject = _("Phone call from %(number)s") % {"number": number}
     else:
         subject = _("Phone call to %(number)s") % {"number": number}
-    subject = f"{subject} ({local:%d-%m-%Y %H:%M} WIB)"
+    subject = f"{subject} ({formats.date_format(local, 'DATETIME_FORMAT')} WIB)"
     # No description: it would become a public message "from the requester"; the call record
     # (linked from the ticket's call panel) holds the times.
     ticket = ticket_create(
