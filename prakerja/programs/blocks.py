@@ -6,11 +6,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.consoles import is_staff_member
 from prakerja.core.formatting import timestamp
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
-from .selectors import live_announcements
+from .models import Wave
+from .selectors import live_announcements, open_waves
 
 
 def layout_blocks(request) -> dict:
@@ -33,9 +35,26 @@ def layout_blocks(request) -> dict:
                 "link_label": _("Change or stop the preview"),
             }
         )
+    nav_links = [{"url": reverse("programs:announcements"), "label": _("Announcements")}]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not is_staff_member(user):
+        nav_links.insert(0, {"url": reverse("programs:dashboard"), "label": _("My dashboard")})
     return {
         "announcements": banners,
         "notices": notices,
+        "nav_links": nav_links,
+        "home_status": ["programs/_home_status.html"],
         "home_actions": ["programs/_home_actions.html"],
         "registration": switch_state(SwitchName.REGISTRATION),
+        # a callable, which the template calls: only the home page reads it, other pages pay no query
+        "home_wave": _home_wave,
     }
+
+
+def _home_wave() -> dict:
+    """The wave taking joins now, else the next one to open: what the home page tells visitors."""
+    wave = open_waves().first()
+    if wave is not None:
+        return {"wave": wave, "open": True}
+    upcoming = Wave.objects.filter(opens_at__gt=clock.now()).order_by("opens_at").first()
+    return {"wave": upcoming, "open": False} if upcoming else {}
