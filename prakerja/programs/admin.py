@@ -21,6 +21,7 @@ from .models import (
     SkillsQuestion,
     SkillsTestAttempt,
     Wave,
+    WaveState,
 )
 
 
@@ -58,7 +59,7 @@ class WaveAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"))
     def state(self, obj):
-        return obj.state_at(clock.now())
+        return WaveState(obj.state_at(clock.now())).label
 
     @admin.display(description=_("funnel"))
     def funnel_link(self, obj):
