@@ -148,7 +148,7 @@ def test_tracking_needs_reference_and_matching_email(client):
         reverse("helpdesk:track"), {"reference": ticket.reference, "email": "x@example.test"}
     )
     assert wrong.status_code == 404
-    assert "tidak menemukan laporan" in wrong.content.decode()
+    assert "tidak menemukan pengaduan" in wrong.content.decode()
     right = client.post(
         reverse("helpdesk:track"),
         {"reference": ticket.reference.lower().replace("-", " "), "email": "N@example.test"},
