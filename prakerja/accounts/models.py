@@ -151,7 +151,10 @@ class Identity(models.Model):
     (`review_required`) with an ID-card photo uploaded after `released_at`."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity",
+        verbose_name=_("user"),
     )
     nik = models.CharField(_("NIK"), max_length=16)
     kk_number = models.CharField(_("family card (KK) number"), max_length=16)

@@ -16,8 +16,8 @@ class BackOfficeLoginForm(AdminAuthenticationForm):
 
 
 class BackOfficeSite(admin.AdminSite):
-    site_header = _("Prakerja back office")
-    site_title = _("Prakerja back office")
+    site_header = _("Kartu Prakerja back office")
+    site_title = _("Kartu Prakerja back office")
     index_title = _("Program office")
     login_form = BackOfficeLoginForm
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "prakerja.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("Audit and API tokens")
 
     def ready(self) -> None:
         from . import scheduler

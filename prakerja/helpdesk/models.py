@@ -407,9 +407,14 @@ class RosterEntry(models.Model):
     """An agent works a shift on a date."""
 
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roster_entries",
+        verbose_name=_("agent"),
     )
-    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="roster_entries")
+    shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="roster_entries", verbose_name=_("shift")
+    )
     date = models.DateField(_("date"))
 
     class Meta:
@@ -435,7 +440,10 @@ class AgentPresence(models.Model):
     `last_seen_at` is recent (PRESENCE_TTL_SECONDS): a closed browser goes quiet and expires."""
 
     agent = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="presence",
+        verbose_name=_("agent"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=PresenceStatus.choices, default=PresenceStatus.OFFLINE

@@ -8,7 +8,7 @@ from prakerja.core import scheduler
 class LiveChatConfig(AppConfig):
     name = "prakerja.livechat"
     label = "livechat"
-    verbose_name = "Live chat"
+    verbose_name = _("Live chat")
 
     def ready(self) -> None:
         from prakerja.core import consoles, site_blocks

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from prakerja.core.admin import ReadOnlyModelAdmin
 
@@ -20,10 +21,14 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(LinkedAccount)
 class LinkedAccountAdmin(ReadOnlyModelAdmin):
-    list_display = ["user", "provider", "masked_number", "status", "requested_at", "confirmed_at"]
+    list_display = ["user", "provider", "number", "status", "requested_at", "confirmed_at"]
     list_filter = ["status", "provider"]
     list_select_related = ["user", "provider"]
     search_fields = ["user__email"]
     exclude = ["account_number"]
-    readonly_fields = ["masked_number"]
+    readonly_fields = ["number"]
     show_full_result_count = False
+
+    @admin.display(description=_("account number"))
+    def number(self, obj):
+        return obj.masked_number

@@ -1,13 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PayoutsConfig(AppConfig):
     name = "prakerja.payouts"
     label = "payouts"
+    verbose_name = _("Account linking and incentives")
 
     def ready(self) -> None:
         from django.conf import settings
-        from django.utils.translation import gettext_lazy as _
 
         from prakerja.core import consoles, scheduler
         from prakerja.core.roles import Role

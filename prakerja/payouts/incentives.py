@@ -289,7 +289,9 @@ def payment_failure_notify(*, payment_id: int) -> None:
             "program": settings.PROGRAM_NAME,
             "amount": f"{payment.amount:,}".replace(",", "."),
             "provider": payment.linked_account.provider.name,
-            "reason": payment.failure_reason,
+            "reason": iso20022.reason_text(
+                code=payment.failure_code, reason=payment.failure_reason
+            ),
             "url": url,
         }
         try:

@@ -16,9 +16,26 @@ from typing import IO
 from xml.etree import ElementTree as ET  # noqa: S405 - we build, and parse only our bank's reports
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext_lazy as _
+
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 PAIN_002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
 CURRENCY = "IDR"
+
+# The ISO 20022 reasons a bank gives for a refused transfer that a participant can act on, in words
+# (the bank sends only the code); others show the bank's own text.
+REASONS = {
+    "AC01": _("The account number is wrong."),
+    "AC04": _("The account is closed."),
+    "AC06": _("The account is blocked."),
+    "AG01": _("The bank does not allow this transfer."),
+    "BE01": _("The account holder does not match."),
+}
+
+
+def reason_text(*, code: str, reason: str) -> str:
+    """A refused transfer's reason in the active language."""
+    return str(REASONS[code]) if code in REASONS else reason
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from prakerja.core.errors import ValidationFailed
 from prakerja.programs.models import Wave
 
+from . import iso20022
 from .models import IncentivePayment, LinkedAccount, LinkStatus, PaymentStatus, Provider
 
 
@@ -59,7 +60,9 @@ def incentive_status_for_agent(*, user) -> str | None:
             continue
         part = f"{len(group)} {status.label}"
         if status == PaymentStatus.FAILED:
-            part += f" ({group[0].failure_code}: {group[0].failure_reason})"
+            failed = group[0]
+            reason = iso20022.reason_text(code=failed.failure_code, reason=failed.failure_reason)
+            part += f" ({failed.failure_code}: {reason})"
         elif status == PaymentStatus.SCHEDULED:
             part += " " + _("from %(day)s") % {"day": group[0].due_on.isoformat()}
         parts.append(part)

@@ -36,7 +36,7 @@ def account_number_errors(*, provider: Provider, raw: str, participant) -> tuple
             return raw, [_("Enter the mobile number registered with the e-wallet.")]
         if number != participant.phone:
             return number, [
-                _("E-wallet accounts must use the mobile number of your Prakerja account.")
+                _("E-wallet accounts must use the mobile number of your Kartu Prakerja account.")
             ]
         return number, []
     number = re.sub(r"[\s-]", "", raw or "")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from prakerja.core import clock
 from prakerja.core.admin import ReadOnlyModelAdmin
 from prakerja.core.errors import DomainError
+from prakerja.switches.selectors import switch_state
 
 from . import selectors, services
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     SkillsQuestion,
     SkillsTestAttempt,
     Wave,
+    WaveState,
 )
 
 
@@ -36,7 +38,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         return (
             obj.publish_at <= now
             and (obj.expires_at is None or now < obj.expires_at)
-            and (not obj.while_switch_on or selectors.switch_state(obj.while_switch_on).active)
+            and (not obj.while_switch_on or switch_state(obj.while_switch_on).active)
         )
 
     def save_model(self, request, obj, form, change):
@@ -58,7 +60,7 @@ class WaveAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"))
     def state(self, obj):
-        return obj.state_at(clock.now())
+        return WaveState(obj.state_at(clock.now())).label
 
     @admin.display(description=_("funnel"))
     def funnel_link(self, obj):

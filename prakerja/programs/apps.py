@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class ProgramsConfig(AppConfig):
     name = "prakerja.programs"
     label = "programs"
+    verbose_name = _("Program")
 
     def ready(self):
         from prakerja.core import consoles, scheduler, site_blocks

@@ -25,7 +25,7 @@ def _sms_text(*, selected: bool, wave: Wave, url: str) -> str:
             "dashboard: %(url)s"
         ) % {"wave": wave.number, "url": url}
     return _(
-        "Kartu Prakerja: you were not selected in wave %(wave)s. You can join a next wave "
+        "Kartu Prakerja: you were not selected in wave %(wave)s. You can join the next wave "
         "from your dashboard: %(url)s"
     ) % {"wave": wave.number, "url": url}
 

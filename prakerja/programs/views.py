@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from prakerja.core import clock
 from prakerja.core.errors import DomainError, NotFound
 from prakerja.core.roles import Role, role_required
+from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import all_switch_states
 
 from . import selectors, services
@@ -127,6 +128,9 @@ def preview(request):
             if current
             else None,
             "error": error,
-            "switches": all_switch_states(),
+            "switches": [
+                {"label": SwitchName(name).label, "state": state}
+                for name, state in all_switch_states().items()
+            ],
         },
     )

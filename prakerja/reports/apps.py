@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "prakerja.reports"
     label = "reports"
+    verbose_name = _("Reports")
 
     def ready(self) -> None:
         from django.conf import settings

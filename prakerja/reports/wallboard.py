@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Min
 
 from prakerja.core import clock
-from prakerja.helpdesk.models import PresenceStatus, Ticket, unassigned_active
+from prakerja.helpdesk.models import Channel, PresenceStatus, Ticket, unassigned_active
 from prakerja.helpdesk.selectors import supervisor_board, tickets_sla_at_risk
 from prakerja.livechat.models import Chat, ChatAgent, ChatState
 from prakerja.telephony.models import Call, CallState, Direction
@@ -50,6 +50,7 @@ def wallboard(*, at: dt.datetime | None = None) -> dict:
     ] + [
         {
             "channel": channel,
+            "label": Channel(channel).label,
             "waiting": tickets.get(channel, {}).get("n", 0),
             "longest_wait": _waited(tickets.get(channel, {}).get("oldest"), at),
         }

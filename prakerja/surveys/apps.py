@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SurveysConfig(AppConfig):
     name = "prakerja.surveys"
     label = "surveys"
+    verbose_name = _("Satisfaction surveys")
 
     def ready(self) -> None:
         from prakerja.helpdesk.hooks import ticket_resolved

@@ -9,7 +9,17 @@ from prakerja.core import clock
 from prakerja.core.admin import ReadOnlyModelAdmin
 from prakerja.core.errors import DomainError
 
-from .models import Card, Certificate, Course, CourseStatus, Institution, Platform, Purchase, Review
+from .models import (
+    Card,
+    CardStatus,
+    Certificate,
+    Course,
+    CourseStatus,
+    Institution,
+    Platform,
+    Purchase,
+    Review,
+)
 from .services import course_moderate, platform_create, platform_set_active
 
 
@@ -106,7 +116,7 @@ class CardAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("status"))
     def status_now(self, obj):
-        return obj.status_at(clock.now())
+        return CardStatus(obj.status_at(clock.now())).label
 
 
 @admin.register(Purchase)

@@ -30,7 +30,7 @@ CATALOG_PAGE_SIZE_MAX = 100
 
 def _participant(request):
     if not has_role(request.auth, Role.PARTICIPANT):
-        raise Forbidden(_("Only participants have a Prakerja card."), code="not_a_participant")
+        raise Forbidden(_("Only participants have a Kartu Prakerja."), code="not_a_participant")
     return request.auth
 
 

@@ -48,7 +48,7 @@ def card_get_for_participant(*, user) -> Card:
     """`card_for_participant`, or 404 `no_card`."""
     card = card_for_participant(user=user)
     if card is None:
-        raise NotFound(_("You have no Prakerja card."), code="no_card")
+        raise NotFound(_("You have no Kartu Prakerja."), code="no_card")
     return card
 
 

@@ -296,11 +296,11 @@ def _refusal_for(card: Card, now: dt.datetime) -> Conflict | None:
     status = card.status_at(now)
     if status == CardStatus.REVOKED:
         return Conflict(
-            _("Your Prakerja card was revoked: no training was bought before the deadline."),
+            _("Your Kartu Prakerja was revoked: no training was bought before the deadline."),
             code="card_revoked",
         )
     if status == CardStatus.EXPIRED:
-        return Conflict(_("Your Prakerja card is no longer valid."), code="card_expired")
+        return Conflict(_("Your Kartu Prakerja is no longer valid."), code="card_expired")
     return None
 
 
@@ -325,7 +325,7 @@ def purchase_create(*, participant, course: Course) -> Purchase:
     # known without reading the card again.
     card = card_for_participant(user=participant, lock=True)
     if card is None:
-        raise Conflict(_("You have no Prakerja card."), code="no_card")
+        raise Conflict(_("You have no Kartu Prakerja."), code="no_card")
     refusal = _refusal_for(card, now)
     if refusal:
         raise refusal

@@ -11,7 +11,7 @@ pytestmark = [
 def test_home_in_indonesian_switches_to_english_and_loads_nothing_external(page, live_server):
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "id"
-    assert page.get_by_role("heading", level=1).inner_text() == "Program kartu pra-kerja"
+    assert page.get_by_role("heading", level=1).inner_text() == "Program Kartu Prakerja"
 
     # Phones fold the header behind the menu button; the language is a button named in its own
     # language, not a select that submits on change.

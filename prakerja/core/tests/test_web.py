@@ -14,7 +14,7 @@ def test_home_is_indonesian_by_default_even_for_english_browsers(client):
     assert response.status_code == 200
     assert response["Content-Language"] == "id"
     assert '<html lang="id">' in response.content.decode()
-    assert "Program kartu pra-kerja" in response.content.decode()
+    assert "Program Kartu Prakerja" in response.content.decode()
 
 
 def test_language_switch_remembers_english(client):

@@ -156,10 +156,12 @@ def supervisor_board(*, at: dt.datetime | None = None) -> dict:
     rows = []
     for user in on_shift:
         presence = presences.get(user.pk)
+        status = effective_presence(presence, at=at)
         rows.append(
             {
                 "user": user,
-                "status": effective_presence(presence, at=at),
+                "status": status,
+                "status_label": PresenceStatus(status).label,
                 "load": loads.get(user.pk, 0),
                 "limit": (presence.ticket_limit if presence and presence.ticket_limit else None)
                 or default_limit(),

@@ -183,7 +183,7 @@ def test_agent_cannot_take_another_agents_ticket_on_the_web_page(client):
         {"status": "open", "category": "other", "priority": "urgent", "assignee": other.username},
     )
     assert response.status_code == 409
-    assert "Tiket ini sudah diambil petugas lain." in response.content.decode()
+    assert "Tiket ini sudah diambil agen lain." in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.assignee == owner
     assert (ticket.status, ticket.priority) == (TicketStatus.NEW, "normal")

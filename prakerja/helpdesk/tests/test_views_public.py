@@ -148,7 +148,7 @@ def test_tracking_needs_reference_and_matching_email(client):
         reverse("helpdesk:track"), {"reference": ticket.reference, "email": "x@example.test"}
     )
     assert wrong.status_code == 404
-    assert "tidak menemukan laporan" in wrong.content.decode()
+    assert "tidak menemukan pengaduan" in wrong.content.decode()
     right = client.post(
         reverse("helpdesk:track"),
         {"reference": ticket.reference.lower().replace("-", " "), "email": "N@example.test"},
@@ -263,3 +263,14 @@ def test_suggestions_find_the_registration_and_incentive_articles(client):
 def test_footer_shows_open_or_closed(client):
     html = client.get("/").content.decode()
     assert "08.00-20.00" in html  # the Indonesian time format
+
+
+@pytest.mark.parametrize(("language", "noted"), [("en", True), ("id", False)])
+def test_help_articles_say_in_english_that_they_are_in_indonesian(client, language, noted):
+    from prakerja.helpdesk.models import Article
+
+    article = Article.objects.filter(is_published=True, language="id").first()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for url in (reverse("helpdesk:kb"), reverse("helpdesk:kb_article", args=[article.slug])):
+        html = client.get(url).content.decode()
+        assert ('data-content-language="id"' in html) is noted, url

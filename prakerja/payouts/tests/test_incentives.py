@@ -145,7 +145,11 @@ def test_closed_account_fails_tells_the_participant_and_pays_after_relinking(
     payment = IncentivePayment.objects.get(participant=participant, number=1)
     assert (payment.status, payment.failure_code) == ("failed", "AC04")
     assert payment.failure_reason == "The account is closed."
-    assert any(to == participant.phone and "600.000" in text for to, text in inbox)
+    # The SMS is in Indonesian, the bank's reason too (the bank sends only its code).
+    assert any(
+        to == participant.phone and "600.000" in text and "(Rekening sudah ditutup.)" in text
+        for to, text in inbox
+    )
     assert mail.outbox[-1].to == [participant.email]
     client.force_login(participant)
     dashboard = client.get("/dasbor/").content.decode()

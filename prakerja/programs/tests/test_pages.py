@@ -58,6 +58,21 @@ def test_pmo_pages_render(client, path):
     assert client.get(path).status_code == 200
 
 
+def test_announcement_list_shows_whether_a_switch_bound_announcement_is_live(client):
+    from django.utils import timezone
+
+    from prakerja.programs.models import Announcement
+
+    Announcement.objects.create(
+        title="Pendaftaran dibuka",
+        body="...",
+        publish_at=timezone.now(),
+        while_switch_on="registration",
+    )
+    client.force_login(user_with_role(Role.PMO_ADMIN))
+    assert client.get("/admin/programs/announcement/").status_code == 200
+
+
 def test_dashboard_lists_the_participants_complaints(client):
     helpdesk = pytest.importorskip("prakerja.helpdesk.services")
     user = ParticipantFactory()

@@ -93,3 +93,11 @@ def test_stopping_the_preview_and_logging_out_stay_possible(previewing, open_wav
     previewing.post("/pmo/pratinjau/", {"at": PREVIEW})
     assert previewing.post("/keluar/").status_code == 302
     assert previewing.get("/pmo/pratinjau/").status_code == 302  # logged out, to the log-in page
+
+
+def test_preview_page_names_switches_by_their_label(previewing):
+    previewing.cookies["django_language"] = "id"
+    html = previewing.get("/pmo/pratinjau/").content.decode()
+    assert "Pendaftaran akun baru:" in html
+    assert "Penautan rekening:" in html
+    assert "registration:" not in html

@@ -98,7 +98,7 @@ def test_public_statistics_page_has_no_personal_data(client, data):
     response = client.get("/statistik/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "4 laporan" in html
+    assert "4 pengaduan" in html
     assert "andi" not in html
     assert "warga@example.test" not in html
 
