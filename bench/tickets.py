@@ -571,20 +571,22 @@ def drain(
     since = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     procs = [_worker(env, max_tasks) for _ in range(workers)]
-    deadline = t0 + seconds
+    reaped: set[int] = set()
 
-    def stop_at_deadline():
-        while time.perf_counter() < deadline and any(p.poll() is None for p in procs):
-            time.sleep(0.05)
+    def stop():  # graceful: the running batch finishes first
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)  # graceful: the running batch finishes first
+            if p.pid not in reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p.pid, signal.SIGTERM)
 
-    stopper = threading.Thread(target=stop_at_deadline)
-    stopper.start()
-    worker_cpu = sum(_reap(p) for p in procs) - workers * startup_cpu
+    timer = threading.Timer(seconds, stop)
+    timer.start()
+    worker_cpu = -workers * startup_cpu
+    for p in procs:
+        worker_cpu += _reap(p)
+        reaped.add(p.pid)
+    timer.cancel()
     elapsed = time.perf_counter() - t0
-    stopper.join()
     database_cpu = meter.stop()
     left, assigned_after, _total = backlog(env)
     done, failed, busy = drained(env, since)
