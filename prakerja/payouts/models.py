@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProviderKind(models.TextChoices):
@@ -271,7 +272,9 @@ class BudgetAllocation(models.Model):
     amount = models.BigIntegerField(_("amount (Rp)"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     # The budget document (e.g. the DIPA number): allocating it again changes nothing.
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    reference = models.CharField(
+        pgettext_lazy("budget document", "reference"), max_length=64, blank=True
+    )
     allocated_at = models.DateTimeField(_("allocated at"))
 
     class Meta:
