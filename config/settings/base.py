@@ -207,7 +207,7 @@ USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / app.replace(".", "/") / "locale" for app in DOMAIN_APPS]
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
-# One date and number format per language (config/formats; ADR 0039x-charts). Thousands are
+# One date and number format per language (config/formats; ADR 0043). Thousands are
 # grouped where a page shows a figure (the `number`, `percent` and `rupiah` filters), not in every
 # `{{ int }}`: ids and counts also land in URLs, attributes and scripts, where "1.234" breaks them.
 FORMAT_MODULE_PATH = ["config.formats"]

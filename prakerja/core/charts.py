@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG (ADR 0039x-charts): no script and no download, the same markup
+"""Charts drawn on the server as SVG (ADR 0043): no script and no download, the same markup
 in a page, an e-mail or a PDF, under the strict content security policy.
 
 Every chart is laid out here for a fixed width in CSS pixels and carries that width and height on

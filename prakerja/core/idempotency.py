@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for the POST endpoints clients retry (ADR 0039x): a retry with the key of
+"""`Idempotency-Key` for the POST endpoints clients retry (ADR 0039): a retry with the key of
 a request that succeeded gets that first answer again (same status and body, with
 `Idempotent-Replayed: true`) and writes nothing; the same key with another body is refused
 (422 `idempotency_key_reused`). Without the header an endpoint behaves as before.

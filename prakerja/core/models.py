@@ -69,7 +69,7 @@ class ApiToken(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The answer to a POST that carried an `Idempotency-Key` (core/idempotency.py, ADR 0039x):
+    """The answer to a POST that carried an `Idempotency-Key` (core/idempotency.py, ADR 0039):
     written in the transaction of the write it answers, so it exists exactly when that write
     committed. Purged after `IDEMPOTENCY_KEY_TTL_HOURS` by the `core.idempotency_purge` job."""
 

@@ -8,7 +8,7 @@ acknowledgement e-mail.
 
 A worker that runs one `ticket_intake` task takes up to `INTAKE_BATCH - 1` other waiting ones
 with it and does the work of all of them at once (`services.intake.tickets_intake_finish`): the
-work per ticket is mostly statements and round trips that a batch shares (docs/adr/0039x-*).
+work per ticket is mostly statements and round trips that a batch shares (docs/adr/0041-batched-ticket-intake.md).
 """
 
 import logging

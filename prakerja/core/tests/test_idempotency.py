@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on sign-up, ticket intake and purchases (core/idempotency.py, ADR 0039x)."""
+"""`Idempotency-Key` on sign-up, ticket intake and purchases (core/idempotency.py, ADR 0039)."""
 
 import datetime as dt
 import uuid
