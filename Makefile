@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 DOMAIN_APPS := core switches accounts programs training payouts helpdesk livechat telephony mail surveys reports
 
-.PHONY: run test lint format migrate demo messages lock clean
+.PHONY: run test lint format migrate demo messages lock clean screenshots
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: $(STAMP) lint
 	  echo "== pytest on PostgreSQL ($(TEST_DATABASE_URL))"; \
 	  $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	fi
+
+# Every page at phone and desktop size into screenshots/ (a throwaway demo database; needs Chromium).
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py --out screenshots
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate

@@ -1,6 +1,8 @@
 """Registry for what domain apps contribute to the base layout.
 
-The layout has slots (announcement banners, contact-center hours, the chat launcher). Apps fill
+The layout has slots (announcement banners, contact-center hours, the chat launcher, the public
+navigation `nav_links` of {"url", "label", "footer_only"?}, and on the home page `home_status` (the
+hero's call to action) and `home_actions` (one card per next step)). Apps fill
 them by registering a provider in their AppConfig.ready(); core never imports a domain app.
 Staff pages (`core/staff_base.html`) leave out the public slots: `announcements` and
 `public_extras` (the chat launcher); `notices` (e.g. "you are previewing") and `body_extras`
@@ -34,6 +36,8 @@ def _defaults() -> dict:
         "body_extras": [],
         "public_extras": [],
         "home_actions": [],
+        "home_status": [],
+        "nav_links": [],
     }
 
 

@@ -3,9 +3,10 @@ import sys
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -102,7 +103,7 @@ def server_error(request):
         return service_unavailable(request)
     if wants_json(request):
         return _api_error(500, "server_error", _("Something went wrong on our side"))
-    return render(request, "core/error.html", {"status": 500}, status=500)
+    return HttpResponse(_standalone_page("core/500.html"), status=500)
 
 
 def service_unavailable(request):
@@ -112,15 +113,30 @@ def service_unavailable(request):
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse(error_body(code=exc.code, message=exc.message), status=503)
     else:
-        page = render_to_string(
-            "core/503.html",
-            {
-                "PROGRAM_NAME": settings.PROGRAM_NAME,
-                "HOTLINE": settings.CONTACT_CENTER_HOTLINE,
-                "message": exc.message,
-            },
-        )
+        page = _standalone_page("core/503.html", message=exc.message)
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _standalone_page(template: str, **context) -> str:
+    """An error page rendered without the request's context processors (banners, the user, the
+    switches), so it needs neither the database nor the cache, either of which may have failed."""
+    return render_to_string(
+        template,
+        {
+            "PROGRAM_NAME": settings.PROGRAM_NAME,
+            "HOTLINE": settings.CONTACT_CENTER_HOTLINE,
+            **context,
+        },
+    )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static file (its
+    hashed, long-cached name in production)."""
+    response = HttpResponseRedirect(static("core/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -1,5 +1,6 @@
 """What the contact center puts into the base layout: the hours and "open now / closed, opens at"."""
 
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,21 @@ def hours_block(request) -> dict:
         "open_now": status["open_now"],
         "hours_text": text,
         "home_actions": ["helpdesk/_home_actions.html"],
+        "nav_links": nav_links(request),
     }
+
+
+def nav_links(request) -> list[dict]:
+    links = [
+        {"url": reverse("helpdesk:kb"), "label": _("Help")},
+        {"url": reverse("helpdesk:complaint"), "label": _("Complaint form")},
+        {"url": reverse("helpdesk:track"), "label": _("Track a report")},
+        {"url": reverse("reports:public"), "label": _("Service statistics"), "footer_only": True},
+    ]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        links.append({"url": reverse("helpdesk:my_tickets"), "label": _("My reports")})
+    return links
 
 
 def dashboard_panel(*, user) -> Panel | None:

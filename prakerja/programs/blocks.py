@@ -1,6 +1,7 @@
 """What programs contributes to the base layout (registered in ProgramsConfig.ready)."""
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -9,7 +10,8 @@ from prakerja.core import clock
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
-from .selectors import live_announcements
+from .models import Wave
+from .selectors import live_announcements, open_waves
 
 
 def layout_blocks(request) -> dict:
@@ -32,9 +34,23 @@ def layout_blocks(request) -> dict:
                 "link_label": _("Change or stop the preview"),
             }
         )
+    nav_links = [{"url": reverse("programs:announcements"), "label": _("Announcements")}]
     return {
         "announcements": banners,
         "notices": notices,
+        "nav_links": nav_links,
+        "home_status": ["programs/_home_status.html"],
         "home_actions": ["programs/_home_actions.html"],
         "registration": switch_state(SwitchName.REGISTRATION),
+        # only the home page reads it: no query on other pages
+        "home_wave": SimpleLazyObject(_home_wave),
     }
+
+
+def _home_wave() -> dict:
+    """The wave taking joins now, else the next one to open: what the home page tells visitors."""
+    wave = open_waves().first()
+    if wave is not None:
+        return {"wave": wave, "open": True}
+    upcoming = Wave.objects.filter(opens_at__gt=clock.now()).order_by("opens_at").first()
+    return {"wave": upcoming, "open": False} if upcoming else {}

@@ -11,16 +11,17 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        from prakerja.core import consoles
+        from prakerja.core import consoles, site_blocks
         from prakerja.core.roles import Role
         from prakerja.programs.dashboard import panels
         from prakerja.programs.hooks import participants_selected
 
-        from .blocks import dashboard_panel
+        from .blocks import dashboard_panel, layout_blocks
         from .services import card_issue_for_selection, cards_revoke_due
 
         participants_selected.register(card_issue_for_selection)
         panels.register(dashboard_panel)
+        site_blocks.register(layout_blocks)
         consoles.nav.register(
             consoles.NavLink(
                 _("Trainings"), "training:pmo", roles=(Role.PMO_ADMIN,), section="pmo", order=50
