@@ -4,8 +4,8 @@
 Every page route is visited: the routes come from the URL resolver, and those that name an object
 get it from the page access matrix's world (`PAGES`) or from `OTHER_ARGUMENTS` below, so a new page
 is checked without touching this file. Each role's test visits the pages that role gets as a whole
-HTML document; a page anonymous visitors get too is checked in the anonymous test only, but the home
-page in every role (each role's header differs).
+HTML document, but those a role before it in `CALLERS` gets as well (anonymous visitors first): the
+earlier role's test checks them. The home page is checked in every role (each role's header differs).
 """
 
 import dataclasses
@@ -25,7 +25,7 @@ from prakerja.helpdesk.models import Article
 from prakerja.surveys.links import survey_token
 from prakerja.surveys.models import Delivery, Survey
 
-from .test_access_matrix import ANON, CALLERS, PARTICIPANT
+from .test_access_matrix import CALLERS, PARTICIPANT
 from .test_access_matrix_pages import NOT_OWNED, PAGES, build_page_world, page_routes, page_url
 
 in_browser = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -143,20 +143,23 @@ def _check(page, axe, url: str, label: str) -> list[str]:
 @in_browser
 def test_every_page_has_no_axe_violations(browser, live_server, seeded, axe, caller):
     world = build_page_world()
-    anonymous = _context(browser, live_server)
-    context = _context(browser, live_server, world.callers[caller]) if caller != ANON else anonymous
+    contexts = {
+        role: _context(browser, live_server, world.callers[role])
+        for role in CALLERS[: CALLERS.index(caller) + 1]
+    }
+    context, earlier = contexts.pop(caller), list(contexts.values())
     page = context.new_page()
     visited, violations = set(), []
     for url in _every_page_url(world):
         document = _document_url(context, url)
         if document is None or document in visited:
             continue
-        if caller != ANON and document != "/" and _document_url(anonymous, url) == document:
-            continue  # public: the anonymous test checks it
+        if document != "/" and any(_document_url(other, url) == document for other in earlier):
+            continue  # an earlier role's test checks it
         visited.add(document)
         violations += _check(page, axe, document, f"{caller} {document}")
-    anonymous.close()
-    context.close()
+    for each in (context, *earlier):
+        each.close()
     assert visited, f"{caller} sees no page"
     assert not violations, "\n".join(violations)
 
