@@ -143,12 +143,9 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server at {url} did not start")
 
 
-def manage(env: dict, *args: str, **kwargs) -> subprocess.Popen | None:
+def manage(env: dict, *args: str) -> None:
     command = [sys.executable, str(ROOT / "manage.py"), *args]
-    if kwargs.pop("background", False):
-        return subprocess.Popen(command, env=env, cwd=ROOT, **kwargs)  # noqa: S603
     subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-    return None
 
 
 def shoot(base: str, out: Path, only: set[str]) -> int:
@@ -207,12 +204,17 @@ def main() -> None:
         os.environ.update(env)
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
-        server = manage(
-            env,
-            "runserver",
-            "--noreload",
-            f"127.0.0.1:{port}",
-            background=True,
+        # uvicorn as `make run` serves the site: the websockets (chat, inbox) connect too
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(sys.executable).parent / "uvicorn"),
+                "config.asgi:application",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                "--log-level=warning",
+            ],
+            env=env,
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -48,7 +48,7 @@ def nav_links(request) -> list[dict]:
     links = [
         {"url": reverse("helpdesk:kb"), "label": _("Help")},
         {"url": reverse("helpdesk:complaint"), "label": _("Complaint form")},
-        {"url": reverse("helpdesk:track"), "label": _("Track a report")},
+        {"url": reverse("helpdesk:track"), "label": _("Track a report"), "footer_only": True},
         {"url": reverse("reports:public"), "label": _("Service statistics"), "footer_only": True},
     ]
     user = getattr(request, "user", None)

@@ -7,6 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.consoles import is_staff_member
 from prakerja.switches.models import SwitchName
 from prakerja.switches.selectors import switch_state
 
@@ -35,6 +36,9 @@ def layout_blocks(request) -> dict:
             }
         )
     nav_links = [{"url": reverse("programs:announcements"), "label": _("Announcements")}]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not is_staff_member(user):
+        nav_links.insert(0, {"url": reverse("programs:dashboard"), "label": _("My dashboard")})
     return {
         "announcements": banners,
         "notices": notices,

@@ -1,7 +1,6 @@
 // Progressive enhancement only: every page works without JavaScript.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
 
   // After a failed submit the error summary takes the focus, so a screen reader reads it first
   // (the GOV.UK pattern); its links move the focus to their field and show the field's label.
