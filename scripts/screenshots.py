@@ -200,6 +200,7 @@ def main() -> None:
             "MEDIA_ROOT": f"{tmp}/media",
             "SITE_URL": f"http://127.0.0.1:{port}",
             "REDIS_URL": "",
+            "DEBUG": "0",  # the site's own 404 page, as visitors see it
         }
         os.environ.update(env)
         manage(env, "migrate", "--noinput")

@@ -1,7 +1,6 @@
 """What programs contributes to the base layout (registered in ProgramsConfig.ready)."""
 
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -46,8 +45,8 @@ def layout_blocks(request) -> dict:
         "home_status": ["programs/_home_status.html"],
         "home_actions": ["programs/_home_actions.html"],
         "registration": switch_state(SwitchName.REGISTRATION),
-        # only the home page reads it: no query on other pages
-        "home_wave": SimpleLazyObject(_home_wave),
+        # a callable, which the template calls: only the home page reads it, other pages pay no query
+        "home_wave": _home_wave,
     }
 
 
