@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Node tools of the test suite (axe-core for the accessibility browser tests), from package-lock.json.
+NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The base of every link in e-mails and SMS: the address `make run` serves.
@@ -20,6 +22,10 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -48,6 +54,8 @@ format: $(STAMP)
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (tests marked `postgres` then run
 # only in that pass). REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 / REQUIRE_MAIL=1 turn skips into failures.
 test: $(STAMP) lint
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(NODE_STAMP); \
+	  else echo "npm not found: the accessibility (axe) browser tests will skip"; fi
 	env -u TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite"
 	env -u TEST_DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) $(if $(TEST_DATABASE_URL),-m "not postgres") $(PYTEST_ARGS)
@@ -82,4 +90,4 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --upgrade -o requirements.lock
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules bench/lighthouse/node_modules

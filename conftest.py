@@ -13,6 +13,7 @@ emptied them, and `serialized_rollback` cannot restore them once a flush re-crea
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -168,6 +169,39 @@ def page(browser, live_server):
     new_page.on("request", lambda req: new_page.requests_seen.append(req.url))
     yield new_page
     context.close()
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def _axe_violations(page, label: str) -> list[str]:
+    """One line per failing element of the page as it is now: page, axe rule, element, why."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        f"{label}: {violation['id']} at {node['target']}: "
+        + " ".join((node.get("failureSummary") or violation["help"]).split())
+        for violation in result["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+@pytest.fixture
+def axe(browser):
+    """`axe(page, label)` runs axe-core (package-lock.json pins it; `make test` installs it)
+    against WCAG 2.0, 2.1 and 2.2 A and AA and returns the violations, one line each. Contexts
+    need `bypass_csp=True`: the script is injected inline, which the site's CSP refuses."""
+    if not AXE_SCRIPT.exists():
+        _skip_or_fail(
+            f"needs axe-core at {AXE_SCRIPT}: run `npm ci` (`make test` runs it)", "REQUIRE_BROWSER"
+        )
+    return _axe_violations
 
 
 def pytest_collection_modifyitems(items):

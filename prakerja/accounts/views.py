@@ -155,14 +155,17 @@ def identity(request):
         initial = {f: getattr(current, f) for f in services.identity.FIELDS}
     form = IdentityForm(request.POST or None, initial=initial)
     card_form = IdCardForm()
-    errors: dict = {}
     status = 200
     if request.method == "POST" and form.is_valid():
         rate_limit(key=f"identity:user:{request.user.pk}", limit=10, period=3600)
         try:
             services.identity_submit(user=request.user, data=form.cleaned_data)
         except DomainError as exc:
-            errors = {**exc.errors, "form": [exc.message]}
+            # On the form, so each field names its error and the summary links to it.
+            form.add_error(None, exc.message)
+            for field, field_messages in exc.errors.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
             status = exc.status
         else:
             messages.success(request, _("Your identity was saved."))
@@ -170,7 +173,7 @@ def identity(request):
     return render(
         request,
         "accounts/identity.html",
-        {"form": form, "card_form": card_form, "errors": errors, "identity": current},
+        {"form": form, "card_form": card_form, "identity": current},
         status=status,
     )
 

@@ -273,27 +273,27 @@ NOT_OWNED = {
 }
 
 
-def _routes(patterns, prefix=""):
+def page_routes(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             route = prefix + str(pattern.pattern)
             if not route.startswith(("admin/", "api/")):
-                yield from _routes(pattern.url_patterns, route)
+                yield from page_routes(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
             yield prefix + str(pattern.pattern)
 
 
 def test_every_page_that_names_an_object_has_a_row():
-    with_arguments = {route for route in _routes(get_resolver().url_patterns) if "<" in route}
+    with_arguments = {route for route in page_routes(get_resolver().url_patterns) if "<" in route}
     rows = {row.route for row in PAGES}
     assert len(rows) == len(PAGES), "a route has two rows"
     assert with_arguments - rows - set(NOT_OWNED) == set(), "pages without a row"
     assert (rows | set(NOT_OWNED)) - with_arguments == set(), "rows for pages that are gone"
 
 
-@pytest.fixture
-def world():
-    """The API matrix's world plus the objects only pages reach."""
+def build_page_world() -> SimpleNamespace:
+    """The API matrix's world plus the objects only pages reach (the accessibility test visits
+    the same pages with it)."""
     world = build_world()
     world.identity = Identity.objects.get(user=world.owner)
     world.identity.id_card.save("ktp.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
@@ -336,7 +336,12 @@ def world():
     return world
 
 
-def _url(row: PageRow, world) -> str:
+@pytest.fixture
+def world():
+    return build_page_world()
+
+
+def page_url(row: PageRow, world) -> str:
     args = row.args(world)
     url = "/" + row.route
     for name, value in args.items():
@@ -350,7 +355,7 @@ def test_page_access(client, world, row, caller):
     user = world.callers[caller]
     if user is not None:
         client.force_login(user)
-    url = _url(row, world)
+    url = page_url(row, world)
     response = client.get(url) if row.method == "GET" else client.post(url, row.data(world))
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == row.expect[caller], (url, body[:300])

@@ -44,7 +44,8 @@ def test_guest_submits_the_form_and_tracks_the_ticket(page, browser, live_server
     track.fill("#id_reference", reference.lower())
     track.fill("#id_email", "wrong@example.test")
     track.click("main button[type=submit]")
-    assert track.locator(".form-error").count() == 1
+    assert track.locator(".error-summary li").count() == 1
+    assert track.evaluate("document.activeElement.className") == "error-summary"
     track.fill("#id_email", "siti@example.test")
     track.click("main button[type=submit]")
     track.wait_for_url(f"**/pengaduan/lacak/{reference}/")

@@ -76,8 +76,11 @@ def test_form_shows_field_errors_and_creates_nothing(client):
     response = client.post(reverse("helpdesk:complaint"), {**FORM, "email": "bad", "subject": ""})
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_email-error"' in html
-    assert 'id="id_subject-error"' in html
+    # Each field names its message (Django's "<id>_error"), and the summary links to the field.
+    for field in ("email", "subject"):
+        assert f'id="id_{field}_error"' in html
+        assert f'aria-describedby="id_{field}_error"' in html
+        assert f'<a href="#id_{field}">' in html
     assert not Ticket.objects.exists()
 
 
@@ -94,7 +97,9 @@ def test_form_shows_the_services_errors_too(client, override, field):
     """The services decide what a report may be; the form page shows their errors in place."""
     response = client.post(reverse("helpdesk:complaint"), {**FORM, **override})
     assert response.status_code == 422
-    assert f'id="id_{field}-error"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert f'<a href="#id_{field}">' in html
     assert not Ticket.objects.exists()
 
 

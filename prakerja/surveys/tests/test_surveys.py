@@ -170,4 +170,4 @@ def test_missing_rating_shows_the_error(client):
     with time_machine.travel(local_datetime(2026, 3, 4, 12, 0), tick=False):
         response = client.post(_path(survey), {"comment": "x"})
     assert response.status_code == 422
-    assert 'role="alert"' in response.content.decode()
+    assert '<a href="#id_rating">' in response.content.decode()  # the error summary's link
