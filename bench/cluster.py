@@ -417,7 +417,9 @@ def render_pgbouncer(tmp: Path) -> str:
             "host=127.0.0.1": f"host={DB}",
             "listen_addr = 0.0.0.0": f"listen_addr = {DB}",
             "unix_socket_dir = /var/run/postgresql": "unix_socket_dir =",
-            "pidfile = /var/run/postgresql/pgbouncer.pid": f"pidfile = {tmp}/run/pgbouncer.pid",
+            # no pidfile: it runs in the foreground, and a stale one after kill -9 could stop
+            # the restart
+            "pidfile = /var/run/postgresql/pgbouncer.pid": "pidfile =",
             "logfile = /var/log/postgresql/pgbouncer.log": "logfile =",  # stderr, in logs/
             "auth_type = scram-sha-256": "auth_type = trust",
             "auth_file = /etc/pgbouncer/userlist.txt": f"auth_file = {tmp}/userlist.txt",
