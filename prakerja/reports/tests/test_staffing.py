@@ -233,7 +233,8 @@ def test_page_shows_the_plan_with_the_shortfall_marked(client, history):
     assert html.count("data-short") == 1
     assert "kurang 6" in html  # 8 required, 2 on the roster
     # the chart: required and rostered agents per hour, the 09.00 point with its tooltip
-    chart = html[html.index('id="staffing-chart"') :]
+    start = html.index('id="staffing-chart"')
+    chart = html[start : html.index("</figure>", start)]
     assert chart.count("<polyline") == 2
     assert chart.count("<circle") == 48
     assert ">09.00 · " in chart
