@@ -83,8 +83,7 @@ def _logged_in(browser, base_url, user, *, width, height):
     return context
 
 
-def _pbx(base_url: str, *payloads) -> None:
-    token = pbx_token()
+def _pbx(base_url: str, token: str, *payloads) -> None:
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as pbx:
         for payload in payloads:
             assert pbx.post("/api/v1/telephony/events", json=payload).status_code == 200
@@ -117,6 +116,9 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     )
     rina = online_agent(shift, full_name="Rina Agen", username="rina")
     AgentExtension.objects.create(agent=rina, extension="201")
+    # Written before the servers are busy: SQLite's shared in-memory database refuses this
+    # thread's write while the server thread holds a table lock ("database table is locked").
+    token = pbx_token()
 
     context = _logged_in(browser, asgi_server, rina, width=1366, height=900)
     page = context.new_page()
@@ -174,6 +176,7 @@ def test_an_agent_answers_a_chat_a_ticket_and_a_call_from_one_screen(browser, as
     # same socket, the call is pinned in the list; the agent opens it and notes the outcome.
     _pbx(
         asgi_server,
+        token,
         {
             "event": "newCall",
             "call_id": "inbox-1",
