@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prakerja.core import charts, clock
@@ -75,12 +75,12 @@ BUDGET_COLUMNS = (
     "returned",
 )
 BUDGET_LABELS = (
-    ("allocated", _lazy("Allocated")),
-    ("committed", _lazy("Committed")),
-    ("training_spent", _lazy("Spent on training")),
-    ("incentives_paid", _lazy("Incentives paid")),
-    ("outstanding", _lazy("Outstanding")),
-    ("returned", _lazy("Returned")),
+    ("allocated", gettext_lazy("Allocated")),
+    ("committed", gettext_lazy("Committed")),
+    ("training_spent", gettext_lazy("Spent on training")),
+    ("incentives_paid", gettext_lazy("Incentives paid")),
+    ("outstanding", gettext_lazy("Outstanding")),
+    ("returned", gettext_lazy("Returned")),
 )
 EXPORT_FORMATS = ("csv", "xlsx")
 
