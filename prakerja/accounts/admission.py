@@ -28,11 +28,11 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from prakerja.core.cache import counter_hit
 from prakerja.core.errors import RateLimited
 
 SIGNUP_PATHS = frozenset({"/api/v1/accounts", "/daftar/"})
@@ -62,15 +62,7 @@ def signup_admit() -> None:
     if rate <= 0:
         return
     second = int(time.time())
-    key = f"wr:signup:{second}"
-    if cache.add(key, 1, timeout=5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, timeout=5)
-            count = 1
+    count = counter_hit(f"wr:signup:{second}", timeout=5)
     if count <= rate:
         return
     over = count - rate

@@ -7,24 +7,15 @@ until the window ends. Windows are aligned to the clock so every process agrees.
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
+from .cache import counter_hit
 from .errors import RateLimited
 
 
 def rate_limit(*, key: str, limit: int, period: int, message=None) -> None:
     now = int(time.time())
     window = now - now % period
-    cache_key = f"rl:{key}:{window}"
-    # add() is atomic: it sets only if absent; incr() is atomic in Redis and LocMem.
-    if cache.add(cache_key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(cache_key, 1, timeout=period + 1)
-            count = 1
+    count = counter_hit(f"rl:{key}:{window}", timeout=period + 1)
     if count > limit:
         raise RateLimited(retry_after=window + period - now, message=message)
 

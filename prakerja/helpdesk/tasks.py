@@ -20,6 +20,8 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from prakerja.core.bulk import rows_update
+
 from .services import intake as intake_services
 
 logger = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ def _mark_done(rows: list[DBTaskResult], tickets, *, worker_ids: list[str]) -> N
         row.worker_ids = [*row.worker_ids, *worker_ids[-1:]]
         row.return_value = ticket.assignee_id if ticket is not None else None
         row.exception_class_path = row.traceback = ""
-    DBTaskResult.objects.bulk_update(
+    rows_update(
         rows,
         [
             "status",

@@ -81,3 +81,44 @@ def test_redis_is_used_while_it_answers_and_again_once_it_is_back(redis_url, cap
     ]
     assert cache.get("shared") == "in redis"
     cache.clear()
+
+
+def test_a_counter_counts_in_process_memory_while_redis_is_down():
+    cache = backend(DOWN_URL)
+    cache.clear()
+    assert [cache.hit("hits", 60) for _ in range(3)] == [1, 2, 3]
+    assert backend(DOWN_URL).hit("hits", 60) == 4  # another thread's cache object
+
+
+def test_counter_hit_without_redis_counts_in_the_default_cache():
+    fallback_cache.caches["default"].clear()
+    assert [fallback_cache.counter_hit("plain", timeout=60) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.redis
+def test_a_counter_in_redis_is_shared_expires_and_costs_one_round_trip(redis_url):
+    one, other = backend(redis_url), backend(redis_url)
+    one.clear()
+    sent = []
+    execute = redis.Redis.execute_command
+    with (
+        mock.patch.object(
+            redis.Redis,
+            "execute_command",
+            autospec=True,
+            side_effect=lambda *a, **kw: sent.append(a[1]) or execute(*a, **kw),
+        ),
+    ):
+        counts = [one.hit("hits", 30), other.hit("hits", 30), one.hit("hits", 30)]
+    assert counts == [1, 2, 3]
+    assert sent == []  # every hit went as one pipeline (MULTI/SET NX/INCR/EXEC), no command alone
+    assert one.get("hits") == 3
+    assert 0 < redis.Redis.from_url(redis_url).ttl(one.make_key("hits")) <= 30
+    one.clear()
+
+
+@pytest.mark.redis
+def test_one_redis_client_serves_every_operation(redis_url):
+    """Django would build a client per operation, which costs more CPU than the command."""
+    cache = backend(redis_url)
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)

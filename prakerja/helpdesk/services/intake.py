@@ -227,7 +227,7 @@ def tickets_intake_finish(*, intakes: list[Intake]) -> list[Ticket | None]:
       takes the e-mail over (`hooks.ticket_email`, inside this transaction).
 
     Each kind of work is done once for the batch: one read of the tickets and one of their
-    creators, one read of the agents' loads, one UPDATE per agent given tickets, one INSERT of
+    creators, one read of the agents' loads, one UPDATE of the assigned tickets, one INSERT of
     all audit entries, one per rollup table, and the e-mails over one connection.
 
     Locks the tickets' rows (waiting, in id order: the report must follow every ticket); every

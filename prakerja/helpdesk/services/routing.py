@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from prakerja.core import clock
+from prakerja.core.bulk import rows_update
 from prakerja.core.errors import Conflict
 from prakerja.core.models import AuditLog
 from prakerja.core.services import audit_entry
@@ -145,7 +146,7 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
     read of the agents' loads: each ticket goes to the least-loaded available agent under
     their limit in its capacity lane (ties: least recently routed, then agent id), and counts
     towards that agent's load for the tickets after it. The tickets carry the batch's time as
-    their assignment time, written with one UPDATE per agent given tickets; each agent's
+    their assignment time, written with one UPDATE for the batch; each agent's
     last-routed time is that of their last assignment here, so the next routing orders them as
     it would after one ticket at a time. Returns the assignments' audit entries (unsaved, the
     caller writes them with its own), in the tickets' order.
@@ -169,7 +170,7 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
     loads = _lane_loads([p.agent_id for p in presences])
     epoch = clock.now().replace(year=2000)
     now = clock.now()
-    entries, given = [], defaultdict(list)
+    entries, notices, given = [], [], defaultdict(list)
     for ticket in wanted:
         lane = capacity_lane(ticket.channel)
         candidates = [p for p in presences if loads[p.agent_id, lane] < lane_limit(p, lane)]
@@ -189,14 +190,12 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
         # given tickets in this batch for the next ones, in this batch and after it.
         presence.last_routed_at = clock.now()
         loads[presence.agent_id, lane] += 1
-        given[presence].append(ticket.pk)
+        given[presence].append(ticket)
         entries.append(_assignment_audit(ticket, actor=None, via="routing"))
-        realtime.tell_agent_on_commit(presence.agent_id, "ticket.assigned", ticket=ticket)
-    for presence, ticket_ids in given.items():
-        Ticket.objects.filter(pk__in=ticket_ids).update(
-            assignee=presence.agent_id, assigned_at=now, updated_at=now
-        )
-    AgentPresence.objects.bulk_update(list(given), ["last_routed_at"])
+        notices.append((presence.agent_id, "ticket.assigned", ticket))
+    rows_update([t for ts in given.values() for t in ts], ["assignee", "assigned_at", "updated_at"])
+    rows_update(list(given), ["last_routed_at"])
+    realtime.tell_agents_on_commit(notices)
     return entries
 
 
