@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from prakerja.core.cache import counter_hit
+from prakerja.core.cache import counter_hits
 from prakerja.core.errors import RateLimited
 
 SIGNUP_PATHS = frozenset({"/api/v1/accounts", "/daftar/"})
@@ -62,7 +62,7 @@ def signup_admit() -> None:
     if rate <= 0:
         return
     second = int(time.time())
-    count = counter_hit(f"wr:signup:{second}", timeout=5)
+    [count] = counter_hits([(f"wr:signup:{second}", 5)])
     if count <= rate:
         return
     over = count - rate

@@ -103,18 +103,21 @@ class FallbackRedisCache(RedisCache):
             lambda: getattr(self._local, name)(*args, **kwargs),
         )
 
-    def hit(self, key: str, timeout: int) -> int:
-        """`counter_hit` in one round trip: SET NX with the expiry, then INCR, as one MULTI
-        (Django's add() then incr() is three: SET NX, EXISTS, INCR)."""
+    def hits(self, counters: list[tuple[str, int]]) -> list[int]:
+        """`counter_hits` in one round trip: per counter SET NX with its expiry, then INCR, all
+        in one MULTI (Django's add() then incr() is three: SET NX, EXISTS, INCR)."""
 
-        def on_redis() -> int:
-            stored = self.make_and_validate_key(key)
+        def on_redis() -> list[int]:
             pipeline = self._cache.get_client(write=True).pipeline(transaction=True)
-            pipeline.set(stored, 0, ex=timeout, nx=True)
-            pipeline.incr(stored)
-            return pipeline.execute()[1]
+            for key, timeout in counters:
+                stored = self.make_and_validate_key(key)
+                pipeline.set(stored, 0, ex=timeout, nx=True)
+                pipeline.incr(stored)
+            return pipeline.execute()[1::2]
 
-        return self._either(on_redis, lambda: _add_or_incr(self._local, key, timeout))
+        return self._either(
+            on_redis, lambda: [_add_or_incr(self._local, key, t) for key, t in counters]
+        )
 
     def add(self, *args, **kwargs):
         return self._call("add", *args, **kwargs)
@@ -167,15 +170,14 @@ def shared_cache_unavailable() -> bool:
     return isinstance(backend, FallbackRedisCache) and backend._down()
 
 
-
-def counter_hit(key: str, *, timeout: int) -> int:
-    """Add one to the counter at `key` in the default cache and return the new count; a counter
-    that does not exist starts at 1 and lives `timeout` seconds. Atomic across processes (rate
-    limits, the sign-up waiting room); one round trip to Redis."""
+def counter_hits(counters: list[tuple[str, int]]) -> list[int]:
+    """Add one to each counter, given as (key, timeout), in the default cache and return their
+    new counts; a counter that does not exist starts at 1 and lives `timeout` seconds. Atomic
+    across processes (rate limits, the sign-up waiting room); one round trip to Redis for all."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, FallbackRedisCache):
-        return backend.hit(key, timeout)
-    return _add_or_incr(backend, key, timeout)
+        return backend.hits(counters)
+    return [_add_or_incr(backend, key, timeout) for key, timeout in counters]
 
 
 def _add_or_incr(backend, key: str, timeout: int) -> int:

@@ -86,17 +86,18 @@ def test_redis_is_used_while_it_answers_and_again_once_it_is_back(redis_url, cap
 def test_a_counter_counts_in_process_memory_while_redis_is_down():
     cache = backend(DOWN_URL)
     cache.clear()
-    assert [cache.hit("hits", 60) for _ in range(3)] == [1, 2, 3]
-    assert backend(DOWN_URL).hit("hits", 60) == 4  # another thread's cache object
+    assert [cache.hits([("hits", 60)]) for _ in range(3)] == [[1], [2], [3]]
+    assert backend(DOWN_URL).hits([("hits", 60), ("other", 60)]) == [4, 1]  # another thread's
 
 
-def test_counter_hit_without_redis_counts_in_the_default_cache():
+def test_counter_hits_without_redis_count_in_the_default_cache():
     fallback_cache.caches["default"].clear()
-    assert [fallback_cache.counter_hit("plain", timeout=60) for _ in range(3)] == [1, 2, 3]
+    counts = [fallback_cache.counter_hits([("a", 60), ("b", 60)]) for _ in range(2)]
+    assert counts == [[1, 1], [2, 2]]
 
 
 @pytest.mark.redis
-def test_a_counter_in_redis_is_shared_expires_and_costs_one_round_trip(redis_url):
+def test_counters_in_redis_are_shared_expire_and_cost_one_round_trip(redis_url):
     one, other = backend(redis_url), backend(redis_url)
     one.clear()
     sent = []
@@ -109,10 +110,10 @@ def test_a_counter_in_redis_is_shared_expires_and_costs_one_round_trip(redis_url
             side_effect=lambda *a, **kw: sent.append(a[1]) or execute(*a, **kw),
         ),
     ):
-        counts = [one.hit("hits", 30), other.hit("hits", 30), one.hit("hits", 30)]
-    assert counts == [1, 2, 3]
-    assert sent == []  # every hit went as one pipeline (MULTI/SET NX/INCR/EXEC), no command alone
-    assert one.get("hits") == 3
+        counts = [one.hits([("hits", 30)]), other.hits([("hits", 30), ("more", 90)])]
+    assert counts == [[1], [2, 1]]
+    assert sent == []  # each call went as one pipeline (MULTI, SET NX, INCR..., EXEC)
+    assert (one.get("hits"), one.get("more")) == (2, 1)
     assert 0 < redis.Redis.from_url(redis_url).ttl(one.make_key("hits")) <= 30
     one.clear()
 

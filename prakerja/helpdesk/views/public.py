@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from prakerja.core.errors import Conflict, NotFound, ValidationFailed
-from prakerja.core.ratelimit import client_ip, rate_limit
+from prakerja.core.ratelimit import Limit, client_ip, rate_limit, rate_limits
 from prakerja.core.roles import CONTACT_CENTER_ROLES, has_role
 
 from .. import selectors, services
@@ -64,20 +64,22 @@ def _can_see(request, ticket) -> bool:
 
 
 def intake_limits(*, ip: str, email: str) -> None:
-    """Per-IP and per-e-mail limits on new reports (form and API)."""
-    rate_limit(
-        key=f"helpdesk:intake:ip:{ip}",
-        limit=settings.HELPDESK_INTAKE_PER_IP,
-        period=settings.HELPDESK_INTAKE_PERIOD,
-    )
+    """Per-IP and per-e-mail limits on new reports (form and API), counted together."""
+    period = settings.HELPDESK_INTAKE_PERIOD
+    limits = [
+        Limit(key=f"helpdesk:intake:ip:{ip}", limit=settings.HELPDESK_INTAKE_PER_IP, period=period)
+    ]
     if email:
         # Hashed: a bounded key, and no e-mail address in the cache.
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        rate_limit(
-            key=f"helpdesk:intake:email:{digest}",
-            limit=settings.HELPDESK_INTAKE_PER_EMAIL,
-            period=settings.HELPDESK_INTAKE_PERIOD,
+        limits.append(
+            Limit(
+                key=f"helpdesk:intake:email:{digest}",
+                limit=settings.HELPDESK_INTAKE_PER_EMAIL,
+                period=period,
+            )
         )
+    rate_limits(limits=limits)
 
 
 def tracking_limits(*, ip: str) -> None:
