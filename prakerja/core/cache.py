@@ -21,8 +21,10 @@ time-out per process every few seconds, not one per request. What that means for
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -189,3 +191,15 @@ def _add_or_incr(backend, key: str, timeout: int) -> int:
     except ValueError:  # expired between add() and incr()
         backend.add(key, 1, timeout=timeout)
         return 1
+
+
+def get_many_or_set(loaders: dict[str, tuple[Callable[[], Any], int]]) -> dict[str, Any]:
+    """`cache.get_or_set` of several keys, each given as key: (loader, timeout), in one round
+    trip to the default cache when all are there; a missing one is loaded and added."""
+    found = cache.get_many(list(loaders))
+    for key, (load, timeout) in loaders.items():
+        if key not in found:
+            value = load()
+            cache.add(key, value, timeout)
+            found[key] = value
+    return found

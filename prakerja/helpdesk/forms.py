@@ -2,6 +2,7 @@
 back onto the form's fields)."""
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,11 @@ class ComplaintForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail address"), required=False)
     phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=())
+    # The service checks the category (as it does for the API): the list is read only to draw
+    # the select, so a report sent costs no read of it here.
+    category = forms.CharField(
+        label=_("Category"), widget=forms.Select(choices=CallableChoiceIterator(category_choices))
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000
@@ -31,7 +36,6 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args, logged_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
         if not logged_in:
             self.fields["name"].required = True
             self.fields["email"].required = True

@@ -123,3 +123,16 @@ def test_one_redis_client_serves_every_operation(redis_url):
     """Django would build a client per operation, which costs more CPU than the command."""
     cache = backend(redis_url)
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+
+def test_get_many_or_set_loads_only_what_is_missing():
+    fallback_cache.caches["default"].clear()
+    loads = []
+
+    def loader(value):
+        return lambda: loads.append(value) or value
+
+    fallback_cache.cache.set("here", "cached", 60)
+    first = fallback_cache.get_many_or_set({"here": (loader("x"), 60), "gone": (loader("y"), 60)})
+    again = fallback_cache.get_many_or_set({"here": (loader("x"), 60), "gone": (loader("z"), 60)})
+    assert (first, again, loads) == ({"here": "cached", "gone": "y"}, first, ["y"])

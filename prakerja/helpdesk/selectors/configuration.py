@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.core.cache import cache
 
+from prakerja.core.cache import get_many_or_set
+
 from .. import hours
 from ..models import Category, Priority, SlaTarget
 
@@ -39,20 +41,27 @@ SLA_CACHE_KEY = "helpdesk:sla:v1"
 SLA_CACHE_SECONDS = 60
 
 
+def _sla_targets() -> dict[str, tuple[int, int]]:
+    return {
+        t.priority: (t.first_response_minutes, t.resolution_minutes)
+        for t in SlaTarget.objects.all()
+    }
+
+
 def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """First-response and resolution due times, counted in business hours from `start`."""
-    targets = cache.get_or_set(
-        SLA_CACHE_KEY,
-        lambda: {
-            t.priority: (t.first_response_minutes, t.resolution_minutes)
-            for t in SlaTarget.objects.all()
-        },
-        SLA_CACHE_SECONDS,
+    """First-response and resolution due times, counted in business hours from `start`. The
+    targets and the schedule come from the shared cache in one round trip (every new ticket
+    asks)."""
+    cached = get_many_or_set(
+        {
+            SLA_CACHE_KEY: (_sla_targets, SLA_CACHE_SECONDS),
+            hours.CACHE_KEY: (hours.load_schedule, hours.CACHE_SECONDS),
+        }
     )
+    targets, schedule = cached[SLA_CACHE_KEY], cached[hours.CACHE_KEY]
     first, resolution = targets.get(priority) or DEFAULT_SLA.get(
         priority, DEFAULT_SLA[Priority.NORMAL]
     )
-    schedule = hours.current_schedule()
     return (
         hours.add_business_seconds(start, first * 60, schedule=schedule),
         hours.add_business_seconds(start, resolution * 60, schedule=schedule),
