@@ -13,7 +13,7 @@ ticket and an agent never goes over their limit through automatic assignment.
   its tickets count only against its limit, the others only against the agent's ticket limit.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db import transaction
 from django.db.models import Count
@@ -170,7 +170,7 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
     loads = _lane_loads([p.agent_id for p in presences])
     epoch = clock.now().replace(year=2000)
     now = clock.now()
-    entries, notices, given = [], [], defaultdict(list)
+    entries, notices, assigned, routed = [], [], [], {}
     for ticket in wanted:
         lane = capacity_lane(ticket.channel)
         candidates = [p for p in presences if loads[p.agent_id, lane] < lane_limit(p, lane)]
@@ -190,11 +190,12 @@ def tickets_route_new(*, tickets: list[Ticket]) -> list[AuditLog]:
         # given tickets in this batch for the next ones, in this batch and after it.
         presence.last_routed_at = clock.now()
         loads[presence.agent_id, lane] += 1
-        given[presence].append(ticket)
+        assigned.append(ticket)
+        routed[presence.agent_id] = presence
         entries.append(_assignment_audit(ticket, actor=None, via="routing"))
         notices.append((presence.agent_id, "ticket.assigned", ticket))
-    rows_update([t for ts in given.values() for t in ts], ["assignee", "assigned_at", "updated_at"])
-    rows_update(list(given), ["last_routed_at"])
+    rows_update(assigned, ["assignee", "assigned_at", "updated_at"])
+    rows_update(list(routed.values()), ["last_routed_at"])
     realtime.tell_agents_on_commit(notices)
     return entries
 
