@@ -809,6 +809,16 @@ def run_database(kind, args, workdir):
             drop()
 
 
+def _paired_ratio(ours: dict, helpdesk: dict, task_ms: float) -> float:
+    """The whole cost's ratio to django-helpdesk's per round, (request + task) / theirs, both
+    requests measured in the same round, then the median: the machine's speed drifted by a
+    third between rounds, and a ratio of medians taken from different rounds carries that."""
+    return statistics.median(
+        (mine + task_ms) / theirs
+        for mine, theirs in zip(ours["rounds_cpu_ms"], helpdesk["rounds_cpu_ms"], strict=True)
+    )
+
+
 def summary(r: dict) -> str:
     """The whole cost of a ticket (request + task, CPU of the web server, the worker and
     PostgreSQL) next to the request's, against django-helpdesk's and the one-INSERT view's."""
@@ -828,7 +838,11 @@ def summary(r: dict) -> str:
             f" = {whole:.2f} ms"
         )
         if "intake helpdesk" in r:
-            line += f" = {whole / r['intake helpdesk']['cpu_ms']:.2f}x django-helpdesk's"
+            hd = r["intake helpdesk"]
+            line += (
+                f" = {whole / hd['cpu_ms']:.2f}x django-helpdesk's (medians); "
+                f"{_paired_ratio(ours, hd, drain1['cpu_ms']):.2f}x (median of the rounds' ratios)"
+            )
         lines.append(line)
     if "intake helpdesk" in r:
         hd = r["intake helpdesk"]

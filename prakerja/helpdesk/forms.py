@@ -29,7 +29,7 @@ class ComplaintForm(forms.Form):
         label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000
     )
     attachment = forms.FileField(
-        label=_("Attachment (optional: JPG, PNG or PDF, at most 5 MB)"), required=False
+        label=_("Attachment (JPG, PNG or PDF, at most 5 MB)"), required=False
     )
     # Honeypot: hidden from people with CSS and aria-hidden; bots fill every field.
     website = forms.CharField(required=False, label=_("Leave this empty"))
