@@ -16,6 +16,10 @@ time-out per process every few seconds, not one per request. What that means for
 
 `ping()` asks Redis itself, bypassing the fallback: `/readyz` reports "degraded" with it.
 `shared_cache_unavailable()` tells other parts (live chat, whose channel layer is the same Redis).
+
+Every request goes through here, so round trips are counted (docs/adr/0045-intake-cpu.md): one
+`redis.Redis` per pool, counters (`counter_hits`) and several reads (`get_many_or_set`) in one
+round trip each.
 """
 
 import logging

@@ -1,7 +1,8 @@
 """Fixed-window rate limits in the shared cache (Redis in production).
 
 `rate_limit(key="signup:ip:1.2.3.4", limit=5, period=60)` raises `RateLimited` with the seconds
-until the window ends; `rate_limits(limits=[Limit(...), ...])` counts several in one round trip. Windows are aligned to the clock so every process agrees.
+until the window ends; `rate_limits(limits=[Limit(...), ...])` counts several in one round trip.
+Windows are aligned to the clock so every process agrees.
 """
 
 import time
