@@ -80,19 +80,9 @@ def server_env(database_url: str, redis_url: str, workdir: Path) -> dict:
 
 
 def manage(env: dict, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [PY, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
+    return tickets_helpdesk.run_django(
+        [PY, str(ROOT / "manage.py"), *args], env, stdin=stdin, cwd=ROOT
     )
-    if result.returncode:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {' '.join(args)} failed")
-    return result.stdout
 
 
 class Server:

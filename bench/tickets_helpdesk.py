@@ -134,19 +134,21 @@ def env(*, dbname: str, host: str, port: str, user: str, workdir: Path, base: di
     }
 
 
-def django_admin(python: Path, environ: dict, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(  # noqa: S603 - the throwaway venv's interpreter
-        [str(python), "-m", "django", *args],
-        env=environ,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
+def run_django(argv: list[str], environ: dict, *, stdin: str | None = None, cwd=None) -> str:
+    """Run a Django command line (`manage.py ...` or `python -m django ...`) to completion; its
+    output, or exit with its output shown when it fails."""
+    result = subprocess.run(  # noqa: S603 - a bench's own interpreter and command
+        argv, env=environ, cwd=cwd, input=stdin, capture_output=True, text=True, check=False
     )
     if result.returncode:
         sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"django-helpdesk: django-admin {' '.join(args)} failed")
+        raise SystemExit(f"{' '.join(argv[1:])} failed")
     return result.stdout
+
+
+def django_admin(python: Path, environ: dict, *args: str, stdin: str | None = None) -> str:
+    """django-admin of the throwaway virtualenv."""
+    return run_django([str(python), "-m", "django", *args], environ, stdin=stdin)
 
 
 def prepare(python: Path, environ: dict) -> int:
