@@ -45,6 +45,19 @@ _down_until: dict[str, float] = {}
 _state_lock = threading.Lock()
 
 
+# Each counter (KEYS[i]) gains one; a new one lives ARGV[i] seconds. Atomic: Redis runs a script
+# alone, so no counter is left without its expiry. Sent by its SHA (redis-py loads it again after
+# a NOSCRIPT, as on a new primary).
+COUNTER_HITS_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
+"""
+
+
 class SharedClientRedisCacheClient(RedisCacheClient):
     """Django's client with one `redis.Redis` per connection pool, shared by every operation
     and thread (redis-py's client is thread-safe): Django builds a new one per operation, and
@@ -71,6 +84,7 @@ class FallbackRedisCache(RedisCache):
         local_params = {key: value for key, value in params.items() if key != "OPTIONS"}
         # LocMemCache keeps its data in a module-level dict by name: every thread shares it.
         self._local = LocMemCache(f"redis-fallback:{self._server_key}", local_params)
+        self._counter_script = None
 
     def _down(self) -> bool:
         return _down_until.get(self._server_key, 0.0) > time.monotonic()
@@ -110,16 +124,18 @@ class FallbackRedisCache(RedisCache):
         )
 
     def hits(self, counters: list[tuple[str, int]]) -> list[int]:
-        """`counter_hits` in one round trip: per counter SET NX with its expiry, then INCR, all
-        in one MULTI (Django's add() then incr() is three: SET NX, EXISTS, INCR)."""
+        """`counter_hits` in one command: `COUNTER_HITS_SCRIPT` (Django's add() then incr() is
+        three: SET NX, EXISTS, INCR; a MULTI of SET NX and INCR per counter cost a third more
+        CPU than the script)."""
 
         def on_redis() -> list[int]:
-            pipeline = self._cache.get_client(write=True).pipeline(transaction=True)
-            for key, timeout in counters:
-                stored = self.make_and_validate_key(key)
-                pipeline.set(stored, 0, ex=timeout, nx=True)
-                pipeline.incr(stored)
-            return pipeline.execute()[1::2]
+            if self._counter_script is None:
+                client = self._cache.get_client(write=True)
+                self._counter_script = client.register_script(COUNTER_HITS_SCRIPT)
+            return self._counter_script(
+                keys=[self.make_and_validate_key(key) for key, _timeout in counters],
+                args=[timeout for _key, timeout in counters],
+            )
 
         return self._either(
             on_redis, lambda: [_add_or_incr(self._local, key, t) for key, t in counters]

@@ -7,9 +7,11 @@ from .configuration import (
     DEFAULT_SLA,
     SLA_CACHE_KEY,
     SLA_CACHE_SECONDS,
+    TicketRules,
     active_categories,
     active_category,
     sla_due_times,
+    ticket_rules,
 )
 from .inbox import QUEUE_LABELS, channel_filters, inbox_list, ticket_rows
 from .knowledge_base import (
@@ -84,6 +86,8 @@ __all__ = [
     "SLA_CACHE_KEY",
     "SLA_CACHE_SECONDS",
     "sla_due_times",
+    "ticket_rules",
+    "TicketRules",
     "agent_loads",
     "capacity_lane",
     "channel_limits",

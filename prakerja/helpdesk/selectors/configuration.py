@@ -2,6 +2,7 @@
 services.configuration)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -17,11 +18,11 @@ CATEGORIES_CACHE_SECONDS = 60
 def active_categories() -> list:
     """The active categories in order, kept in the shared cache (every form render and intake
     needs them); `services.category_save` and `category_delete` drop it on commit."""
-    return cache.get_or_set(
-        CATEGORIES_CACHE_KEY,
-        lambda: list(Category.objects.filter(is_active=True)),
-        CATEGORIES_CACHE_SECONDS,
-    )
+    return cache.get_or_set(CATEGORIES_CACHE_KEY, _active_categories, CATEGORIES_CACHE_SECONDS)
+
+
+def _active_categories() -> list:
+    return list(Category.objects.filter(is_active=True))
 
 
 def active_category(slug: str):
@@ -48,21 +49,46 @@ def _sla_targets() -> dict[str, tuple[int, int]]:
     }
 
 
-def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """First-response and resolution due times, counted in business hours from `start`. The
-    targets and the schedule come from the shared cache in one round trip (every new ticket
-    asks)."""
+@dataclass(frozen=True)
+class TicketRules:
+    """What a new ticket is checked and timed against: the active categories, the SLA targets
+    and the business hours."""
+
+    categories: list
+    sla_targets: dict[str, tuple[int, int]]
+    schedule: hours.Schedule
+
+    def category(self, slug: str):
+        return next((c for c in self.categories if c.slug == slug), None)
+
+    def due_times(self, *, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """First-response and resolution due times, counted in business hours from `start`."""
+        first, resolution = self.sla_targets.get(priority) or DEFAULT_SLA.get(
+            priority, DEFAULT_SLA[Priority.NORMAL]
+        )
+        return (
+            hours.add_business_seconds(start, first * 60, schedule=self.schedule),
+            hours.add_business_seconds(start, resolution * 60, schedule=self.schedule),
+        )
+
+
+def ticket_rules() -> TicketRules:
+    """The categories, SLA targets and hours from the shared cache in one round trip (every new
+    ticket needs all three; each is dropped on commit by whatever edits it)."""
     cached = get_many_or_set(
         {
+            CATEGORIES_CACHE_KEY: (_active_categories, CATEGORIES_CACHE_SECONDS),
             SLA_CACHE_KEY: (_sla_targets, SLA_CACHE_SECONDS),
             hours.CACHE_KEY: (hours.load_schedule, hours.CACHE_SECONDS),
         }
     )
-    targets, schedule = cached[SLA_CACHE_KEY], cached[hours.CACHE_KEY]
-    first, resolution = targets.get(priority) or DEFAULT_SLA.get(
-        priority, DEFAULT_SLA[Priority.NORMAL]
+    return TicketRules(
+        categories=cached[CATEGORIES_CACHE_KEY],
+        sla_targets=cached[SLA_CACHE_KEY],
+        schedule=cached[hours.CACHE_KEY],
     )
-    return (
-        hours.add_business_seconds(start, first * 60, schedule=schedule),
-        hours.add_business_seconds(start, resolution * 60, schedule=schedule),
-    )
+
+
+def sla_due_times(*, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """`TicketRules.due_times` with the rules as they are now."""
+    return ticket_rules().due_times(priority=priority, start=start)

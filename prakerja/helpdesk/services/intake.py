@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..notifications import acknowledgements_send, ticket_email_taken_over
 from ..references import generate_reference
-from ..selectors import active_category, sla_due_times
+from ..selectors import TicketRules, ticket_rules
 from .attachments import attachment_add, validate_upload
 from .messages import BODY_MAX
 from .routing import tickets_route_new
@@ -42,7 +42,16 @@ EMAIL_MAX = 254  # Ticket.requester_email
 
 
 def _validate_contact(
-    *, channel, subject, description, category_slug, requester, name, email, phone
+    *,
+    rules: TicketRules,
+    channel,
+    subject,
+    description,
+    category_slug,
+    requester,
+    name,
+    email,
+    phone,
 ):
     errors: dict[str, list[str]] = {}
     if channel not in Channel:
@@ -57,7 +66,7 @@ def _validate_contact(
         errors["description"] = [_("Please describe your complaint.")]
     elif len(description) > BODY_MAX:
         errors["description"] = [_("At most %(n)d characters.") % {"n": BODY_MAX}]
-    category = active_category(category_slug or "other")
+    category = rules.category(category_slug or "other")
     if category is None:
         errors["category"] = [_("Choose a category from the list.")]
     name = (name or "").strip()
@@ -127,7 +136,9 @@ def ticket_create(
     `attachment` (an uploaded file, the web form's) is checked before anything is written and
     stored with the ticket in one transaction (`attachment_add`): a bad file leaves no ticket.
     """
+    rules = ticket_rules()
     subject, description, category, name, email, phone = _validate_contact(
+        rules=rules,
         channel=channel,
         subject=subject,
         description=description,
@@ -142,7 +153,7 @@ def ticket_create(
     if attachment is not None:
         validate_upload(attachment)
     now = clock.now()
-    first_due, resolution_due = sla_due_times(priority=priority, start=now)
+    first_due, resolution_due = rules.due_times(priority=priority, start=now)
     fields = {
         "channel": channel,
         "category": category,

@@ -161,3 +161,33 @@ def test_no_process_keeps_its_own_copy():
     Category.objects.filter(slug="incentive").update(is_active=False)  # saved elsewhere ...
     cache.delete(CATEGORIES_CACHE_KEY)  # ... which dropped the shared key on commit
     assert selectors.active_category("incentive") is None
+
+
+def test_a_new_ticket_reads_its_rules_in_one_round_trip(django_capture_on_commit_callbacks):
+    """Categories, SLA targets and hours come in one read of the shared cache once cached, and
+    a category deactivated since is refused at once."""
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    def create(slug):
+        return services.ticket_create(
+            channel="web", subject="S", description="D", category_slug=slug, name="A",
+            email="a@example.com",
+        )  # fmt: skip
+
+    create("certificate")  # fills the cache
+    with (
+        mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
+        mock.patch.object(cache, "get_or_set", wraps=cache.get_or_set) as get_or_set,
+    ):
+        ticket = create("certificate")
+    assert (get_many.call_count, get_or_set.call_count) == (1, 0)
+    assert ticket.first_response_due_at is not None and ticket.category.slug == "certificate"
+    category = Category.objects.get(slug="incentive")
+    category.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.category_save(category=category, actor=supervisor())
+    with pytest.raises(ValidationFailed) as refused:
+        create("incentive")
+    assert "category" in refused.value.errors
