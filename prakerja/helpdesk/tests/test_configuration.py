@@ -183,7 +183,8 @@ def test_a_new_ticket_reads_its_rules_in_one_round_trip(django_capture_on_commit
     ):
         ticket = create("certificate")
     assert (get_many.call_count, get_or_set.call_count) == (1, 0)
-    assert ticket.first_response_due_at is not None and ticket.category.slug == "certificate"
+    assert ticket.first_response_due_at is not None
+    assert ticket.category.slug == "certificate"
     category = Category.objects.get(slug="incentive")
     category.is_active = False
     with django_capture_on_commit_callbacks(execute=True):
