@@ -26,7 +26,11 @@ def _active_categories() -> list:
 
 
 def active_category(slug: str):
-    return next((c for c in active_categories() if c.slug == slug), None)
+    return _by_slug(active_categories(), slug)
+
+
+def _by_slug(categories: list, slug: str):
+    return next((c for c in categories if c.slug == slug), None)
 
 
 # Default SLA targets in business minutes, used when no SlaTarget row exists for a priority.
@@ -59,7 +63,7 @@ class TicketRules:
     schedule: hours.Schedule
 
     def category(self, slug: str):
-        return next((c for c in self.categories if c.slug == slug), None)
+        return _by_slug(self.categories, slug)
 
     def due_times(self, *, priority: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
         """First-response and resolution due times, counted in business hours from `start`."""
