@@ -53,7 +53,7 @@ from bench import tickets_helpdesk  # noqa: E402 - after the path is set
 
 PY = sys.executable
 HOST = "127.0.0.1"
-INTAKE_BATCH = 50  # prakerja.helpdesk.tasks.INTAKE_BATCH
+INTAKE_BATCH = 200  # prakerja.helpdesk.tasks.INTAKE_BATCH
 
 
 # --- Server ---------------------------------------------------------------------------------------
@@ -547,10 +547,10 @@ def drain(
 ) -> dict:
     """Run `workers` task workers (`manage.py db_worker --batch`: exit when nothing is left) over
     the backlog that intake left, for at most `seconds` (and at most `max_tasks` tasks run
-    by each worker, each doing a batch of up to 50 tickets): tickets done per second from the first
-    task's start to the last one's end (the workers' start-up is left out: on a crowded machine
-    it took longer than the drain), and the CPU they cost per ticket (the workers' own, less
-    their start-up, and their PostgreSQL backends').
+    by each worker, each doing a batch of up to INTAKE_BATCH tickets): tickets done per second
+    from the first task's start to the last one's end (the workers' start-up is left out: on a
+    crowded machine it took longer than the drain), and the CPU they cost per ticket (the
+    workers' own, less their start-up, and their PostgreSQL backends').
 
     The tables' statistics are brought up to date first (ANALYZE), as autovacuum does within a
     minute in production: this machine's PostgreSQL runs with autovacuum off, and statistics

@@ -201,27 +201,34 @@ def test_a_worker_takes_waiting_intakes_into_its_batch(open_hours, settings, mon
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("seeded")
-def test_when_a_batch_fails_the_task_does_its_own_ticket_alone(open_hours, settings, monkeypatch):
+def test_when_a_batch_fails_its_tickets_are_done_one_at_a_time(open_hours, settings, monkeypatch):
     from django_tasks_db.models import DBTaskResult
 
     _database_backend(settings)
-    first = services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
-    services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
+    first, good, bad = (
+        services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
+        for _ in range(3)
+    )
     real = tickets_intake_finish
+    batches = []
 
-    def fails_in_a_batch(*, intakes):
-        if len(intakes) > 1:
-            raise RuntimeError("a bad ticket in the batch")
+    def fails_with_the_bad_one(*, intakes):
+        batches.append([i.ticket_id for i in intakes])
+        if any(i.ticket_id == bad.pk for i in intakes):
+            raise RuntimeError("a bad ticket")
         return real(intakes=intakes)
 
-    monkeypatch.setattr(tasks.intake_services, "tickets_intake_finish", fails_in_a_batch)
+    monkeypatch.setattr(tasks.intake_services, "tickets_intake_finish", fails_with_the_bad_one)
     worker = _worker("w1")
     worker.max_tasks = 1
     worker.run()
-    by_ticket = {r.args_kwargs["kwargs"]["ticket_id"]: r.status for r in DBTaskResult.objects.all()}
-    assert by_ticket[first.pk] == "SUCCESSFUL"
-    assert sorted(by_ticket.values()) == ["READY", "SUCCESSFUL"]
-    assert list(TicketFact.objects.values_list("ticket_id", flat=True)) == [first.pk]
+    assert batches == [[first.pk, good.pk, bad.pk], [first.pk], [good.pk], [bad.pk]]
+    rows = {r.args_kwargs["kwargs"]["ticket_id"]: r for r in DBTaskResult.objects.all()}
+    assert [rows[t.pk].status for t in (first, good, bad)] == ["SUCCESSFUL", "SUCCESSFUL", "FAILED"]
+    assert rows[bad.pk].exception_class_path == "builtins.RuntimeError"
+    assert "a bad ticket" in rows[bad.pk].traceback
+    assert rows[good.pk].worker_ids == rows[bad.pk].worker_ids == ["w1"]
+    assert sorted(TicketFact.objects.values_list("ticket_id", flat=True)) == [first.pk, good.pk]
 
 
 @pytest.mark.postgres
