@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 
@@ -229,6 +229,39 @@ def test_when_a_batch_fails_its_tickets_are_done_one_at_a_time(open_hours, setti
     assert "a bad ticket" in rows[bad.pk].traceback
     assert rows[good.pk].worker_ids == rows[bad.pk].worker_ids == ["w1"]
     assert sorted(TicketFact.objects.values_list("ticket_id", flat=True)) == [first.pk, good.pk]
+
+
+class _DeadlockDetected(Exception):
+    sqlstate = "40P01"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
+def test_a_ticket_that_loses_a_deadlock_alone_stays_waiting(open_hours, settings, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    _database_backend(settings)
+    first, unlucky = (
+        services.ticket_create(channel=Channel.PHONE, subject="S", description="x", name="W")
+        for _ in range(2)
+    )
+    real = tickets_intake_finish
+
+    def fails(*, intakes):
+        if len(intakes) > 1:
+            raise RuntimeError("a bad ticket in the batch")
+        if intakes[0].ticket_id == unlucky.pk:
+            raise OperationalError("deadlock detected") from _DeadlockDetected()
+        return real(intakes=intakes)
+
+    monkeypatch.setattr(tasks.intake_services, "tickets_intake_finish", fails)
+    worker = _worker("w1")
+    worker.max_tasks = 1
+    worker.run()
+    rows = {r.args_kwargs["kwargs"]["ticket_id"]: r for r in DBTaskResult.objects.all()}
+    assert rows[first.pk].status == "SUCCESSFUL"
+    assert rows[unlucky.pk].status == "READY"
+    assert rows[unlucky.pk].worker_ids == []
 
 
 @pytest.mark.postgres
